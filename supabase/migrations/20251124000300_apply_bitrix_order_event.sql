@@ -1,0 +1,164 @@
+-- Applies one Bitrix order webhook in one transaction: the event record, the order, its items
+-- and its buyer, or nothing. Called by the Worker as POST /rpc/apply_bitrix_order_event with
+-- {"command": {...}} (src/core/apply.rs holds the Rust side of this contract).
+--
+-- Field rule: a key absent from command.order keeps the stored value; null clears it.
+-- Idempotent: a repeated event_key returns 'duplicate' and changes nothing, also when both
+-- copies arrive at once (the second waits on the unique key, then sees the first).
+
+-- What an order looks like, for telling 'updated' from 'unchanged' (timestamps left out).
+create or replace function public.order_fingerprint(p_order_id uuid)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'order', to_jsonb(o) - array['updated_at', 'created_at', 'bitrix_updated_at'],
+    'items', coalesce((
+      select jsonb_agg(jsonb_build_array(i.bitrix_basket_id, i.bitrix_product_id, i.product_id,
+                                         i.product_snapshot, i.price, i.quantity)
+                       order by i.bitrix_basket_id)
+      from public.order_items i where i.order_id = o.id), '[]'::jsonb),
+    'user', (select to_jsonb(u) - array['updated_at', 'created_at', 'id']
+             from public.users u where u.bitrix_user_id = o.bitrix_user_id))
+  from public.orders o
+  where o.id = p_order_id
+$$;
+
+create or replace function public.apply_bitrix_order_event(command jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  c_order constant jsonb := coalesce(command -> 'order', '{}'::jsonb);
+  c_user constant jsonb := command -> 'user';
+  v_key constant text := command ->> 'event_key';
+  v_event constant text := command ->> 'event';
+  v_bitrix_id constant bigint := (command ->> 'bitrix_order_id')::bigint;
+  v_changed_at constant timestamptz := (command ->> 'changed_at')::timestamptz;
+  v_order public.orders%rowtype;
+  v_created boolean;
+  v_stale boolean;
+  v_apply_details boolean;
+  v_before jsonb;
+  v_outcome text;
+begin
+  if v_key is null or v_bitrix_id is null or v_event is null then
+    raise exception 'apply_bitrix_order_event: event_key, event and bitrix_order_id are required'
+      using errcode = '22023';
+  end if;
+
+  -- (1) Claim the event. A second copy waits here until the first commits, then does nothing.
+  insert into public.webhook_events (event_key, event_type, bitrix_order_id, changed_at, outcome, payload)
+  values (v_key, v_event, v_bitrix_id, v_changed_at, 'pending', coalesce(command -> 'payload', 'null'::jsonb))
+  on conflict (event_key) do nothing;
+  if not found then
+    return jsonb_build_object('outcome', 'duplicate', 'order_id',
+      (select o.id from public.orders o where o.bitrix_order_id = v_bitrix_id));
+  end if;
+
+  -- (2) Make sure the order row exists, then lock it: events for one order apply one at a time.
+  insert into public.orders (bitrix_order_id, details_known)
+  values (v_bitrix_id, false)
+  on conflict (bitrix_order_id) do nothing;
+  v_created := found;
+  select * into v_order from public.orders o where o.bitrix_order_id = v_bitrix_id for update;
+  v_before := public.order_fingerprint(v_order.id);
+
+  -- (3) Stale: older than the newest event applied. An order known only from a status change
+  -- still takes the details of its older order.create / order.update, but not its status.
+  v_stale := not v_created and v_changed_at is not null and v_order.bitrix_updated_at is not null
+             and v_changed_at < v_order.bitrix_updated_at;
+  v_apply_details := v_event <> 'order.status.change' and (not v_stale or not v_order.details_known);
+
+  if v_stale and not v_apply_details then
+    update public.webhook_events set outcome = 'stale', order_id = v_order.id where event_key = v_key;
+    return jsonb_build_object('outcome', 'stale', 'order_id', v_order.id);
+  end if;
+
+  -- (4) The order's own fields.
+  update public.orders o set
+    order_number      = case when v_apply_details and c_order ? 'order_number' then c_order ->> 'order_number' else o.order_number end,
+    bitrix_user_id    = case when v_apply_details and c_order ? 'bitrix_user_id' then (c_order ->> 'bitrix_user_id')::bigint else o.bitrix_user_id end,
+    total_amount      = case when v_apply_details and c_order ? 'total_amount' then (c_order ->> 'total_amount')::numeric else o.total_amount end,
+    delivery_fee      = case when v_apply_details and c_order ? 'delivery_fee' then (c_order ->> 'delivery_fee')::numeric else o.delivery_fee end,
+    currency          = case when v_apply_details and c_order ? 'currency' then c_order ->> 'currency' else o.currency end,
+    bitrix_created_at = case when v_apply_details and c_order ? 'bitrix_created_at' then (c_order ->> 'bitrix_created_at')::timestamptz else o.bitrix_created_at end,
+    customer_comment  = case when v_apply_details and c_order ? 'customer_comment' then c_order ->> 'customer_comment' else o.customer_comment end,
+    recipient_name    = case when v_apply_details and c_order ? 'recipient_name' then c_order ->> 'recipient_name' else o.recipient_name end,
+    recipient_phone   = case when v_apply_details and c_order ? 'recipient_phone' then c_order ->> 'recipient_phone' else o.recipient_phone end,
+    delivery_address  = case when v_apply_details and c_order ? 'delivery_address' then c_order ->> 'delivery_address' else o.delivery_address end,
+    postcard_text     = case when v_apply_details and c_order ? 'postcard_text' then c_order ->> 'postcard_text' else o.postcard_text end,
+    delivery_date     = case when v_apply_details and c_order ? 'delivery_date' then (c_order ->> 'delivery_date')::date else o.delivery_date end,
+    bitrix_city_id    = case when v_apply_details and c_order ? 'bitrix_city_id' then (c_order ->> 'bitrix_city_id')::bigint else o.bitrix_city_id end,
+    delivery_time_id  = case when v_apply_details and c_order ? 'delivery_time_id' then (c_order ->> 'delivery_time_id')::bigint else o.delivery_time_id end,
+    bitrix_shop_id    = case when v_apply_details and c_order ? 'bitrix_shop_id' then (c_order ->> 'bitrix_shop_id')::bigint else o.bitrix_shop_id end,
+    details_known     = o.details_known or v_apply_details,
+    status            = case when not v_stale and command ->> 'status' is not null then command ->> 'status' else o.status end,
+    status_raw        = case when not v_stale and command ->> 'status_raw' is not null then command ->> 'status_raw' else o.status_raw end,
+    bitrix_updated_at = case when v_stale then o.bitrix_updated_at else greatest(o.bitrix_updated_at, v_changed_at) end
+  where o.id = v_order.id;
+
+  -- (5) Items: exactly the lines sent, when a basket was sent.
+  if v_apply_details and jsonb_typeof(command -> 'items') = 'array' then
+    insert into public.order_items as i (order_id, bitrix_basket_id, bitrix_product_id, product_id,
+                                         product_snapshot, price, quantity)
+    select v_order.id,
+           (line ->> 'bitrix_basket_id')::bigint,
+           (line ->> 'bitrix_product_id')::bigint,
+           (select p.id from public.products p
+             where p.metadata -> 'properties' ->> 'bitrix_id' = line ->> 'bitrix_product_id'),
+           coalesce(line -> 'product_snapshot', '{}'::jsonb),
+           (line ->> 'price')::numeric,
+           (line ->> 'quantity')::numeric
+    from jsonb_array_elements(command -> 'items') as line
+    on conflict (order_id, bitrix_basket_id) do update set
+      bitrix_product_id = excluded.bitrix_product_id,
+      product_id = excluded.product_id,
+      product_snapshot = excluded.product_snapshot,
+      price = excluded.price,
+      quantity = excluded.quantity
+    where (i.bitrix_product_id, i.product_id, i.product_snapshot, i.price, i.quantity)
+          is distinct from (excluded.bitrix_product_id, excluded.product_id, excluded.product_snapshot,
+                            excluded.price, excluded.quantity);
+
+    delete from public.order_items i
+    where i.order_id = v_order.id
+      and i.bitrix_basket_id is not null
+      and i.bitrix_basket_id not in (
+        select (line ->> 'bitrix_basket_id')::bigint from jsonb_array_elements(command -> 'items') as line);
+  end if;
+
+  -- (6) The buyer.
+  if v_apply_details and jsonb_typeof(c_user) = 'object' then
+    insert into public.users as u (bitrix_user_id, first_name, last_name, email, phone)
+    values ((c_user ->> 'bitrix_user_id')::bigint, c_user ->> 'first_name', c_user ->> 'last_name',
+            c_user ->> 'email', c_user ->> 'phone')
+    on conflict (bitrix_user_id) do update set
+      first_name = case when c_user ? 'first_name' then excluded.first_name else u.first_name end,
+      last_name  = case when c_user ? 'last_name' then excluded.last_name else u.last_name end,
+      email      = case when c_user ? 'email' then excluded.email else u.email end,
+      phone      = case when c_user ? 'phone' then excluded.phone else u.phone end,
+      updated_at = now();
+  end if;
+
+  -- (7) Say what happened.
+  v_outcome := case
+    when v_created then 'created'
+    when public.order_fingerprint(v_order.id) is distinct from v_before then 'updated'
+    else 'unchanged'
+  end;
+  if v_outcome = 'updated' then
+    update public.orders o set updated_at = now() where o.id = v_order.id;
+  end if;
+  update public.webhook_events set outcome = v_outcome, order_id = v_order.id where event_key = v_key;
+  return jsonb_build_object('outcome', v_outcome, 'order_id', v_order.id);
+end
+$$;
+
+revoke all on function public.apply_bitrix_order_event(jsonb) from public, anon, authenticated;
+revoke all on function public.order_fingerprint(uuid) from public, anon, authenticated;
+grant execute on function public.apply_bitrix_order_event(jsonb) to service_role;
+grant execute on function public.order_fingerprint(uuid) to service_role;

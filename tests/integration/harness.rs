@@ -1,0 +1,132 @@
+//! Starts the test stack once per test run and gives tests what they need to drive it:
+//! an HTTP client for the Worker, SQL for the database, and fresh Bitrix ids.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub const WEBHOOK_TOKEN: &str = "dev-webhook-token";
+const WORKER: &str = "http://127.0.0.1:8788";
+const DATABASE: &str = "host=127.0.0.1 port=55322 user=postgres dbname=postgres";
+
+static STACK: OnceLock<()> = OnceLock::new();
+static NEXT_ID: AtomicU64 = AtomicU64::new(700_000);
+
+/// Brings the test stack up (once per run): a fresh database with supabase/migrations
+/// applied, PostgREST, and the Worker built from this tree.
+pub fn ensure_stack() {
+    STACK.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let status = Command::new("bash")
+            .arg(root.join("scripts/stack.sh"))
+            .arg("up")
+            .env("CRM_STACK", "test")
+            .current_dir(root)
+            .status()
+            .expect("failed to run scripts/stack.sh");
+        assert!(status.success(), "the test stack did not come up (see .local/test/logs)");
+    });
+}
+
+/// A Bitrix order id no other test uses.
+pub fn fresh_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn url(path: &str) -> String {
+    ensure_stack();
+    format!("{WORKER}{path}")
+}
+
+/// An HTTP answer: status and JSON body (Null when the body is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("failed to reach the Worker");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("failed to read the Worker's answer");
+    Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+}
+
+/// Posts raw bytes to the webhook route with an optional bearer token.
+pub async fn post_webhook_bytes(body: Vec<u8>, token: Option<&str>) -> Answer {
+    let mut request = reqwest::Client::new()
+        .post(url("/webhooks/bitrix/order"))
+        .header("Content-Type", "application/json")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    send(request).await
+}
+
+/// Posts a webhook body with the right bearer token.
+pub async fn post_webhook(body: &Value) -> Answer {
+    post_webhook_bytes(serde_json::to_vec(body).unwrap(), Some(WEBHOOK_TOKEN)).await
+}
+
+/// A sample from tests/fixtures/bitrix, with its order id replaced when `id` is given.
+pub fn fixture(name: &str, id: Option<u64>) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bitrix").join(name);
+    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    if let Some(id) = id {
+        body["data"]["ID"] = Value::String(id.to_string());
+        if body["data"].get("ACCOUNT_NUMBER").is_some() {
+            body["data"]["ACCOUNT_NUMBER"] = Value::String(id.to_string());
+        }
+    }
+    body
+}
+
+/// A connection to the test database.
+pub async fn db() -> tokio_postgres::Client {
+    ensure_stack();
+    let (client, connection) = tokio_postgres::connect(DATABASE, tokio_postgres::NoTls)
+        .await
+        .expect("failed to connect to the test database");
+    tokio::spawn(connection);
+    client
+}
+
+/// Runs a query whose single row and column is JSON (use `to_jsonb(...)` / `jsonb_build_object`).
+pub async fn sql_json(query: &str, bitrix_id: u64) -> Value {
+    let id = i64::try_from(bitrix_id).unwrap();
+    let row = db().await.query_one(query, &[&id]).await.unwrap_or_else(|e| panic!("{query}: {e}"));
+    row.get::<_, Option<Value>>(0).unwrap_or(Value::Null)
+}
+
+/// The order row for a Bitrix id, as JSON (Null when there is none).
+pub async fn order_row(bitrix_id: u64) -> Value {
+    sql_json("select (select to_jsonb(o) from orders o where bitrix_order_id = $1)", bitrix_id).await
+}
+
+/// The order's items, ordered by basket id.
+pub async fn order_items(bitrix_id: u64) -> Vec<Value> {
+    let items = sql_json(
+        "select coalesce(jsonb_agg(to_jsonb(i) order by i.bitrix_basket_id), '[]') from order_items i
+         join orders o on o.id = i.order_id where o.bitrix_order_id = $1",
+        bitrix_id,
+    )
+    .await;
+    items.as_array().cloned().unwrap_or_default()
+}
+
+/// How many rows each table holds for a Bitrix order id.
+pub async fn counts(bitrix_id: u64) -> (i64, i64, i64) {
+    let value = sql_json(
+        "select jsonb_build_array(
+           (select count(*) from orders where bitrix_order_id = $1),
+           (select count(*) from order_items i join orders o on o.id = i.order_id where o.bitrix_order_id = $1),
+           (select count(*) from webhook_events where bitrix_order_id = $1))",
+        bitrix_id,
+    )
+    .await;
+    (value[0].as_i64().unwrap(), value[1].as_i64().unwrap(), value[2].as_i64().unwrap())
+}

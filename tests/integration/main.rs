@@ -1,0 +1,6 @@
+//! Integration tests on the real stack: PostgreSQL, the PostgREST binary and the Worker in
+//! workerd (`wrangler dev`), started by `harness` through scripts/stack.sh (CRM_STACK=test).
+
+mod harness;
+mod health;
+mod webhooks;
