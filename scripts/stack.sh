@@ -41,7 +41,7 @@ export TELEGRAM_BOT_TOKEN="${TELEGRAM_BOT_TOKEN:-123456:dev-telegram-token}"
 export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
 # Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
 WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
-                 TELEGRAM_NOTIFICATIONS_ENABLED)
+                 TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE)
 
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -61,7 +61,7 @@ install() {
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "0.8.7" ]; then
+  if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "0.8.7" ]; then
     log "installing worker-build 0.8.7 (a few minutes)"
     cargo install worker-build --version 0.8.7
   fi
@@ -94,9 +94,10 @@ psql_admin() {
 
 db_start() {
   mkdir -p "$STATE_DIR" "$LOG_DIR" "$RUN_DIR"
-  if [ "$STACK" = test ] && [ -d "$PG_DATA" ]; then
+  if [ "$STACK" = test ]; then
+    # The test stack starts empty: database, and the Worker's local KV and queue state.
     db_stop
-    rm -rf "$PG_DATA"
+    rm -rf "$PG_DATA" "$STATE_DIR/wrangler"
   fi
   if [ ! -s "$PG_DATA/PG_VERSION" ]; then
     log "initdb $PG_DATA"

@@ -7,16 +7,34 @@ pub mod core;
 mod edge;
 
 #[cfg(target_arch = "wasm32")]
-use worker::{event, Context, Env, Request, Response, Result};
+mod entry {
+    use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
-#[cfg(target_arch = "wasm32")]
-#[event(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
+    use crate::core::log::LogLine;
+    use crate::edge;
 
-#[cfg(target_arch = "wasm32")]
-#[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
-    edge::routes::handle(request, env).await
+    #[event(start)]
+    fn start() {
+        console_error_panic_hook::set_once();
+    }
+
+    #[event(fetch)]
+    async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
+        edge::routes::handle(request, env).await
+    }
+
+    #[event(queue)]
+    async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+        edge::jobs::consume(batch, &env).await
+    }
+
+    #[event(scheduled)]
+    async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+        let bindings = edge::jobs::Bindings::from_env(&env);
+        let line = match edge::jobs::sweep(&bindings).await {
+            Ok(count) => LogLine::new("info", "sweep.done").with("enqueued", count),
+            Err(error) => LogLine::new("error", "sweep.failed").with("reason", error.to_string()),
+        };
+        edge::emit(&line);
+    }
 }

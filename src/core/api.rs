@@ -18,16 +18,20 @@ fn error(status: u16, code: &str, message: String) -> Answer {
     Answer { status, body: json!({ "ok": false, "error": code, "message": message }) }
 }
 
-/// The answer to an applied webhook.
+/// The answer to an accepted webhook: 200 when applied, 202 when it waits in the queue.
 #[must_use]
 pub fn webhook_applied(done: &Ingested) -> Answer {
+    let (status, outcome, message) = match done.outcome() {
+        Some(outcome) => (200, json!(outcome), outcome.message_ru()),
+        None => (202, json!("queued"), "Событие принято и будет применено, как только база данных CRM станет доступна"),
+    };
     Answer {
-        status: 200,
+        status,
         body: json!({
             "ok": true,
-            "outcome": done.applied.outcome,
-            "message": done.applied.outcome.message_ru(),
-            "order_id": done.applied.order_id,
+            "outcome": outcome,
+            "message": message,
+            "order_id": done.order_id(),
             "bitrix_order_id": done.event.bitrix_order_id,
             "event": done.event.kind.as_str(),
             "event_key": done.event.event_key,

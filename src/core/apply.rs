@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::CrmOrderId;
 use super::order::{BasketLine, Buyer, OrderDetails, OrderEvent};
 
 /// The JSON argument of `rpc/apply_bitrix_order_event` (see supabase/migrations).
@@ -21,6 +22,7 @@ pub struct ApplyCommand<'a> {
     pub items: Option<&'a [BasketLine]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<&'a Buyer>,
+    pub crm_order_id: Option<&'a str>,
     pub payload: &'a serde_json::Value,
 }
 
@@ -38,6 +40,7 @@ impl<'a> ApplyCommand<'a> {
             order: &event.details,
             items: event.basket.as_deref(),
             user: event.buyer.as_ref(),
+            crm_order_id: event.crm_order_id.as_ref().map(CrmOrderId::as_str),
             payload: &event.payload,
         }
     }
@@ -79,6 +82,9 @@ pub struct Applied {
     pub outcome: ApplyOutcome,
     /// The CRM's id of the order (`orders.id`).
     pub order_id: Option<String>,
+    /// Jobs the change queued in `sync_jobs` (notifications), to hand to the queue.
+    #[serde(default)]
+    pub jobs: Vec<String>,
 }
 
 #[cfg(test)]
@@ -110,6 +116,6 @@ mod tests {
     #[test]
     fn the_function_answer_is_read_into_an_outcome() {
         let applied: Applied = serde_json::from_value(json!({"outcome": "stale", "order_id": "u1"})).unwrap();
-        assert_eq!(applied, Applied { outcome: ApplyOutcome::Stale, order_id: Some("u1".into()) });
+        assert_eq!(applied, Applied { outcome: ApplyOutcome::Stale, order_id: Some("u1".into()), jobs: vec![] });
     }
 }

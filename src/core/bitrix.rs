@@ -154,6 +154,8 @@ pub struct WireProperties {
     pub city: Option<Text>,
     pub when: Option<Text>,
     pub shop_id: Option<Text>,
+    /// Set by the Bitrix gateway on orders the CRM created: the CRM's own order id.
+    pub crm_order_id: Option<Text>,
 }
 
 /// One `data.basket[]` line.

@@ -85,9 +85,47 @@ bitrix_id!(
     ShopId
 );
 
+/// The CRM's own id of an order (`orders.id`, a UUID), in canonical lower-case form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CrmOrderId(String);
+
+impl CrmOrderId {
+    /// Accepts a UUID in its 8-4-4-4-12 hexadecimal form.
+    ///
+    /// # Errors
+    /// [`IdError::NotAnId`] for anything else.
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let text = raw.trim().to_ascii_lowercase();
+        let groups: Vec<&str> = text.split('-').collect();
+        let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        let hex = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+        if lengths == [8, 4, 4, 4, 12] && hex {
+            Ok(CrmOrderId(text))
+        } else {
+            Err(IdError::NotAnId(raw.to_owned()))
+        }
+    }
+
+    /// The UUID text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crm_order_id_is_a_uuid_and_nothing_else() {
+        let id = CrmOrderId::parse(" 0B6F3C1E-0000-4000-8000-000000000001 ").unwrap();
+        assert_eq!(id.as_str(), "0b6f3c1e-0000-4000-8000-000000000001");
+        for raw in ["", "122183", "0b6f3c1e-0000-4000-8000-00000000000g", "0b6f3c1e00004000800000000000000001"] {
+            assert!(CrmOrderId::parse(raw).is_err(), "{raw}");
+        }
+    }
 
     #[test]
     fn an_id_is_parsed_from_its_decimal_text_with_surrounding_spaces_ignored() {

@@ -1,12 +1,17 @@
 //! Orchestration over the ports: what happens to a webhook, step by step, with no I/O of its own.
 
-use super::apply::Applied;
-use super::auth::{bearer_token, token_matches};
-use super::order::{parse_webhook, OrderEvent, ParseError};
-use super::ports::{OrderStore, StoreError};
+use std::time::Duration;
 
-/// Bodies above this are refused with 413; a 50-line basket is about 12 KB.
-pub const MAX_WEBHOOK_BYTES: usize = 256 * 1024;
+use super::apply::{Applied, ApplyOutcome};
+use super::auth::{bearer_token, token_matches};
+use super::jobs::QueueMessage;
+use super::order::{parse_webhook, OrderEvent, ParseError};
+use super::ports::{DedupCache, JobQueue, OrderStore, StoreError};
+use super::runner::{dedup_key, enqueue_jobs};
+
+/// Bodies above this are refused with 413: a 50-line basket is about 12 KB, and a body must
+/// fit in one Cloudflare Queue message (128 KB) when Supabase is down.
+pub const MAX_WEBHOOK_BYTES: usize = 100 * 1024;
 
 /// What the webhook route needs to know from the configuration.
 #[derive(Debug, Clone)]
@@ -34,19 +39,60 @@ pub enum WebhookError {
     Store(#[from] StoreError),
 }
 
-/// A webhook that was applied, with what it did.
+/// What became of an accepted webhook.
+#[derive(Debug, PartialEq)]
+pub enum Accepted {
+    /// Written to the store.
+    Applied(Applied),
+    /// Known from the KV fast path: the store was not asked again.
+    SeenBefore { order_id: Option<String> },
+    /// The store is unreachable: the event waits in the queue and is applied when it is back.
+    Queued,
+}
+
+/// A webhook that was accepted, with what became of it.
 #[derive(Debug)]
 pub struct Ingested {
     pub event: OrderEvent,
-    pub applied: Applied,
+    pub accepted: Accepted,
 }
 
-/// (1) size, (2) authenticate, (3) parse into domain types, (4) apply through the store.
+impl Ingested {
+    /// The outcome as the API names it.
+    #[must_use]
+    pub fn order_id(&self) -> Option<&str> {
+        match &self.accepted {
+            Accepted::Applied(applied) => applied.order_id.as_deref(),
+            Accepted::SeenBefore { order_id } => order_id.as_deref().filter(|id| !id.is_empty()),
+            Accepted::Queued => None,
+        }
+    }
+
+    /// `Duplicate` for a KV hit, `None` while queued.
+    #[must_use]
+    pub fn outcome(&self) -> Option<ApplyOutcome> {
+        match &self.accepted {
+            Accepted::Applied(applied) => Some(applied.outcome),
+            Accepted::SeenBefore { .. } => Some(ApplyOutcome::Duplicate),
+            Accepted::Queued => None,
+        }
+    }
+}
+
+/// The webhook route's outside systems.
+pub struct WebhookPorts<'a, S, Q, C> {
+    pub store: &'a S,
+    pub queue: &'a Q,
+    pub cache: &'a C,
+}
+
+/// (1) size, (2) authenticate, (3) parse into domain types, (4) the KV fast path, (5) apply
+/// through the store, or queue the event when the store is down, (6) hand new jobs to the queue.
 ///
 /// # Errors
 /// [`WebhookError`] saying which step refused the webhook.
-pub async fn ingest_webhook<S: OrderStore>(
-    store: &S,
+pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
+    ports: &WebhookPorts<'_, S, Q, C>,
     settings: &WebhookSettings,
     authorization: Option<&str>,
     body: &[u8],
@@ -58,7 +104,7 @@ pub async fn ingest_webhook<S: OrderStore>(
     if header_token.is_some_and(|token| !token_matches(token, &settings.token)) {
         return Err(WebhookError::Unauthorized);
     }
-    let json: serde_json::Value =
+    let mut json: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| WebhookError::InvalidJson(e.to_string()))?;
     if header_token.is_none() {
         let body_token = json.get("token").and_then(serde_json::Value::as_str).unwrap_or_default();
@@ -66,12 +112,39 @@ pub async fn ingest_webhook<S: OrderStore>(
             return Err(WebhookError::Unauthorized);
         }
     }
-    let event = parse_webhook(json)?;
+    if let Some(fields) = json.as_object_mut() {
+        fields.remove("token");
+    }
+    let event = parse_webhook(json.clone())?;
     if !settings.sync_enabled {
         return Err(WebhookError::SyncDisabled);
     }
-    let applied = store.apply_order_event(&event).await?;
-    Ok(Ingested { event, applied })
+    let key = dedup_key(&event.event_key);
+    if let Some(order_id) = ports.cache.get(&key).await {
+        return Ok(Ingested { event, accepted: Accepted::SeenBefore { order_id: Some(order_id) } });
+    }
+    let accepted = match ports.store.apply_order_event(&event).await {
+        Ok(applied) => {
+            enqueue_jobs(ports.queue, &applied.jobs).await;
+            Accepted::Applied(applied)
+        }
+        Err(StoreError::Unavailable(reason)) => {
+            let message = QueueMessage::Webhook { event_key: event.event_key.clone(), body: json, attempt: 1 };
+            ports
+                .queue
+                .send(&message, Duration::ZERO)
+                .await
+                .map_err(|queue| StoreError::Unavailable(format!("{reason}; queueing failed too: {queue}")))?;
+            Accepted::Queued
+        }
+        Err(rejected) => return Err(rejected.into()),
+    };
+    let order_id = match &accepted {
+        Accepted::Applied(applied) => applied.order_id.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    ports.cache.put(&key, &order_id).await;
+    Ok(Ingested { event, accepted })
 }
 
 #[cfg(test)]

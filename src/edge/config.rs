@@ -1,32 +1,46 @@
-//! The Worker's configuration, read from its vars and secrets (names from SPEC.md).
+//! The Worker's configuration, read from its vars and secrets (names from SPEC.md) on every
+//! request, so that a var changed in the dashboard applies at once.
 
 use worker::Env;
+
+use crate::core::jobs::Switches;
 
 /// Binding names, as constants so that a typo is a compile error.
 pub mod names {
     pub const SUPABASE_URL: &str = "SUPABASE_URL";
     pub const SUPABASE_SERVICE_KEY: &str = "SUPABASE_SERVICE_KEY";
     pub const WEBHOOK_TOKEN: &str = "WEBHOOK_TOKEN";
+    pub const CRM_API_TOKEN: &str = "CRM_API_TOKEN";
+    pub const BITRIX_API_URL: &str = "BITRIX_API_URL";
+    pub const BITRIX_API_TOKEN: &str = "BITRIX_API_TOKEN";
+    pub const TELEGRAM_API_URL: &str = "TELEGRAM_API_URL";
+    pub const TELEGRAM_BOT_TOKEN: &str = "TELEGRAM_BOT_TOKEN";
+    pub const TELEGRAM_CHAT_ID: &str = "TELEGRAM_CHAT_ID";
     pub const SYNC_ENABLED: &str = "SYNC_ENABLED";
     pub const BITRIX_SYNC_ENABLED: &str = "BITRIX_SYNC_ENABLED";
     pub const TELEGRAM_NOTIFICATIONS_ENABLED: &str = "TELEGRAM_NOTIFICATIONS_ENABLED";
+    pub const RETRY_DELAY_SCALE: &str = "RETRY_DELAY_SCALE";
+    /// The queue for jobs and delayed webhook applies (wrangler.toml).
+    pub const JOBS_QUEUE: &str = "JOBS";
+    /// The KV namespace for the webhook fast path (wrangler.toml).
+    pub const DEDUP_KV: &str = "WEBHOOK_DEDUP";
 }
 
-/// Everything the routes need, read once per request (vars change without a code deploy).
+/// Everything the routes and the queue consumer need.
 #[derive(Clone)]
 pub struct Config {
     pub supabase_url: String,
     pub supabase_service_key: String,
     pub webhook_token: String,
+    pub crm_api_token: String,
+    pub bitrix_api_url: String,
+    pub bitrix_api_token: String,
+    pub telegram_api_url: String,
+    pub telegram_bot_token: String,
+    pub telegram_chat_id: String,
     pub switches: Switches,
-}
-
-/// SPEC.md's three switches.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct Switches {
-    pub sync_enabled: bool,
-    pub bitrix_sync_enabled: bool,
-    pub telegram_notifications_enabled: bool,
+    /// 1.0 in production; a smaller value shortens the retry schedule on the test stack.
+    pub retry_delay_scale: f64,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -35,22 +49,37 @@ fn text(env: &Env, name: &str) -> Option<String> {
 
 /// A switch is on unless it says `false`, `0`, `off` or `no`: a missing var never turns a flow off.
 fn switch(env: &Env, name: &str) -> bool {
-    !matches!(text(env, name).as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref(), Some("false" | "0" | "off" | "no"))
+    let value = text(env, name).map(|v| v.trim().to_ascii_lowercase());
+    !matches!(value.as_deref(), Some("false" | "0" | "off" | "no"))
 }
 
 impl Config {
     /// Reads the bindings; missing secrets are empty strings, which authenticate nothing.
     #[must_use]
     pub fn from_env(env: &Env) -> Config {
+        let get = |name| text(env, name).unwrap_or_default();
         Config {
-            supabase_url: text(env, names::SUPABASE_URL).unwrap_or_default().trim_end_matches('/').to_owned(),
-            supabase_service_key: text(env, names::SUPABASE_SERVICE_KEY).unwrap_or_default(),
-            webhook_token: text(env, names::WEBHOOK_TOKEN).unwrap_or_default(),
+            supabase_url: get(names::SUPABASE_URL).trim_end_matches('/').to_owned(),
+            supabase_service_key: get(names::SUPABASE_SERVICE_KEY),
+            webhook_token: get(names::WEBHOOK_TOKEN),
+            crm_api_token: get(names::CRM_API_TOKEN),
+            bitrix_api_url: get(names::BITRIX_API_URL),
+            bitrix_api_token: get(names::BITRIX_API_TOKEN),
+            telegram_api_url: text(env, names::TELEGRAM_API_URL)
+                .unwrap_or_else(|| "https://api.telegram.org".into())
+                .trim_end_matches('/')
+                .to_owned(),
+            telegram_bot_token: get(names::TELEGRAM_BOT_TOKEN),
+            telegram_chat_id: get(names::TELEGRAM_CHAT_ID),
             switches: Switches {
                 sync_enabled: switch(env, names::SYNC_ENABLED),
                 bitrix_sync_enabled: switch(env, names::BITRIX_SYNC_ENABLED),
                 telegram_notifications_enabled: switch(env, names::TELEGRAM_NOTIFICATIONS_ENABLED),
             },
+            retry_delay_scale: text(env, names::RETRY_DELAY_SCALE)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|scale| (0.0..=1.0).contains(scale))
+                .unwrap_or(1.0),
         }
     }
 }

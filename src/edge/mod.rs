@@ -1,6 +1,10 @@
-//! The thin edge: the core's ports implemented on Worker bindings, and the HTTP routes.
+//! The thin edge: the core's ports implemented on Worker bindings, the HTTP routes, the queue
+//! consumer and the sweep.
 
 pub mod config;
+pub mod crm_api;
+pub mod jobs;
+pub mod outbound;
 pub mod routes;
 pub mod store;
 

@@ -2,53 +2,52 @@
 
 use worker::{Env, Method, Request, Response, Result};
 
-use super::config::Config;
+use super::crm_api;
 use super::emit;
-use super::store::PostgrestStore;
+use super::jobs::Bindings;
 use crate::core::api::{self, Answer};
 use crate::core::log::{mask_address, mask_phone, LogLine};
 use crate::core::ports::OrderStore;
-use crate::core::service::{ingest_webhook, WebhookError, WebhookSettings};
+use crate::core::service::{ingest_webhook, WebhookError, WebhookPorts, WebhookSettings};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Routes one request.
 pub async fn handle(mut request: Request, env: Env) -> Result<Response> {
-    let config = Config::from_env(&env);
+    let bindings = Bindings::from_env(&env);
     let path = request.path();
     let answer = match (request.method(), path.as_str()) {
-        (Method::Post, "/webhooks/bitrix/order") => bitrix_order_webhook(&mut request, &config).await?,
+        (Method::Post, "/webhooks/bitrix/order") => bitrix_order_webhook(&mut request, &bindings).await?,
         (_, "/webhooks/bitrix/order") => api::method_not_allowed("POST"),
-        (Method::Get, "/health") => health(&config).await,
+        (Method::Get, "/health") => health(&bindings).await,
         (_, "/health") => api::method_not_allowed("GET"),
+        (_, p) if p.starts_with("/api/") => match crm_api::handle(&mut request, &bindings, p).await {
+            Some(answer) => answer,
+            None => api::not_found(p),
+        },
         _ => api::not_found(&path),
     };
-    respond(&answer)
-}
-
-fn respond(answer: &Answer) -> Result<Response> {
     Ok(Response::from_json(&answer.body)?.with_status(answer.status))
 }
 
-fn store(config: &Config) -> PostgrestStore {
-    PostgrestStore::new(&config.supabase_url, &config.supabase_service_key)
-}
-
 /// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer.
-async fn bitrix_order_webhook(request: &mut Request, config: &Config) -> Result<Answer> {
+async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Result<Answer> {
     let authorization = request.headers().get("Authorization")?;
     let body = request.bytes().await?;
+    let config = &bindings.config;
     let settings = WebhookSettings { token: config.webhook_token.clone(), sync_enabled: config.switches.sync_enabled };
-    let result = ingest_webhook(&store(config), &settings, authorization.as_deref(), &body).await;
+    let ports = WebhookPorts { store: &bindings.store, queue: &bindings.queue, cache: &bindings.cache };
+    let result = ingest_webhook(&ports, &settings, authorization.as_deref(), &body).await;
     Ok(match result {
         Ok(done) => {
             let details = &done.event.details;
+            let outcome = done.outcome().map_or_else(|| "queued".into(), |o| serde_json::to_value(o).unwrap_or_default());
             emit(
-                &LogLine::new("info", "webhook.applied")
+                &LogLine::new("info", "webhook.accepted")
                     .with("kind", done.event.kind.as_str())
                     .with("bitrix_order_id", done.event.bitrix_order_id.get())
-                    .with("outcome", serde_json::to_value(done.applied.outcome).unwrap_or_default())
-                    .with("order_id", done.applied.order_id.clone())
+                    .with("outcome", outcome)
+                    .with("order_id", done.order_id())
                     .with("recipient_phone", details.recipient_phone.value().map(mask_phone))
                     .with("delivery_address", details.delivery_address.value().map(|a| mask_address(a))),
             );
@@ -57,23 +56,19 @@ async fn bitrix_order_webhook(request: &mut Request, config: &Config) -> Result<
         Err(failure) => {
             let level = if matches!(failure, WebhookError::Store(_)) { "error" } else { "warn" };
             let answer = api::webhook_refused(&failure);
-            emit(
-                &LogLine::new(level, "webhook.refused")
-                    .with("status", answer.status)
-                    .with("reason", failure.to_string()),
-            );
+            emit(&LogLine::new(level, "webhook.refused").with("status", answer.status).with("reason", failure.to_string()));
             answer
         }
     })
 }
 
 /// `GET /health`: the version, whether PostgREST answers, and the switches.
-async fn health(config: &Config) -> Answer {
-    let postgrest = match store(config).ping().await {
-        Ok(()) => serde_json::json!("ok"),
+async fn health(bindings: &Bindings) -> Answer {
+    let postgrest = match bindings.store.ping().await {
+        Ok(()) => "ok",
         Err(error) => {
             emit(&LogLine::new("error", "health.postgrest_unreachable").with("reason", error.to_string()));
-            serde_json::json!("unreachable")
+            "unreachable"
         }
     };
     let healthy = postgrest == "ok";
@@ -86,7 +81,7 @@ async fn health(config: &Config) -> Answer {
             "commit": env!("CRM_GIT_COMMIT"),
             "schema": env!("CRM_SCHEMA_VERSION"),
             "postgrest": postgrest,
-            "switches": config.switches,
+            "switches": bindings.config.switches,
         }),
     }
 }

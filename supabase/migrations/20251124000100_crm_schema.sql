@@ -69,6 +69,9 @@ create table public.orders (
   bitrix_updated_at timestamptz,
   -- False while the order is known only from a status change that overtook its order.create.
   details_known boolean not null default true,
+  -- Bitrix status codes the CRM sent to Bitrix whose webhook echo has not come back yet: an
+  -- echo is recognised here and changes nothing (no loop, no second notification).
+  status_echoes text[] not null default '{}',
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );

@@ -5,6 +5,9 @@
 -- Field rule: a key absent from command.order keeps the stored value; null clears it.
 -- Idempotent: a repeated event_key returns 'duplicate' and changes nothing, also when both
 -- copies arrive at once (the second waits on the unique key, then sees the first).
+-- Loop-proof: the webhook for an order the CRM created carries the CRM's id (crm_order_id) and
+-- links to that order; a status the CRM itself sent to Bitrix comes back as an echo and is
+-- consumed, not applied. Effects (Telegram) are written to sync_jobs in this transaction.
 
 -- What an order looks like, for telling 'updated' from 'unchanged' (timestamps left out).
 create or replace function public.order_fingerprint(p_order_id uuid)
@@ -14,7 +17,7 @@ stable
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'order', to_jsonb(o) - array['updated_at', 'created_at', 'bitrix_updated_at'],
+    'order', to_jsonb(o) - array['updated_at', 'created_at', 'bitrix_updated_at', 'status_echoes'],
     'items', coalesce((
       select jsonb_agg(jsonb_build_array(i.bitrix_basket_id, i.bitrix_product_id, i.product_id,
                                          i.product_snapshot, i.price, i.quantity)
@@ -44,6 +47,11 @@ declare
   v_apply_details boolean;
   v_before jsonb;
   v_outcome text;
+  v_status_raw constant text := command ->> 'status_raw';
+  v_is_echo boolean;
+  v_new_status text;
+  v_jobs uuid[] := '{}';
+  v_job uuid;
 begin
   if v_key is null or v_bitrix_id is null or v_event is null then
     raise exception 'apply_bitrix_order_event: event_key, event and bitrix_order_id are required'
@@ -59,7 +67,14 @@ begin
       (select o.id from public.orders o where o.bitrix_order_id = v_bitrix_id));
   end if;
 
-  -- (2) Make sure the order row exists, then lock it: events for one order apply one at a time.
+  -- (2) An order the CRM created and sent to Bitrix: link it by the CRM id it carries.
+  if command ->> 'crm_order_id' is not null then
+    update public.orders o set bitrix_order_id = v_bitrix_id
+    where o.id = (command ->> 'crm_order_id')::uuid and o.origin = 'crm' and o.bitrix_order_id is null
+      and not exists (select 1 from public.orders x where x.bitrix_order_id = v_bitrix_id);
+  end if;
+
+  -- Make sure the order row exists, then lock it: events for one order apply one at a time.
   insert into public.orders (bitrix_order_id, details_known)
   values (v_bitrix_id, false)
   on conflict (bitrix_order_id) do nothing;
@@ -77,6 +92,8 @@ begin
     update public.webhook_events set outcome = 'stale', order_id = v_order.id where event_key = v_key;
     return jsonb_build_object('outcome', 'stale', 'order_id', v_order.id);
   end if;
+
+  v_is_echo := not v_stale and v_status_raw is not null and v_status_raw = any (v_order.status_echoes);
 
   -- (4) The order's own fields.
   update public.orders o set
@@ -96,10 +113,12 @@ begin
     delivery_time_id  = case when v_apply_details and c_order ? 'delivery_time_id' then (c_order ->> 'delivery_time_id')::bigint else o.delivery_time_id end,
     bitrix_shop_id    = case when v_apply_details and c_order ? 'bitrix_shop_id' then (c_order ->> 'bitrix_shop_id')::bigint else o.bitrix_shop_id end,
     details_known     = o.details_known or v_apply_details,
-    status            = case when not v_stale and command ->> 'status' is not null then command ->> 'status' else o.status end,
-    status_raw        = case when not v_stale and command ->> 'status_raw' is not null then command ->> 'status_raw' else o.status_raw end,
+    status            = case when not v_stale and not v_is_echo and command ->> 'status' is not null then command ->> 'status' else o.status end,
+    status_raw        = case when not v_stale and not v_is_echo and v_status_raw is not null then v_status_raw else o.status_raw end,
+    status_echoes     = case when v_is_echo then array_remove(o.status_echoes, v_status_raw) else o.status_echoes end,
     bitrix_updated_at = case when v_stale then o.bitrix_updated_at else greatest(o.bitrix_updated_at, v_changed_at) end
-  where o.id = v_order.id;
+  where o.id = v_order.id
+  returning o.status into v_new_status;
 
   -- (5) Items: exactly the lines sent, when a basket was sent.
   if v_apply_details and jsonb_typeof(command -> 'items') = 'array' then
@@ -154,7 +173,22 @@ begin
     update public.orders o set updated_at = now() where o.id = v_order.id;
   end if;
   update public.webhook_events set outcome = v_outcome, order_id = v_order.id where event_key = v_key;
-  return jsonb_build_object('outcome', v_outcome, 'order_id', v_order.id);
+
+  -- (8) Notifications, once per cause: a new order when its details first become known, a
+  -- status change when Bitrix really changed the status of an order the shop already knows.
+  if v_apply_details and not v_order.details_known then
+    v_job := public.add_sync_job('telegram', 'telegram:new_order:' || v_order.id,
+                                 jsonb_build_object('order_id', v_order.id, 'occasion', 'new_order'));
+    v_jobs := v_jobs || v_job;
+  elsif v_order.details_known and not v_created and v_new_status is distinct from v_order.status then
+    v_job := public.add_sync_job('telegram', 'telegram:status:' || v_order.id || ':' || v_key,
+                                 jsonb_build_object('order_id', v_order.id, 'occasion', 'status_changed',
+                                                    'status', v_new_status));
+    v_jobs := v_jobs || v_job;
+  end if;
+
+  return jsonb_build_object('outcome', v_outcome, 'order_id', v_order.id,
+                            'jobs', to_jsonb(array_remove(v_jobs, null)));
 end
 $$;
 

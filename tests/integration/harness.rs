@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by two test binaries, each using a part
 //! Starts the test stack once per test run and gives tests what they need to drive it:
 //! an HTTP client for the Worker, SQL for the database, and fresh Bitrix ids.
 
@@ -6,29 +7,76 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
+use crate::fakes::{start_bitrix, start_telegram, Fake};
+
 pub const WEBHOOK_TOKEN: &str = "dev-webhook-token";
+pub const CRM_TOKEN: &str = "dev-crm-token";
 const WORKER: &str = "http://127.0.0.1:8788";
 const DATABASE: &str = "host=127.0.0.1 port=55322 user=postgres dbname=postgres";
+const BITRIX_PORT: u16 = 55380;
+const TELEGRAM_PORT: u16 = 55381;
+pub const TELEGRAM_CHAT_ID: &str = "-1001234567890";
 
-static STACK: OnceLock<()> = OnceLock::new();
+/// The fakes the Worker of the test stack talks to.
+pub struct Stack {
+    pub bitrix: Fake,
+    pub telegram: Fake,
+}
+
+static STACK: OnceLock<Stack> = OnceLock::new();
 static NEXT_ID: AtomicU64 = AtomicU64::new(700_000);
 
-/// Brings the test stack up (once per run): a fresh database with supabase/migrations
-/// applied, PostgREST, and the Worker built from this tree.
-pub fn ensure_stack() {
+fn stack_script(command: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new("bash")
+        .arg(root.join("scripts/stack.sh"))
+        .arg(command)
+        .env("CRM_STACK", "test")
+        .env("BITRIX_API_URL", format!("http://127.0.0.1:{BITRIX_PORT}/local/api/crm-gateway.php"))
+        .env("TELEGRAM_API_URL", format!("http://127.0.0.1:{TELEGRAM_PORT}"))
+        .env("TELEGRAM_CHAT_ID", TELEGRAM_CHAT_ID)
+        // The retry schedule shortened 100 times: 10 s becomes 0.1 s (the queue rounds up to 1 s).
+        .env("RETRY_DELAY_SCALE", "0.01")
+        .current_dir(root)
+        .status()
+        .expect("failed to run scripts/stack.sh");
+    assert!(status.success(), "scripts/stack.sh {command} failed (see .local/test/logs)");
+}
+
+/// Brings the test stack up (once per run): the fakes, a fresh database with
+/// supabase/migrations applied, PostgREST, and the Worker built from this tree.
+pub fn ensure_stack() -> &'static Stack {
     STACK.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let status = Command::new("bash")
-            .arg(root.join("scripts/stack.sh"))
-            .arg("up")
-            .env("CRM_STACK", "test")
-            .current_dir(root)
-            .status()
-            .expect("failed to run scripts/stack.sh");
-        assert!(status.success(), "the test stack did not come up (see .local/test/logs)");
-    });
+        let stack = Stack { bitrix: start_bitrix(BITRIX_PORT), telegram: start_telegram(TELEGRAM_PORT) };
+        stack_script("up");
+        stack
+    })
+}
+
+/// Stops PostgREST (the Worker then cannot reach Supabase).
+pub fn stop_postgrest() {
+    stack_script("postgrest-stop");
+}
+
+/// Starts PostgREST again.
+pub fn start_postgrest() {
+    stack_script("postgrest-start");
+}
+
+/// Polls `check` until it gives `Some`, for at most `limit`.
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(limit: Duration, what: &str, check: impl Fn() -> F) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A Bitrix order id no other test uses.
@@ -83,6 +131,15 @@ pub fn fixture(name: &str, id: Option<u64>) -> Value {
         }
     }
     body
+}
+
+/// A CRM API call with the CRM token.
+pub async fn crm(method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+    let mut request = reqwest::Client::new().request(method, url(path)).bearer_auth(CRM_TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    send(request).await
 }
 
 /// A connection to the test database.

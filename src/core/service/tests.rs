@@ -6,11 +6,38 @@ use serde_json::json;
 use super::*;
 use crate::core::apply::ApplyOutcome;
 
-/// Records what it was asked to apply; can be told to fail.
+/// Store, queue and KV in one: records what it was asked; each can be told to fail.
 #[derive(Default)]
 struct FakeStore {
     applied: RefCell<Vec<String>>,
     failure: RefCell<Option<StoreError>>,
+    queued: RefCell<Vec<QueueMessage>>,
+    queue_broken: RefCell<bool>,
+    kv: RefCell<std::collections::HashMap<String, String>>,
+}
+
+impl JobQueue for FakeStore {
+    async fn send(&self, message: &QueueMessage, _delay: Duration) -> Result<(), String> {
+        if *self.queue_broken.borrow() {
+            return Err("queue unavailable".into());
+        }
+        self.queued.borrow_mut().push(message.clone());
+        Ok(())
+    }
+}
+
+impl DedupCache for FakeStore {
+    async fn get(&self, key: &str) -> Option<String> {
+        self.kv.borrow().get(key).cloned()
+    }
+    async fn put(&self, key: &str, value: &str) {
+        self.kv.borrow_mut().insert(key.into(), value.into());
+    }
+}
+
+fn ingest(store: &FakeStore, settings: &WebhookSettings, auth: Option<&str>, body: &[u8]) -> Result<Ingested, WebhookError> {
+    let ports = WebhookPorts { store, queue: store, cache: store };
+    block_on(ingest_webhook(&ports, settings, auth, body))
 }
 
 impl OrderStore for FakeStore {
@@ -19,7 +46,7 @@ impl OrderStore for FakeStore {
             return Err(error);
         }
         self.applied.borrow_mut().push(event.event_key.clone());
-        Ok(Applied { outcome: ApplyOutcome::Created, order_id: Some("crm-1".into()) })
+        Ok(Applied { outcome: ApplyOutcome::Created, order_id: Some("crm-1".into()), jobs: vec!["job-1".into()] })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -42,9 +69,10 @@ fn create() -> serde_json::Value {
 #[test]
 fn a_webhook_with_the_bearer_token_is_applied() {
     let store = FakeStore::default();
-    let done = block_on(ingest_webhook(&store, &settings(), Some("Bearer secret-token"), &body(&create()))).unwrap();
-    assert_eq!(done.applied.outcome, ApplyOutcome::Created);
+    let done = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+    assert_eq!(done.outcome(), Some(ApplyOutcome::Created));
     assert_eq!(store.applied.borrow().len(), 1);
+    assert_eq!(*store.queued.borrow(), vec![QueueMessage::Job { job_id: "job-1".into(), attempt: 1 }]);
 }
 
 #[test]
@@ -52,7 +80,7 @@ fn a_webhook_with_the_token_in_its_body_is_applied() {
     let store = FakeStore::default();
     let mut with_token = create();
     with_token["token"] = json!("secret-token");
-    block_on(ingest_webhook(&store, &settings(), None, &body(&with_token))).unwrap();
+    ingest(&store, &settings(), None, &body(&with_token)).unwrap();
     assert_eq!(store.applied.borrow().len(), 1);
 }
 
@@ -61,7 +89,7 @@ fn a_wrong_header_token_is_refused_even_when_the_body_token_is_right() {
     let store = FakeStore::default();
     let mut with_token = create();
     with_token["token"] = json!("secret-token");
-    let error = block_on(ingest_webhook(&store, &settings(), Some("Bearer nope"), &body(&with_token))).unwrap_err();
+    let error = ingest(&store, &settings(), Some("Bearer nope"), &body(&with_token)).unwrap_err();
     assert!(matches!(error, WebhookError::Unauthorized));
     assert!(store.applied.borrow().is_empty());
 }
@@ -69,7 +97,7 @@ fn a_wrong_header_token_is_refused_even_when_the_body_token_is_right() {
 #[test]
 fn a_webhook_without_any_token_is_refused_and_nothing_is_applied() {
     let store = FakeStore::default();
-    let error = block_on(ingest_webhook(&store, &settings(), None, &body(&create()))).unwrap_err();
+    let error = ingest(&store, &settings(), None, &body(&create())).unwrap_err();
     assert!(matches!(error, WebhookError::Unauthorized));
     assert!(store.applied.borrow().is_empty());
 }
@@ -78,10 +106,10 @@ fn a_webhook_without_any_token_is_refused_and_nothing_is_applied() {
 fn malformed_json_and_oversized_bodies_are_refused_before_the_store_is_touched() {
     let store = FakeStore::default();
     let auth = Some("Bearer secret-token");
-    let error = block_on(ingest_webhook(&store, &settings(), auth, b"{\"event\": ")).unwrap_err();
+    let error = ingest(&store, &settings(), auth, b"{\"event\": ").unwrap_err();
     assert!(matches!(error, WebhookError::InvalidJson(_)));
     let huge = vec![b' '; MAX_WEBHOOK_BYTES + 1];
-    let error = block_on(ingest_webhook(&store, &settings(), auth, &huge)).unwrap_err();
+    let error = ingest(&store, &settings(), auth, &huge).unwrap_err();
     assert!(matches!(error, WebhookError::TooLarge { .. }));
     assert!(store.applied.borrow().is_empty());
 }
@@ -90,15 +118,43 @@ fn malformed_json_and_oversized_bodies_are_refused_before_the_store_is_touched()
 fn with_sync_switched_off_a_valid_webhook_is_refused_for_a_later_retry() {
     let store = FakeStore::default();
     let off = WebhookSettings { sync_enabled: false, ..settings() };
-    let error = block_on(ingest_webhook(&store, &off, Some("Bearer secret-token"), &body(&create()))).unwrap_err();
+    let error = ingest(&store, &off, Some("Bearer secret-token"), &body(&create())).unwrap_err();
     assert!(matches!(error, WebhookError::SyncDisabled));
     assert!(store.applied.borrow().is_empty());
 }
 
 #[test]
-fn a_store_failure_is_reported_as_such() {
+fn with_the_store_down_the_event_is_queued_without_its_token_and_accepted() {
     let store = FakeStore::default();
     *store.failure.borrow_mut() = Some(StoreError::Unavailable("connection refused".into()));
-    let error = block_on(ingest_webhook(&store, &settings(), Some("Bearer secret-token"), &body(&create()))).unwrap_err();
+    let mut with_token = create();
+    with_token["token"] = json!("secret-token");
+
+    let done = ingest(&store, &settings(), None, &body(&with_token)).unwrap();
+
+    assert_eq!(done.accepted, Accepted::Queued);
+    let queued = store.queued.borrow();
+    let QueueMessage::Webhook { body, attempt, .. } = &queued[0] else { panic!("{queued:?}") };
+    assert_eq!((body.get("token"), *attempt), (None, 1));
+}
+
+#[test]
+fn with_the_store_and_the_queue_down_the_webhook_is_refused_so_that_bitrix_retries() {
+    let store = FakeStore::default();
+    *store.failure.borrow_mut() = Some(StoreError::Unavailable("connection refused".into()));
+    *store.queue_broken.borrow_mut() = true;
+    let error = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap_err();
     assert!(matches!(error, WebhookError::Store(StoreError::Unavailable(_))));
+}
+
+#[test]
+fn a_repeat_known_to_kv_is_answered_without_asking_the_store() {
+    let store = FakeStore::default();
+    ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+
+    let again = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+
+    assert_eq!(again.outcome(), Some(ApplyOutcome::Duplicate));
+    assert_eq!(again.order_id(), Some("crm-1"));
+    assert_eq!(store.applied.borrow().len(), 1);
 }
