@@ -1,22 +1,48 @@
 #!/usr/bin/env bash
 # `make bench`: webhook figures on the local stack (CRM_STACK=test, started here, stopped after).
 #   - webhooks per second and p50/p99 latency, order.create with 3 items, 16 concurrent clients
-#   - PostgREST requests per webhook (counted in PostgREST's own request log)
+#   - PostgREST requests per webhook on its own path, and per notification job (counted in
+#     PostgREST's own request log)
 #   - the Worker's wasm size, raw and gzipped
-# Not a test: figures depend on the machine. REQUESTS and CONCURRENCY can be overridden.
+# Each created order also queues a Telegram message; a minimal Bot API stand-in answers them
+# here so that the jobs run as in production. Not a test: figures depend on the machine.
+# REQUESTS and CONCURRENCY can be overridden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CRM_STACK=test
 REQUESTS="${REQUESTS:-2000}"
 CONCURRENCY="${CONCURRENCY:-16}"
-trap 'bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
-bash scripts/stack.sh up
+TELEGRAM_PORT=55391
+python3 - "$TELEGRAM_PORT" <<'PY' &
+import http.server, sys
+class Bot(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"ok":true,"result":{"message_id":1}}'
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Bot).serve_forever()
+PY
+bot=$!
+trap 'kill $bot 2>/dev/null; bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
+TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT" bash scripts/stack.sh up
 cargo build --release --example bench_webhooks -q
-postgrest_log=.local/test/logs/postgrest.log
-before=$(grep -c '"POST /rpc/\|"GET /\|"PATCH /\|"POST /' "$postgrest_log" || true)
-target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY" | tee .local/test/bench.txt
-after=$(grep -c '"POST /rpc/\|"GET /\|"PATCH /\|"POST /' "$postgrest_log" || true)
-webhooks=$((REQUESTS + 20))
-echo "postgrest_requests_per_webhook=$(awk -v a="$after" -v b="$before" -v n="$webhooks" 'BEGIN { printf "%.2f", (a - b) / n }')"
+log=.local/test/logs/postgrest.log
+count() { grep -c "$1" "$log" || true; }
+webhook_before=$(count '"POST /rpc/apply_bitrix_order_event'); all_before=$(count '" [0-9][0-9][0-9] ')
+target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY"
+# Let the queued notification jobs finish before counting their requests.
+for _ in $(seq 1 120); do
+  pending=$(psql -X -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c \
+    "select count(*) from sync_jobs where status in ('pending','running','retrying')")
+  [ "$pending" = 0 ] && break
+  sleep 1
+done
+webhooks=$(( $(count '"POST /rpc/apply_bitrix_order_event') - webhook_before ))
+jobs=$(psql -X -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c "select count(*) from sync_jobs where status = 'done'")
+others=$(( $(count '" [0-9][0-9][0-9] ') - all_before - webhooks ))
+echo "postgrest_requests_per_webhook=$(awk -v w="$webhooks" -v n="$((REQUESTS + 20))" 'BEGIN { printf "%.2f", w / n }')"
+echo "notification_jobs_done=$jobs postgrest_requests_per_job=$(awk -v o="$others" -v j="$jobs" 'BEGIN { printf "%.2f", (j ? o / j : 0) }')"
 wasm=build/index_bg.wasm
 echo "wasm_bytes=$(stat -c %s "$wasm") wasm_gzip_bytes=$(gzip -9 -c "$wasm" | wc -c)"
