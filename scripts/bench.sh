@@ -4,8 +4,8 @@
 #   - PostgREST requests per webhook on its own path, and per notification job (counted in
 #     PostgREST's own request log)
 #   - the Worker's wasm size, raw and gzipped
-# Each created order also queues a Telegram message; a minimal Bot API stand-in answers them
-# here so that the jobs run as in production. Not a test: figures depend on the machine.
+# Each created order also queues a Telegram message; the stand-in of scripts/fake_peers.py
+# answers them here so that the jobs run as in production. Not a test: figures depend on the machine.
 # REQUESTS and CONCURRENCY can be overridden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,17 +13,7 @@ export CRM_STACK=test
 REQUESTS="${REQUESTS:-2000}"
 CONCURRENCY="${CONCURRENCY:-16}"
 TELEGRAM_PORT=55391
-python3 - "$TELEGRAM_PORT" <<'PY' &
-import http.server, sys
-class Bot(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b'{"ok":true,"result":{"message_id":1}}'
-        self.send_response(200); self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-    def log_message(self, *args): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Bot).serve_forever()
-PY
+python3 scripts/fake_peers.py 55390 "$TELEGRAM_PORT" >/dev/null &
 bot=$!
 trap 'kill $bot 2>/dev/null; bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT" bash scripts/stack.sh up

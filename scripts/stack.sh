@@ -232,11 +232,20 @@ worker_start() {
   wait_for "the Worker" "http://127.0.0.1:$WORKER_PORT/health" 90
 }
 
+# The dev stack's stand-ins for Bitrix and Telegram (the test suite brings its own fakes).
+peers_start() {
+  [ "$STACK" = dev ] || return 0
+  running peers && return 0
+  log "starting stand-ins: Bitrix gateway 127.0.0.1:54380, Telegram 127.0.0.1:54381 (logs/peers.log)"
+  spawn peers python3 scripts/fake_peers.py 54380 54381
+}
+
 up() {
   install
   db_start
   migrate
   [ "$STACK" = dev ] && seed
+  peers_start
   postgrest_start
   write_dev_vars
   worker_start
@@ -245,6 +254,7 @@ up() {
 
 down() {
   stop_process worker
+  stop_process peers
   stop_process postgrest
   db_stop
 }
@@ -253,6 +263,7 @@ print_try_it() {
   cat <<TXT
 
   The Worker:     http://127.0.0.1:$WORKER_PORT/health
+  Bitrix/Telegram stand-ins log what the Worker sent: $LOG_DIR/peers.log
   PostgREST:      http://127.0.0.1:$POSTGREST_PORT
   PostgreSQL:     psql -h 127.0.0.1 -p $PG_PORT -U postgres postgres
 
@@ -269,6 +280,7 @@ dev() {
   db_start
   migrate
   seed
+  peers_start
   postgrest_start
   write_dev_vars
   stop_process worker
