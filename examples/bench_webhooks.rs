@@ -10,8 +10,10 @@ use serde_json::json;
 
 fn body(id: u64) -> serde_json::Value {
     let basket: Vec<_> = (0..3)
-        .map(|n| json!({"ID": (id * 10 + n).to_string(), "PRODUCT_ID": "15652", "NAME": "Букет Стандарт",
-                        "PRICE": "3000.00", "QUANTITY": "1.0000", "CURRENCY": "KZT"}))
+        .map(|n| {
+            json!({"ID": (id * 10 + n).to_string(), "PRODUCT_ID": "15652", "NAME": "Букет Стандарт",
+                        "PRICE": "3000.00", "QUANTITY": "1.0000", "CURRENCY": "KZT"})
+        })
         .collect();
     json!({"event": "order.create", "data": {
         "ID": id.to_string(), "ACCOUNT_NUMBER": id.to_string(), "STATUS_ID": "N", "USER_ID": "4521",
@@ -42,8 +44,13 @@ async fn main() {
 
     // Warm-up: the first requests pay for wasm instantiation and connection pools.
     for i in 0..20 {
-        client.post(format!("{worker}/webhooks/bitrix/order")).bearer_auth(&token)
-            .json(&body(first_id + requests + i)).send().await.expect("warm-up failed");
+        client
+            .post(format!("{worker}/webhooks/bitrix/order"))
+            .bearer_auth(&token)
+            .json(&body(first_id + requests + i))
+            .send()
+            .await
+            .expect("warm-up failed");
     }
 
     let started = Instant::now();
@@ -56,8 +63,12 @@ async fn main() {
                 let mut i = c;
                 while i < requests {
                     let sent = Instant::now();
-                    let answer = client.post(format!("{worker}/webhooks/bitrix/order")).bearer_auth(&token)
-                        .json(&body(first_id + i)).send().await;
+                    let answer = client
+                        .post(format!("{worker}/webhooks/bitrix/order"))
+                        .bearer_auth(&token)
+                        .json(&body(first_id + i))
+                        .send()
+                        .await;
                     latencies.push(sent.elapsed());
                     if !answer.is_ok_and(|a| a.status().is_success()) {
                         failures += 1;

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use harness::{counts, ensure_stack, eventually, fixture, fresh_id, send, start_postgrest, stop_postgrest, url, WEBHOOK_TOKEN};
+use harness::{
+    counts, ensure_stack, eventually, fixture, fresh_id, send, start_postgrest, stop_postgrest, url, WEBHOOK_TOKEN,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -38,7 +40,10 @@ async fn webhooks_accepted_while_postgrest_is_down_are_all_applied_once_it_is_ba
     }
     assert!(repeated.status == 200 || repeated.status == 202, "{:?}", repeated.body);
     for id in &ids {
-        eventually(WAIT, "the queued webhook to be applied", || async { (counts(*id).await == (1, 1, 1)).then_some(()) }).await;
+        eventually(WAIT, "the queued webhook to be applied", || async {
+            (counts(*id).await == (1, 1, 1)).then_some(())
+        })
+        .await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     for id in &ids {
@@ -55,4 +60,3 @@ async fn webhooks_accepted_while_postgrest_is_down_are_all_applied_once_it_is_ba
         .await;
     }
 }
-

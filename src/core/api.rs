@@ -55,16 +55,12 @@ pub fn webhook_refused(failure: &WebhookError) -> Answer {
             answer
         }
         WebhookError::Invalid(parse) => invalid_webhook(parse),
-        WebhookError::SyncDisabled => error(
-            503,
-            "sync_disabled",
-            "Синхронизация временно отключена (SYNC_ENABLED=false), повторите позже".into(),
-        ),
-        WebhookError::Store(StoreError::Unavailable(_)) => error(
-            503,
-            "store_unavailable",
-            "База данных CRM временно недоступна, повторите позже".into(),
-        ),
+        WebhookError::SyncDisabled => {
+            error(503, "sync_disabled", "Синхронизация временно отключена (SYNC_ENABLED=false), повторите позже".into())
+        }
+        WebhookError::Store(StoreError::Unavailable(_)) => {
+            error(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже".into())
+        }
         WebhookError::Store(StoreError::Rejected(_)) => {
             error(500, "store_rejected", "Внутренняя ошибка при сохранении заказа".into())
         }
@@ -75,9 +71,9 @@ fn invalid_webhook(parse: &ParseError) -> Answer {
     let field = parse.field();
     let message = match parse {
         ParseError::Missing(_) => format!("Не заполнено обязательное поле {field}"),
-        ParseError::UnknownEvent(name) => format!(
-            "Неизвестное событие «{name}»: ожидается order.create, order.update или order.status.change"
-        ),
+        ParseError::UnknownEvent(name) => {
+            format!("Неизвестное событие «{name}»: ожидается order.create, order.update или order.status.change")
+        }
         ParseError::Shape(_) | ParseError::Invalid { .. } => format!("Некорректное значение поля {field}"),
     };
     let mut answer = error(400, "invalid_webhook", message);

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::CrmOrderId;
+use super::ids::CrmId;
 use super::order::{BasketLine, Buyer, OrderDetails, OrderEvent};
 
 /// The JSON argument of `rpc/apply_bitrix_order_event` (see supabase/migrations).
@@ -40,7 +40,7 @@ impl<'a> ApplyCommand<'a> {
             order: &event.details,
             items: event.basket.as_deref(),
             user: event.buyer.as_ref(),
-            crm_order_id: event.crm_order_id.as_ref().map(CrmOrderId::as_str),
+            crm_order_id: event.crm_order_id.as_ref().map(CrmId::as_str),
             payload: &event.payload,
         }
     }

@@ -202,10 +202,8 @@ pub struct ShapeError {
 /// # Errors
 /// A [`ShapeError`] such as `data.basket[0].PRICE: invalid type: map, expected a string or a number`.
 pub fn read_webhook(body: serde_json::Value) -> Result<WireWebhook, ShapeError> {
-    serde_path_to_error::deserialize(body).map_err(|error| ShapeError {
-        path: error.path().to_string(),
-        reason: error.inner().to_string(),
-    })
+    serde_path_to_error::deserialize(body)
+        .map_err(|error| ShapeError { path: error.path().to_string(), reason: error.inner().to_string() })
 }
 
 #[cfg(test)]
@@ -235,15 +233,18 @@ mod tests {
 
     #[test]
     fn a_wrong_type_is_reported_with_the_path_of_the_field() {
-        let error = read_webhook(json!({"event": "order.create", "data": {"ID": "1", "basket": [{"ID": "2", "PRICE": {"v": 1}}]}}))
-            .unwrap_err();
+        let error = read_webhook(
+            json!({"event": "order.create", "data": {"ID": "1", "basket": [{"ID": "2", "PRICE": {"v": 1}}]}}),
+        )
+        .unwrap_err();
         assert_eq!(error.path, "data.basket[0].PRICE");
         assert!(error.reason.contains("expected a string or a number"), "{}", error.reason);
     }
 
     #[test]
     fn a_wrong_type_inside_properties_keeps_its_full_path() {
-        let error = read_webhook(json!({"event": "order.create", "data": {"ID": "1", "properties": {"city": [1]}}})).unwrap_err();
+        let error = read_webhook(json!({"event": "order.create", "data": {"ID": "1", "properties": {"city": [1]}}}))
+            .unwrap_err();
         assert_eq!(error.path, "data.properties.city");
     }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::bitrix::Text;
 use super::dates::parse_date;
 use super::decimal::{Money, Quantity};
-use super::ids::{BitrixProductId, CityId, CrmOrderId, DeliverySlotId, ShopId};
+use super::ids::{BitrixProductId, CityId, CrmId, DeliverySlotId, ShopId};
 use super::phone::Phone;
 use super::status::CrmStatus;
 
@@ -70,7 +70,7 @@ pub struct NewOrder {
 /// A checked item: a product of the CRM's catalogue or of Bitrix's, at the CRM's price.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewItem {
-    pub product_id: Option<CrmOrderId>,
+    pub product_id: Option<CrmId>,
     pub bitrix_product_id: Option<BitrixProductId>,
     pub name: Option<String>,
     pub price: Money,
@@ -91,7 +91,12 @@ fn optional_text(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn optional_id<T, E>(value: Option<&Text>, field: &str, parse: fn(&str) -> Result<T, E>, problems: &mut Vec<Problem>) -> Option<T> {
+fn optional_id<T, E>(
+    value: Option<&Text>,
+    field: &str,
+    parse: fn(&str) -> Result<T, E>,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
     let text = value.map(Text::trimmed).filter(|t| !t.is_empty())?;
     match parse(text) {
         Ok(id) => Some(id),
@@ -128,7 +133,8 @@ impl NewOrderInput {
                 .map_err(|_| problems.push(problem("delivery_date", "Дата должна быть в формате ГГГГ-ММ-ДД")))
                 .ok()
         };
-        let delivery_slot = optional_id(self.delivery_time_id.as_ref(), "delivery_time_id", DeliverySlotId::parse, &mut problems);
+        let delivery_slot =
+            optional_id(self.delivery_time_id.as_ref(), "delivery_time_id", DeliverySlotId::parse, &mut problems);
         let city = optional_id(self.bitrix_city_id.as_ref(), "bitrix_city_id", CityId::parse, &mut problems);
         let shop = optional_id(self.bitrix_shop_id.as_ref(), "bitrix_shop_id", ShopId::parse, &mut problems);
         let delivery_fee = match self.delivery_fee.as_ref().map(Text::trimmed).filter(|t| !t.is_empty()) {
@@ -166,10 +172,16 @@ impl NewOrderInput {
         for (index, item) in items.iter().enumerate() {
             let field = |name: &str| format!("items[{index}].{name}");
             let product_id = item.product_id.as_deref().map(str::trim).filter(|t| !t.is_empty()).and_then(|raw| {
-                CrmOrderId::parse(raw).map_err(|_| problems.push(problem(field("product_id"), "Должен быть UUID товара"))).ok()
+                CrmId::parse(raw)
+                    .map_err(|_| problems.push(problem(field("product_id"), "Должен быть UUID товара")))
+                    .ok()
             });
-            let bitrix_product_id =
-                optional_id(item.bitrix_product_id.as_ref(), &field("bitrix_product_id"), BitrixProductId::parse, problems);
+            let bitrix_product_id = optional_id(
+                item.bitrix_product_id.as_ref(),
+                &field("bitrix_product_id"),
+                BitrixProductId::parse,
+                problems,
+            );
             if item.product_id.is_none() && item.bitrix_product_id.is_none() {
                 problems.push(problem(field("product_id"), "Укажите product_id или bitrix_product_id"));
             }
@@ -193,7 +205,13 @@ impl NewOrderInput {
                 }
             };
             if let (Some(price), Some(quantity)) = (price, quantity) {
-                checked.push(NewItem { product_id, bitrix_product_id, name: optional_text(item.name.as_ref()), price, quantity });
+                checked.push(NewItem {
+                    product_id,
+                    bitrix_product_id,
+                    name: optional_text(item.name.as_ref()),
+                    price,
+                    quantity,
+                });
             }
         }
         checked
@@ -283,7 +301,11 @@ pub fn parse_order_filter(pairs: &[(String, String)]) -> Result<OrderFilter, Vec
             _ => {}
         }
     }
-    if problems.is_empty() { Ok(filter) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(filter)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -318,8 +340,15 @@ mod tests {
             "items": [{"price": "-1", "quantity": 0}]}))
         .unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        for field in ["recipient_name", "recipient_phone", "delivery_address", "delivery_date",
-                      "items[0].product_id", "items[0].price", "items[0].quantity"] {
+        for field in [
+            "recipient_name",
+            "recipient_phone",
+            "delivery_address",
+            "delivery_date",
+            "items[0].product_id",
+            "items[0].price",
+            "items[0].quantity",
+        ] {
             assert!(fields.contains(&field), "{field} missing from {fields:?}");
         }
     }
@@ -341,7 +370,8 @@ mod tests {
 
     #[test]
     fn list_filters_are_checked() {
-        let pairs = |list: &[(&str, &str)]| list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        let pairs =
+            |list: &[(&str, &str)]| list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
         let filter = parse_order_filter(&pairs(&[("limit", "10"), ("status", "new"), ("date", "2025-08-25")])).unwrap();
         assert_eq!((filter.limit, filter.status), (10, Some(CrmStatus::New)));
         let problems = parse_order_filter(&pairs(&[("limit", "0"), ("status", "x"), ("date", "y")])).unwrap_err();

@@ -43,8 +43,10 @@ pub fn create_order(card: &OrderCard) -> GatewayRequest {
         basket: card
             .items
             .iter()
-            .map(|item| json!({"product_id": item.bitrix_product_id, "name": item.name,
-                               "price": item.price, "quantity": item.quantity, "custom_price": true}))
+            .map(|item| {
+                json!({"product_id": item.bitrix_product_id, "name": item.name,
+                               "price": item.price, "quantity": item.quantity, "custom_price": true})
+            })
             .collect(),
         properties: json!({
             "nameRecipient": card.recipient_name,
@@ -113,7 +115,6 @@ fn clip(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::telegram::CardItem;
 
     fn card() -> OrderCard {
         serde_json::from_value(json!({
@@ -162,6 +163,5 @@ mod tests {
         assert!(matches!(read_answer(200, r#"{"ok": false}"#), Err(Failure::Permanent { .. })));
         assert_eq!(created_order_id(&json!({"ok": true, "bitrix_order_id": 7})).unwrap().get(), 7);
         assert!(created_order_id(&json!({"ok": true})).is_err());
-        let _ = CardItem { name: None, price: String::new(), quantity: String::new(), bitrix_product_id: None };
     }
 }

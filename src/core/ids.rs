@@ -85,12 +85,13 @@ bitrix_id!(
     ShopId
 );
 
-/// The CRM's own id of an order (`orders.id`, a UUID), in canonical lower-case form.
+/// The CRM's own id of a row (`orders.id`, `products.id`, `sync_jobs.id`: a UUID), in
+/// canonical lower-case form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
-pub struct CrmOrderId(String);
+pub struct CrmId(String);
 
-impl CrmOrderId {
+impl CrmId {
     /// Accepts a UUID in its 8-4-4-4-12 hexadecimal form.
     ///
     /// # Errors
@@ -101,7 +102,7 @@ impl CrmOrderId {
         let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
         let hex = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
         if lengths == [8, 4, 4, 4, 12] && hex {
-            Ok(CrmOrderId(text))
+            Ok(CrmId(text))
         } else {
             Err(IdError::NotAnId(raw.to_owned()))
         }
@@ -120,10 +121,10 @@ mod tests {
 
     #[test]
     fn a_crm_order_id_is_a_uuid_and_nothing_else() {
-        let id = CrmOrderId::parse(" 0B6F3C1E-0000-4000-8000-000000000001 ").unwrap();
+        let id = CrmId::parse(" 0B6F3C1E-0000-4000-8000-000000000001 ").unwrap();
         assert_eq!(id.as_str(), "0b6f3c1e-0000-4000-8000-000000000001");
         for raw in ["", "122183", "0b6f3c1e-0000-4000-8000-00000000000g", "0b6f3c1e00004000800000000000000001"] {
-            assert!(CrmOrderId::parse(raw).is_err(), "{raw}");
+            assert!(CrmId::parse(raw).is_err(), "{raw}");
         }
     }
 

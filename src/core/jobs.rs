@@ -54,9 +54,11 @@ impl JobRow {
     /// A permanent [`Failure`] for a flow or payload this code does not know.
     pub fn task(&self) -> Result<Task, Failure> {
         let text = |key: &str| {
-            self.payload.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| Failure::Permanent {
-                reason: format!("{} job without payload.{key}", self.flow),
-            })
+            self.payload
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| Failure::Permanent { reason: format!("{} job without payload.{key}", self.flow) })
         };
         match self.flow.as_str() {
             "webhook_apply" => Ok(Task::ApplyWebhook { body: self.payload.clone() }),
@@ -66,9 +68,9 @@ impl JobRow {
             "telegram" => {
                 let occasion = match text("occasion")?.as_str() {
                     "new_order" => Occasion::NewOrder,
-                    "status_changed" => Occasion::StatusChanged(
-                        CrmStatus::parse(&text("status")?).unwrap_or(CrmStatus::Unknown),
-                    ),
+                    "status_changed" => {
+                        Occasion::StatusChanged(CrmStatus::parse(&text("status")?).unwrap_or(CrmStatus::Unknown))
+                    }
                     other => return Err(Failure::Permanent { reason: format!("unknown occasion {other:?}") }),
                 };
                 Ok(Task::Notify { order_id: text("order_id")?, occasion })
@@ -103,7 +105,10 @@ pub enum Gate {
     Skip(&'static str),
     /// Wait, without using up an attempt: a Bitrix change while Bitrix sync is off is sent
     /// once it is back on (the data must converge).
-    Hold { reason: &'static str, recheck_in: Duration },
+    Hold {
+        reason: &'static str,
+        recheck_in: Duration,
+    },
 }
 
 const HOLD_RECHECK: Duration = Duration::from_secs(300);
@@ -137,10 +142,7 @@ pub fn read_telegram_answer(status: u16, body: &str) -> Result<(), Failure> {
         return Ok(());
     }
     let description = parsed.get("description").and_then(Value::as_str).unwrap_or(body);
-    let retry_after = parsed
-        .pointer("/parameters/retry_after")
-        .and_then(Value::as_u64)
-        .map(Duration::from_secs);
+    let retry_after = parsed.pointer("/parameters/retry_after").and_then(Value::as_u64).map(Duration::from_secs);
     let status = if (200..300).contains(&status) { 502 } else { status };
     Err(Failure::from_http_status(status, retry_after, format!("telegram HTTP {status}: {description}")))
 }
@@ -160,8 +162,14 @@ mod tests {
             job("telegram", json!({"order_id": "o", "occasion": "status_changed", "status": "delivering"})).task(),
             Ok(Task::Notify { order_id: "o".into(), occasion: Occasion::StatusChanged(CrmStatus::Delivering) })
         );
-        assert_eq!(job("reverse_sync", json!({"order_id": "o"})).task(), Ok(Task::CreateBitrixOrder { order_id: "o".into() }));
-        assert_eq!(job("availability_sync", json!({"product_id": "p"})).task(), Ok(Task::SetBitrixAvailability { product_id: "p".into() }));
+        assert_eq!(
+            job("reverse_sync", json!({"order_id": "o"})).task(),
+            Ok(Task::CreateBitrixOrder { order_id: "o".into() })
+        );
+        assert_eq!(
+            job("availability_sync", json!({"product_id": "p"})).task(),
+            Ok(Task::SetBitrixAvailability { product_id: "p".into() })
+        );
         assert!(matches!(job("fax", json!({})).task(), Err(Failure::Permanent { .. })));
         assert!(matches!(job("status_sync", json!({})).task(), Err(Failure::Permanent { .. })));
     }
@@ -181,12 +189,18 @@ mod tests {
     fn telegrams_429_carries_its_retry_after() {
         let failure = read_telegram_answer(429, r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#)
             .unwrap_err();
-        assert_eq!(failure, Failure::Transient {
-            retry_after: Some(Duration::from_secs(3)),
-            reason: "telegram HTTP 429: Too Many Requests: retry after 3".into()
-        });
+        assert_eq!(
+            failure,
+            Failure::Transient {
+                retry_after: Some(Duration::from_secs(3)),
+                reason: "telegram HTTP 429: Too Many Requests: retry after 3".into()
+            }
+        );
         assert!(read_telegram_answer(200, r#"{"ok":true,"result":{"message_id":1}}"#).is_ok());
-        assert!(matches!(read_telegram_answer(400, r#"{"ok":false,"description":"Bad Request: chat not found"}"#), Err(Failure::Permanent { .. })));
+        assert!(matches!(
+            read_telegram_answer(400, r#"{"ok":false,"description":"Bad Request: chat not found"}"#),
+            Err(Failure::Permanent { .. })
+        ));
     }
 
     #[test]

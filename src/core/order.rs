@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::bitrix::{read_webhook, PhpObject, ShapeError, Text, WireBasketLine, WireOrder, WireUser};
 use super::dates::{parse_date, parse_timestamp};
 use super::decimal::{Money, Quantity};
-use super::ids::{CrmOrderId, BitrixBasketId, BitrixOrderId, BitrixProductId, BitrixUserId, CityId, DeliverySlotId, ShopId};
+use super::ids::{BitrixBasketId, BitrixOrderId, BitrixProductId, BitrixUserId, CityId, CrmId, DeliverySlotId, ShopId};
 use super::phone::Phone;
 use super::status::{BitrixStatusCode, CrmStatus};
 
@@ -170,7 +170,7 @@ pub struct OrderEvent {
     pub basket: Option<Vec<BasketLine>>,
     pub buyer: Option<Buyer>,
     /// The CRM's id of an order the CRM created and sent to Bitrix (`properties.crmOrderId`).
-    pub crm_order_id: Option<CrmOrderId>,
+    pub crm_order_id: Option<CrmId>,
     /// `data` as received, for the audit trail in `webhook_events`.
     pub payload: serde_json::Value,
 }
@@ -266,10 +266,11 @@ fn parse_order(
 ) -> Result<OrderEvent, ParseError> {
     let bitrix_order_id = required(data.id.as_ref(), "data.ID", BitrixOrderId::parse)?;
     let changed_at = field(data.date_update.as_ref(), "data.DATE_UPDATE", parse_timestamp)?.value().copied();
-    let status = data.status_id.as_ref().and_then(|t| BitrixStatusCode::parse(&t.0)).map(|raw| OrderStatus {
-        crm: CrmStatus::from_bitrix(&raw),
-        raw,
-    });
+    let status = data
+        .status_id
+        .as_ref()
+        .and_then(|t| BitrixStatusCode::parse(&t.0))
+        .map(|raw| OrderStatus { crm: CrmStatus::from_bitrix(&raw), raw });
     if kind == EventKind::StatusChange && status.is_none() {
         return Err(ParseError::Missing("data.STATUS_ID".into()));
     }
@@ -291,12 +292,22 @@ fn parse_order(
         delivery_time_id: field(properties.when.as_ref(), "data.properties.when", DeliverySlotId::parse)?,
         bitrix_shop_id: field(properties.shop_id.as_ref(), "data.properties.shopId", ShopId::parse)?,
     };
-    let crm_order_id = field(properties.crm_order_id.as_ref(), "data.properties.crmOrderId", CrmOrderId::parse)?
-        .value()
-        .cloned();
+    let crm_order_id =
+        field(properties.crm_order_id.as_ref(), "data.properties.crmOrderId", CrmId::parse)?.value().cloned();
     let basket = data.basket.map(|list| parse_basket(&list.0)).transpose()?;
     let buyer = parse_buyer(data.user.map(|PhpObject(u)| u), details.bitrix_user_id.value().copied())?;
-    Ok(OrderEvent { kind, event_key, bitrix_order_id, changed_at, status, details, basket, buyer, crm_order_id, payload })
+    Ok(OrderEvent {
+        kind,
+        event_key,
+        bitrix_order_id,
+        changed_at,
+        status,
+        details,
+        basket,
+        buyer,
+        crm_order_id,
+        payload,
+    })
 }
 
 fn parse_basket(lines: &[WireBasketLine]) -> Result<Vec<BasketLine>, ParseError> {

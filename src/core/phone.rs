@@ -20,9 +20,8 @@ impl Phone {
         if trimmed.is_empty() {
             return None;
         }
-        let has_only_phone_characters = trimmed
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' ' | '.' | '\u{a0}'));
+        let has_only_phone_characters =
+            trimmed.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' ' | '.' | '\u{a0}'));
         let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
         let national = match digits.len() {
             11 if digits.starts_with('7') || digits.starts_with('8') => Some(&digits[1..]),

@@ -44,12 +44,24 @@ pub trait OrderStore {
 /// How an attempt at a job ended, as recorded in `sync_jobs`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEnd {
-    Done { result: Option<Value> },
-    Skipped { reason: String },
+    Done {
+        result: Option<Value>,
+    },
+    Skipped {
+        reason: String,
+    },
     /// Not attempted (a switch is off): the attempt does not count.
-    Held { reason: String, recheck_in: Duration },
-    Retrying { error: String, delay: Duration },
-    Dead { error: String },
+    Held {
+        reason: String,
+        recheck_in: Duration,
+    },
+    Retrying {
+        error: String,
+        delay: Duration,
+    },
+    Dead {
+        error: String,
+    },
 }
 
 /// A product's availability as the store has it.
@@ -69,8 +81,13 @@ pub trait JobStore {
     async fn order_card(&self, order_id: &str) -> Result<Option<OrderCard>, StoreError>;
     async fn product_availability(&self, product_id: &str) -> Result<Option<ProductAvailability>, StoreError>;
     /// Keeps a webhook whose apply gave up as a dead `webhook_apply` job.
-    async fn record_dead_webhook(&self, event_key: &str, body: &Value, error: &str, attempts: u32)
-        -> Result<(), StoreError>;
+    async fn record_dead_webhook(
+        &self,
+        event_key: &str,
+        body: &Value,
+        error: &str,
+        attempts: u32,
+    ) -> Result<(), StoreError>;
 }
 
 /// The Bitrix PHP gateway.

@@ -113,10 +113,16 @@ mod tests {
     #[test]
     fn only_408_429_and_5xx_are_transient() {
         for status in [408, 429, 500, 502, 503, 504] {
-            assert!(matches!(Failure::from_http_status(status, None, String::new()), Failure::Transient { .. }), "{status}");
+            assert!(
+                matches!(Failure::from_http_status(status, None, String::new()), Failure::Transient { .. }),
+                "{status}"
+            );
         }
         for status in [400, 401, 403, 404, 409, 422] {
-            assert!(matches!(Failure::from_http_status(status, None, String::new()), Failure::Permanent { .. }), "{status}");
+            assert!(
+                matches!(Failure::from_http_status(status, None, String::new()), Failure::Permanent { .. }),
+                "{status}"
+            );
         }
     }
 

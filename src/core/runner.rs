@@ -35,8 +35,12 @@ pub enum Handled {
     Done,
     Skipped,
     Held,
-    Retrying { delay: Duration },
-    Dead { error: String },
+    Retrying {
+        delay: Duration,
+    },
+    Dead {
+        error: String,
+    },
 }
 
 /// Hands new jobs to the queue. A send that fails is left to the sweep (the job is pending in
@@ -162,14 +166,17 @@ where
             Task::SetBitrixAvailability { product_id } => {
                 let product = match self.store.product_availability(product_id).await {
                     Ok(Some(product)) => product,
-                    Ok(None) => return Err(Failure::Permanent { reason: format!("product {product_id} does not exist") }),
+                    Ok(None) => {
+                        return Err(Failure::Permanent { reason: format!("product {product_id} does not exist") })
+                    }
                     Err(error) => return Err(store_failure(&error)),
                 };
                 let Some(bitrix_product_id) = product.bitrix_product_id else {
                     return Err(Failure::Permanent { reason: "the product has no bitrix_id".into() });
                 };
                 let in_stock_value = if product.in_stock { IN_STOCK } else { OUT_OF_STOCK };
-                let request = GatewayRequest::SetAvailability { bitrix_product_id, in_stock: product.in_stock, in_stock_value };
+                let request =
+                    GatewayRequest::SetAvailability { bitrix_product_id, in_stock: product.in_stock, in_stock_value };
                 self.gateway.call(&request, &job.idempotency_key).await.map(Some)
             }
             Task::ApplyWebhook { body } => {
@@ -207,7 +214,8 @@ where
         match decide(attempt, &failure, self.jitter) {
             Decision::Retry { next_attempt, delay } => {
                 let delay = self.retry_delay(&failure, delay);
-                let message = QueueMessage::Webhook { event_key: event_key.into(), body: body.clone(), attempt: next_attempt };
+                let message =
+                    QueueMessage::Webhook { event_key: event_key.into(), body: body.clone(), attempt: next_attempt };
                 self.queue.send(&message, delay).await.map_err(StoreError::Unavailable)?;
                 Ok(Handled::Retrying { delay })
             }

@@ -58,7 +58,7 @@ pub struct Ingested {
 }
 
 impl Ingested {
-    /// The outcome as the API names it.
+    /// The CRM order id, when it is known yet.
     #[must_use]
     pub fn order_id(&self) -> Option<&str> {
         match &self.accepted {

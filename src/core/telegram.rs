@@ -102,38 +102,53 @@ fn item_line(item: &CardItem, currency: Option<&str>) -> String {
     )
 }
 
+/// At most `max_units` UTF-16 units of `text`, ending in `…` when cut.
 fn truncate_chars(text: &str, max_units: usize) -> String {
     let mut out = String::new();
+    let mut used = 0;
     for c in text.chars() {
-        if units(&out) + c.len_utf16() + 1 > max_units {
+        if used + c.len_utf16() + 1 > max_units {
             out.push('…');
             break;
         }
+        used += c.len_utf16();
         out.push(c);
     }
     out
 }
 
-/// Renders the message. Too long: items are dropped from the end with a note of how many,
-/// then the postcard is shortened; markup is never cut.
+/// Renders the message. Too long: items are dropped from the end with a note of how many
+/// (the most that fit, found by bisection), then the postcard is shortened; markup is never cut.
 #[must_use]
 pub fn render(card: &OrderCard, occasion: Occasion) -> String {
-    let mut shown_items = card.items.len();
+    let fits = |text: &String| units(text) <= MAX_MESSAGE_UNITS;
+    let full = compose(card, occasion, card.items.len(), card.postcard_text.as_deref());
+    if fits(&full) {
+        return full;
+    }
+    // The largest number of items that fits: fits(0..=best), not fits(best+1..).
+    let (mut best, mut over) = (0, card.items.len());
+    while over - best > 1 {
+        let middle = best + (over - best) / 2;
+        if fits(&compose(card, occasion, middle, card.postcard_text.as_deref())) {
+            best = middle;
+        } else {
+            over = middle;
+        }
+    }
     let mut postcard = card.postcard_text.clone();
     loop {
-        let text = compose(card, occasion, shown_items, postcard.as_deref());
-        if units(&text) <= MAX_MESSAGE_UNITS {
+        let text = compose(card, occasion, best, postcard.as_deref());
+        if fits(&text) {
             return text;
         }
-        if shown_items > 0 {
-            shown_items -= 1;
-        } else if let Some(current) = postcard.as_deref().filter(|p| !p.is_empty()) {
-            let over = units(&text) - MAX_MESSAGE_UNITS;
+        match postcard.as_deref().filter(|p| !p.is_empty()) {
             // Each raw unit removed shortens the escaped text by at least one unit.
-            let keep = units(current).saturating_sub(over + 1);
-            postcard = Some(truncate_chars(current, keep));
-        } else {
-            return truncate_chars(&text, MAX_MESSAGE_UNITS);
+            Some(current) => {
+                postcard =
+                    Some(truncate_chars(current, units(current).saturating_sub(units(&text) - MAX_MESSAGE_UNITS + 1)))
+            }
+            None => return truncate_chars(&text, MAX_MESSAGE_UNITS),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::jobs::{sweep, Bindings};
 use crate::core::api::Answer;
 use crate::core::auth::{bearer_token, token_matches};
 use crate::core::crm::{parse_order_filter, parse_status_change, NewOrderInput, Problem};
-use crate::core::ids::CrmOrderId;
+use crate::core::ids::CrmId;
 use crate::core::ports::StoreError;
 use crate::core::runner::enqueue_jobs;
 
@@ -22,13 +22,18 @@ fn refusal(status: u16, code: &str, message: &str) -> Answer {
 }
 
 fn invalid(problems: &[Problem]) -> Answer {
-    answer(422, json!({"ok": false, "error": "validation_failed", "message": "Проверьте поля запроса", "problems": problems}))
+    answer(
+        422,
+        json!({"ok": false, "error": "validation_failed", "message": "Проверьте поля запроса", "problems": problems}),
+    )
 }
 
 fn store_failed(error: &StoreError) -> Answer {
     super::emit(&crate::core::log::LogLine::new("error", "crm_api.store_failed").with("reason", error.to_string()));
     match error {
-        StoreError::Unavailable(_) => refusal(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже"),
+        StoreError::Unavailable(_) => {
+            refusal(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже")
+        }
         StoreError::Rejected(_) => refusal(500, "store_rejected", "Внутренняя ошибка при обращении к базе данных"),
     }
 }
@@ -43,7 +48,7 @@ fn jobs_of(value: &Value) -> Vec<String> {
 
 /// A UUID from the path, or `None` (answered 404: no such record can exist).
 fn uuid(segment: &str) -> Option<String> {
-    CrmOrderId::parse(segment).ok().map(|id| id.as_str().to_owned())
+    CrmId::parse(segment).ok().map(|id| id.as_str().to_owned())
 }
 
 async fn body_json(request: &mut Request) -> Result<Value, Answer> {
@@ -77,7 +82,8 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, path: &str) -> O
         return None;
     }
     let authorization = request.headers().get("Authorization").ok().flatten();
-    let authorized = bearer_token(authorization.as_deref()).is_some_and(|t| token_matches(t, &bindings.config.crm_api_token));
+    let authorized =
+        bearer_token(authorization.as_deref()).is_some_and(|t| token_matches(t, &bindings.config.crm_api_token));
     if !authorized {
         return Some(refusal(401, "unauthorized", "Неверный или отсутствующий токен CRM API"));
     }
@@ -98,7 +104,10 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, path: &str) -> O
 }
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {
-    request.url().map(|url| url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()).unwrap_or_default()
+    request
+        .url()
+        .map(|url| url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
 }
 
 async fn list_orders(request: &Request, bindings: &Bindings) -> Answer {
@@ -119,7 +128,9 @@ async fn list_orders(request: &Request, bindings: &Bindings) -> Answer {
         query.push(("delivery_date", date.to_string()));
     }
     match bindings.store.select("orders", &query).await {
-        Ok(orders) => answer(200, json!({"ok": true, "orders": orders, "limit": filter.limit, "offset": filter.offset})),
+        Ok(orders) => {
+            answer(200, json!({"ok": true, "orders": orders, "limit": filter.limit, "offset": filter.offset}))
+        }
         Err(error) => store_failed(&error),
     }
 }
@@ -127,7 +138,9 @@ async fn list_orders(request: &Request, bindings: &Bindings) -> Answer {
 async fn get_order(bindings: &Bindings, id: &str) -> Answer {
     let Some(id) = uuid(id) else { return not_found("Заказ") };
     match bindings.store.select("orders", &[("select", "*,order_items(*)".into()), ("id", id)]).await {
-        Ok(rows) => rows.get(0).map_or_else(|| not_found("Заказ"), |order| answer(200, json!({"ok": true, "order": order}))),
+        Ok(rows) => {
+            rows.get(0).map_or_else(|| not_found("Заказ"), |order| answer(200, json!({"ok": true, "order": order})))
+        }
         Err(error) => store_failed(&error),
     }
 }
@@ -139,7 +152,11 @@ async fn create_order(request: &mut Request, bindings: &Bindings) -> Answer {
     };
     let input: NewOrderInput = match serde_json::from_value(body) {
         Ok(input) => input,
-        Err(e) => return invalid(&[Problem { field: "body".into(), message: format!("Неверная структура заказа: {e}") }]),
+        Err(e) => {
+            return invalid(&[Problem {
+                field: "body".into(), message: format!("Неверная структура заказа: {e}")
+            }])
+        }
     };
     let order = match input.check() {
         Ok(order) => order,
@@ -170,9 +187,16 @@ async fn set_status(request: &mut Request, bindings: &Bindings, id: &str) -> Ans
         Ok(Value::Null) => not_found("Заказ"),
         Ok(changed) => {
             enqueue_jobs(&bindings.queue, &jobs_of(&changed)).await;
-            let message = if changed["changed"] == true { "Статус заказа изменён" } else { "Заказ уже в этом статусе" };
-            answer(200, json!({"ok": true, "message": message, "changed": changed["changed"], "status": status.as_str(),
-                               "status_label": status.label_ru()}))
+            let message = if changed["changed"] == true {
+                "Статус заказа изменён"
+            } else {
+                "Заказ уже в этом статусе"
+            };
+            answer(
+                200,
+                json!({"ok": true, "message": message, "changed": changed["changed"], "status": status.as_str(),
+                               "status_label": status.label_ru()}),
+            )
         }
         Err(error) => store_failed(&error),
     }
@@ -180,10 +204,16 @@ async fn set_status(request: &mut Request, bindings: &Bindings, id: &str) -> Ans
 
 async fn list_products(request: &Request, bindings: &Bindings) -> Answer {
     let pairs = query_pairs(request);
-    let number = |key: &str, default: usize| pairs.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(default);
+    let number = |key: &str, default: usize| {
+        pairs.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(default)
+    };
     let limit = number("limit", 100).clamp(1, 500);
-    let query = [("select", "*".to_owned()), ("order", "name.asc".to_owned()), ("limit", limit.to_string()),
-                 ("offset", number("offset", 0).to_string())];
+    let query = [
+        ("select", "*".to_owned()),
+        ("order", "name.asc".to_owned()),
+        ("limit", limit.to_string()),
+        ("offset", number("offset", 0).to_string()),
+    ];
     match bindings.store.select("products", &query).await {
         Ok(products) => answer(200, json!({"ok": true, "products": products})),
         Err(error) => store_failed(&error),
@@ -193,21 +223,34 @@ async fn list_products(request: &Request, bindings: &Bindings) -> Answer {
 async fn get_product(bindings: &Bindings, id: &str) -> Answer {
     let Some(id) = uuid(id) else { return not_found("Товар") };
     match bindings.store.select("products", &[("select", "*".into()), ("id", id)]).await {
-        Ok(rows) => rows.get(0).map_or_else(|| not_found("Товар"), |product| {
-            let url = product["metadata"]["properties"]["ru_url"].as_str().map(|slug| format!("https://cvety.kz/products/{slug}/"));
-            answer(200, json!({"ok": true, "product": product, "storefront_url": url}))
-        }),
+        Ok(rows) => rows.get(0).map_or_else(
+            || not_found("Товар"),
+            |product| {
+                let url = product["metadata"]["properties"]["ru_url"]
+                    .as_str()
+                    .map(|slug| format!("https://cvety.kz/products/{slug}/"));
+                answer(200, json!({"ok": true, "product": product, "storefront_url": url}))
+            },
+        ),
         Err(error) => store_failed(&error),
     }
 }
 
 async fn set_availability(bindings: &Bindings, id: &str, available: bool) -> Answer {
     let Some(id) = uuid(id) else { return not_found("Товар") };
-    match bindings.store.rpc("crm_set_product_availability", &json!({"p_product_id": id, "p_in_stock": available})).await {
+    match bindings
+        .store
+        .rpc("crm_set_product_availability", &json!({"p_product_id": id, "p_in_stock": available}))
+        .await
+    {
         Ok(Value::Null) => not_found("Товар"),
         Ok(changed) => {
             enqueue_jobs(&bindings.queue, &jobs_of(&changed)).await;
-            let message = if available { "Товар сделан доступным" } else { "Товар сделан недоступным" };
+            let message = if available {
+                "Товар сделан доступным"
+            } else {
+                "Товар сделан недоступным"
+            };
             answer(200, json!({"success": true, "message": message, "is_available": available}))
         }
         Err(error) => store_failed(&error),
@@ -222,8 +265,12 @@ async fn sync_status(bindings: &Bindings) -> Answer {
 }
 
 async fn dead_letters(bindings: &Bindings) -> Answer {
-    let query = [("select", "id,flow,idempotency_key,payload,attempts,last_error,created_at,updated_at".to_owned()),
-                 ("status", "dead".to_owned()), ("order", "updated_at.desc".to_owned()), ("limit", "200".to_owned())];
+    let query = [
+        ("select", "id,flow,idempotency_key,payload,attempts,last_error,created_at,updated_at".to_owned()),
+        ("status", "dead".to_owned()),
+        ("order", "updated_at.desc".to_owned()),
+        ("limit", "200".to_owned()),
+    ];
     match bindings.store.select("sync_jobs", &query).await {
         Ok(jobs) => answer(200, json!({"ok": true, "dead_letters": jobs})),
         Err(error) => store_failed(&error),
@@ -240,9 +287,13 @@ async fn replay(bindings: &Bindings, id: Option<&str>) -> Answer {
     };
     match bindings.store.rpc("replay_dead_jobs", &json!({"p_job_id": job_id})).await {
         Ok(ids) => {
-            let ids: Vec<String> = ids.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+            let ids: Vec<String> =
+                ids.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
             enqueue_jobs(&bindings.queue, &ids).await;
-            answer(200, json!({"ok": true, "message": format!("Повторно отправлено заданий: {}", ids.len()), "replayed": ids}))
+            answer(
+                200,
+                json!({"ok": true, "message": format!("Повторно отправлено заданий: {}", ids.len()), "replayed": ids}),
+            )
         }
         Err(error) => store_failed(&error),
     }

@@ -50,7 +50,9 @@ fn jitter() -> f64 {
 /// Runs `work` with a runtime over the bindings.
 pub async fn with_runtime<T>(
     bindings: &Bindings,
-    work: impl AsyncFnOnce(&Runtime<'_, PostgrestStore, HttpBitrixGateway<'_>, TelegramNotifier<'_>, CloudflareQueue, KvDedup>) -> T,
+    work: impl AsyncFnOnce(
+        &Runtime<'_, PostgrestStore, HttpBitrixGateway<'_>, TelegramNotifier<'_>, CloudflareQueue, KvDedup>,
+    ) -> T,
 ) -> T {
     let gateway = HttpBitrixGateway(&bindings.config);
     let notifier = TelegramNotifier(&bindings.config);
@@ -78,17 +80,24 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
             message.ack();
             continue;
         };
-        let result = if dead_letter_queue { store_dead_letter(&bindings, &body).await } else { run(&bindings, &body).await };
+        let result =
+            if dead_letter_queue { store_dead_letter(&bindings, &body).await } else { run(&bindings, &body).await };
         match result {
             Ok(handled) => {
                 emit(&LogLine::new("info", "queue.handled").with("message", json!(body)).with("handled", handled));
                 message.ack();
             }
             Err(error) => {
-                emit(&LogLine::new("error", "queue.retry_message").with("message", json!(body)).with("reason", error.to_string()));
+                emit(
+                    &LogLine::new("error", "queue.retry_message")
+                        .with("message", json!(body))
+                        .with("reason", error.to_string()),
+                );
                 // Supabase is unreachable: give it a while. The job's lease runs out meanwhile,
                 // and the sweep re-enqueues it even if the queue gives up on this message.
-                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(STORE_RETRY_SECONDS).build());
+                message.retry_with_options(
+                    &QueueRetryOptionsBuilder::new().with_delay_seconds(STORE_RETRY_SECONDS).build(),
+                );
             }
         }
     }
@@ -123,6 +132,7 @@ async fn store_dead_letter(bindings: &Bindings, message: &QueueMessage) -> Resul
 /// is back on, replayed dead letters. Run by the cron trigger and by `POST /api/sync/run`.
 pub async fn sweep(bindings: &Bindings) -> Result<usize, StoreError> {
     let due = bindings.store.rpc("due_sync_jobs", &json!({"p_limit": 200})).await?;
-    let ids: Vec<String> = due.as_array().into_iter().flatten().filter_map(|id| id.as_str().map(str::to_owned)).collect();
+    let ids: Vec<String> =
+        due.as_array().into_iter().flatten().filter_map(|id| id.as_str().map(str::to_owned)).collect();
     Ok(enqueue_jobs(&bindings.queue, &ids).await)
 }

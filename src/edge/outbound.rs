@@ -31,7 +31,8 @@ async fn post_json(url: &str, headers: &[(&str, &str)], body: &Value) -> Result<
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(request_headers).with_body(Some(body.to_string().into()));
-    let request = Request::new_with_init(url, &init).map_err(|e| Failure::Permanent { reason: format!("bad URL {url}: {e}") })?;
+    let request =
+        Request::new_with_init(url, &init).map_err(|e| Failure::Permanent { reason: format!("bad URL {url}: {e}") })?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let call = Box::pin(async move {

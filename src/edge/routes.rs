@@ -41,7 +41,8 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Res
     Ok(match result {
         Ok(done) => {
             let details = &done.event.details;
-            let outcome = done.outcome().map_or_else(|| "queued".into(), |o| serde_json::to_value(o).unwrap_or_default());
+            let outcome =
+                done.outcome().map_or_else(|| "queued".into(), |o| serde_json::to_value(o).unwrap_or_default());
             emit(
                 &LogLine::new("info", "webhook.accepted")
                     .with("kind", done.event.kind.as_str())
@@ -56,7 +57,11 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Res
         Err(failure) => {
             let level = if matches!(failure, WebhookError::Store(_)) { "error" } else { "warn" };
             let answer = api::webhook_refused(&failure);
-            emit(&LogLine::new(level, "webhook.refused").with("status", answer.status).with("reason", failure.to_string()));
+            emit(
+                &LogLine::new(level, "webhook.refused")
+                    .with("status", answer.status)
+                    .with("reason", failure.to_string()),
+            );
             answer
         }
     })

@@ -4,7 +4,7 @@
 use postgrest::Postgrest;
 use serde_json::{json, Value};
 
-use crate::core::apply::{ApplyCommand, Applied};
+use crate::core::apply::{Applied, ApplyCommand};
 use crate::core::jobs::JobRow;
 use crate::core::order::OrderEvent;
 use crate::core::ports::{JobEnd, JobStore, OrderStore, ProductAvailability, StoreError};
@@ -61,7 +61,8 @@ impl PostgrestStore {
                 "limit" => request.limit(value.parse().unwrap_or(50)),
                 "offset" => {
                     let low: usize = value.parse().unwrap_or(0);
-                    let size = query.iter().find(|(k, _)| *k == "limit").and_then(|(_, v)| v.parse().ok()).unwrap_or(50);
+                    let size =
+                        query.iter().find(|(k, _)| *k == "limit").and_then(|(_, v)| v.parse().ok()).unwrap_or(50);
                     request.range(low, low + size - 1)
                 }
                 _ => request.eq(*key, value.clone()),
@@ -74,7 +75,8 @@ impl PostgrestStore {
 
 impl OrderStore for PostgrestStore {
     async fn apply_order_event(&self, event: &OrderEvent) -> Result<Applied, StoreError> {
-        let answer = self.rpc("apply_bitrix_order_event", &json!({ "command": ApplyCommand::for_event(event) })).await?;
+        let answer =
+            self.rpc("apply_bitrix_order_event", &json!({ "command": ApplyCommand::for_event(event) })).await?;
         serde_json::from_value(answer.clone())
             .map_err(|e| StoreError::Rejected(format!("apply_bitrix_order_event: unexpected answer {answer}: {e}")))
     }
@@ -128,7 +130,13 @@ impl JobStore for PostgrestStore {
         }))
     }
 
-    async fn record_dead_webhook(&self, event_key: &str, body: &Value, error: &str, attempts: u32) -> Result<(), StoreError> {
+    async fn record_dead_webhook(
+        &self,
+        event_key: &str,
+        body: &Value,
+        error: &str,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
         let arguments = json!({"p_event_key": event_key, "p_body": body, "p_error": error, "p_attempts": attempts});
         self.rpc("record_dead_webhook", &arguments).await.map(|_| ())
     }

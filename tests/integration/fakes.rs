@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by two test binaries, each using a part
 //! Small HTTP servers that speak the protocols of the services we cannot run: the Bitrix PHP
 //! gateway (docs/bitrix-gateway.md) and the Telegram Bot API. They record what they receive and
 //! can be told to fail for requests whose body contains a given text (tests run in parallel,
@@ -69,7 +70,8 @@ impl Fake {
 
     fn scripted(&self, body: &str) -> Option<Reply> {
         let mut state = self.state.lock().unwrap();
-        let index = state.scripts.iter().position(|(needle, replies)| body.contains(needle.as_str()) && !replies.is_empty())?;
+        let index =
+            state.scripts.iter().position(|(needle, replies)| body.contains(needle.as_str()) && !replies.is_empty())?;
         state.scripts[index].1.pop_front()
     }
 }
@@ -77,7 +79,9 @@ impl Fake {
 type Answer = fn(&Fake, &str, &HashMap<String, String>, &Value) -> (u16, Value);
 
 fn start(port: u16, answer: Answer) -> Fake {
-    let fake = Fake { state: Arc::new(Mutex::new(State { next_order_id: 9_000_000, next_message_id: 1, ..State::default() })) };
+    let fake = Fake {
+        state: Arc::new(Mutex::new(State { next_order_id: 9_000_000, next_message_id: 1, ..State::default() })),
+    };
     let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| panic!("fake on port {port}: {e}"));
     let shared = fake.clone();
     std::thread::spawn(move || {
@@ -88,13 +92,19 @@ fn start(port: u16, answer: Answer) -> Fake {
                 let _ = request.as_reader().read_to_string(&mut text);
                 let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
                 let path = request.url().to_owned();
-                let headers: HashMap<String, String> =
-                    request.headers().iter().map(|h| (h.field.to_string().to_ascii_lowercase(), h.value.to_string())).collect();
+                let headers: HashMap<String, String> = request
+                    .headers()
+                    .iter()
+                    .map(|h| (h.field.to_string().to_ascii_lowercase(), h.value.to_string()))
+                    .collect();
                 let (status, reply) = match fake.scripted(&text) {
                     Some(Reply::Status(status, reply)) => (status, reply),
-                    Some(Reply::TooManyRequests { retry_after }) => (429, json!({"ok": false, "error_code": 429,
+                    Some(Reply::TooManyRequests { retry_after }) => (
+                        429,
+                        json!({"ok": false, "error_code": 429,
                         "description": format!("Too Many Requests: retry after {retry_after}"),
-                        "parameters": {"retry_after": retry_after}})),
+                        "parameters": {"retry_after": retry_after}}),
+                    ),
                     Some(Reply::Hang(wait)) => {
                         std::thread::sleep(wait);
                         answer(&fake, &path, &headers, &body)
@@ -138,7 +148,10 @@ pub fn start_bitrix(port: u16) -> Fake {
 /// The Telegram Bot API's `sendMessage`.
 pub fn start_telegram(port: u16) -> Fake {
     start(port, |fake, path, _headers, body| {
-        if !path.ends_with("/sendMessage") || body["chat_id"].is_null() || body["text"].as_str().is_none_or(str::is_empty) {
+        if !path.ends_with("/sendMessage")
+            || body["chat_id"].is_null()
+            || body["text"].as_str().is_none_or(str::is_empty)
+        {
             return (400, json!({"ok": false, "error_code": 400, "description": "Bad Request: message text is empty"}));
         }
         let mut state = fake.state.lock().unwrap();

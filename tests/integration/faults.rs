@@ -31,7 +31,8 @@ async fn twenty_copies_of_a_webhook_in_parallel_send_one_telegram_message() {
 
     join_all((0..20).map(|_| post_webhook(&body))).await;
 
-    eventually(WAIT, "the message", || async { (ok_texts(&stack.telegram.received(&marker)) == 1).then_some(()) }).await;
+    eventually(WAIT, "the message", || async { (ok_texts(&stack.telegram.received(&marker)) == 1).then_some(()) })
+        .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(ok_texts(&stack.telegram.received(&marker)), 1);
     assert_eq!(counts(id).await, (1, 1, 1));
@@ -42,10 +43,13 @@ async fn a_bitrix_gateway_that_fails_then_recovers_gets_each_call_exactly_once()
     let stack = ensure_stack();
     let failing = format!("Шлюз 500 {}", fresh_id());
     let hanging = format!("Шлюз завис {}", fresh_id());
-    stack.bitrix.script(&failing, vec![
-        Reply::Status(500, json!({"ok": false, "message": "Internal error"})),
-        Reply::Status(503, json!({"ok": false, "message": "Maintenance"})),
-    ]);
+    stack.bitrix.script(
+        &failing,
+        vec![
+            Reply::Status(500, json!({"ok": false, "message": "Internal error"})),
+            Reply::Status(503, json!({"ok": false, "message": "Maintenance"})),
+        ],
+    );
     // Past the Worker's 15 s timeout; the gateway still creates the order, as a slow PHP would.
     stack.bitrix.script(&hanging, vec![Reply::Hang(Duration::from_secs(17))]);
 
@@ -58,18 +62,26 @@ async fn a_bitrix_gateway_that_fails_then_recovers_gets_each_call_exactly_once()
         let bitrix_id: i64 = eventually(Duration::from_secs(60), "the reverse sync to land", || {
             let (db, order_id) = (&db, order_id.clone());
             async move {
-                let row = db.query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id]).await.ok()?;
+                let row = db
+                    .query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id])
+                    .await
+                    .ok()?;
                 row.get::<_, Option<i64>>(0)
             }
         })
         .await;
         let calls = stack.bitrix.received(marker);
         assert!(calls.len() >= tries, "{marker}: {} calls", calls.len());
-        let keys: std::collections::HashSet<&str> = calls.iter().map(|c| c.body["idempotency_key"].as_str().unwrap()).collect();
+        let keys: std::collections::HashSet<&str> =
+            calls.iter().map(|c| c.body["idempotency_key"].as_str().unwrap()).collect();
         assert_eq!(keys.len(), 1, "every retry carries the same idempotency key");
         let created = stack.bitrix.created_orders();
         let key = *keys.iter().next().unwrap();
-        assert_eq!(created.get(key).map(|id| i64::try_from(*id).unwrap()), Some(bitrix_id), "one Bitrix order per call");
+        assert_eq!(
+            created.get(key).map(|id| i64::try_from(*id).unwrap()),
+            Some(bitrix_id),
+            "one Bitrix order per call"
+        );
     }
 }
 
@@ -102,12 +114,16 @@ async fn a_job_that_cannot_succeed_is_a_dead_letter_and_a_replay_after_the_fix_d
     let stack = ensure_stack();
     let bitrix_product_id = fresh_id();
     let needle = format!("\"bitrix_product_id\":{bitrix_product_id}");
-    stack.bitrix.script(&needle, vec![Reply::Status(422, json!({"ok": false, "message": "Товар не найден в каталоге"}))]);
+    stack
+        .bitrix
+        .script(&needle, vec![Reply::Status(422, json!({"ok": false, "message": "Товар не найден в каталоге"}))]);
     let db = crate::harness::db().await;
     let product_id: String = db
-        .query_one("insert into products (name, metadata) values ('Пионы', jsonb_build_object('properties',
+        .query_one(
+            "insert into products (name, metadata) values ('Пионы', jsonb_build_object('properties',
                       jsonb_build_object('bitrix_id', $1::text, 'IN_STOCK', '158'))) returning id::text",
-                   &[&bitrix_product_id.to_string()])
+            &[&bitrix_product_id.to_string()],
+        )
         .await
         .unwrap()
         .get(0);
@@ -116,7 +132,11 @@ async fn a_job_that_cannot_succeed_is_a_dead_letter_and_a_replay_after_the_fix_d
 
     let dead = eventually(WAIT, "the dead letter", || async {
         let list = crm(Method::GET, "/api/sync/dead-letters", None).await;
-        list.body["dead_letters"].as_array()?.iter().find(|job| job["payload"]["product_id"] == product_id.as_str()).cloned()
+        list.body["dead_letters"]
+            .as_array()?
+            .iter()
+            .find(|job| job["payload"]["product_id"] == product_id.as_str())
+            .cloned()
     })
     .await;
     assert_eq!(dead["flow"], "availability_sync");
@@ -130,7 +150,8 @@ async fn a_job_that_cannot_succeed_is_a_dead_letter_and_a_replay_after_the_fix_d
     let job_id = dead["id"].as_str().unwrap();
     let replayed = crm(Method::POST, &format!("/api/sync/dead-letters/{job_id}/replay"), None).await;
     assert_eq!(replayed.body["replayed"], json!([job_id]));
-    eventually(WAIT, "the replayed call", || async { (ok_texts(&stack.bitrix.received(&needle)) == 1).then_some(()) }).await;
+    eventually(WAIT, "the replayed call", || async { (ok_texts(&stack.bitrix.received(&needle)) == 1).then_some(()) })
+        .await;
     let again = crm(Method::POST, &format!("/api/sync/dead-letters/{job_id}/replay"), None).await;
 
     assert_eq!(again.body["replayed"], json!([]));

@@ -68,7 +68,11 @@ pub fn start_postgrest() {
 }
 
 /// Polls `check` until it gives `Some`, for at most `limit`.
-pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(limit: Duration, what: &str, check: impl Fn() -> F) -> T {
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    limit: Duration,
+    what: &str,
+    check: impl Fn() -> F,
+) -> T {
     let started = Instant::now();
     loop {
         if let Some(value) = check().await {
@@ -145,9 +149,8 @@ pub async fn crm(method: reqwest::Method, path: &str, body: Option<Value>) -> An
 /// A connection to the test database.
 pub async fn db() -> tokio_postgres::Client {
     ensure_stack();
-    let (client, connection) = tokio_postgres::connect(DATABASE, tokio_postgres::NoTls)
-        .await
-        .expect("failed to connect to the test database");
+    let (client, connection) =
+        tokio_postgres::connect(DATABASE, tokio_postgres::NoTls).await.expect("failed to connect to the test database");
     tokio::spawn(connection);
     client
 }

@@ -2,8 +2,8 @@
 //! workerd (`wrangler dev`), started by `harness` through scripts/stack.sh (CRM_STACK=test).
 
 mod fakes;
+mod faults;
 mod harness;
 mod health;
-mod faults;
 mod sync;
 mod webhooks;

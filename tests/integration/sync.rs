@@ -6,7 +6,9 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::{counts, crm, ensure_stack, eventually, fresh_id, order_row, post_webhook, send, url, TELEGRAM_CHAT_ID};
+use crate::harness::{
+    counts, crm, ensure_stack, eventually, fresh_id, order_row, post_webhook, send, url, TELEGRAM_CHAT_ID,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -19,10 +21,8 @@ fn new_order(recipient: &str) -> Value {
 
 async fn bitrix_id_of(order_id: &str) -> Option<u64> {
     let client = crate::harness::db().await;
-    let row = client
-        .query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id])
-        .await
-        .unwrap();
+    let row =
+        client.query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id]).await.unwrap();
     row.get::<_, Option<i64>>(0).map(|id| u64::try_from(id).unwrap())
 }
 
@@ -36,7 +36,11 @@ async fn created_and_synced(recipient: &str) -> (String, u64) {
 }
 
 fn texts(received: &[crate::fakes::Received]) -> Vec<String> {
-    received.iter().filter(|r| r.status == 200).map(|r| r.body["text"].as_str().unwrap_or_default().to_owned()).collect()
+    received
+        .iter()
+        .filter(|r| r.status == 200)
+        .map(|r| r.body["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -81,7 +85,8 @@ async fn a_crm_status_change_reaches_bitrix_once_and_its_echo_changes_nothing() 
     let recipient = format!("Получатель статуса {}", fresh_id());
     let (order_id, bitrix_id) = created_and_synced(&recipient).await;
 
-    let changed = crm(Method::PATCH, &format!("/api/orders/{order_id}/status"), Some(json!({"status": "accepted"}))).await;
+    let changed =
+        crm(Method::PATCH, &format!("/api/orders/{order_id}/status"), Some(json!({"status": "accepted"}))).await;
 
     assert_eq!(changed.status, 200, "{:?}", changed.body);
     assert_eq!(changed.body["changed"], true);
@@ -93,13 +98,13 @@ async fn a_crm_status_change_reaches_bitrix_once_and_its_echo_changes_nothing() 
     .await;
     assert_eq!(calls[0].body["action"], "order.set_status");
     assert_eq!(calls[0].body["status_id"], "AP");
-    let status_messages = || {
-        texts(&stack.telegram.received(&recipient)).into_iter().filter(|t| t.contains("статус «Принят»")).count()
-    };
+    let status_messages =
+        || texts(&stack.telegram.received(&recipient)).into_iter().filter(|t| t.contains("статус «Принят»")).count();
     eventually(WAIT, "the status message", || async { (status_messages() == 1).then_some(()) }).await;
 
     let echo = post_webhook(&json!({"event": "order.status.change",
-        "data": {"ID": bitrix_id.to_string(), "STATUS_ID": "AP", "DATE_UPDATE": "2025-08-26T10:00:00+05:00"}})).await;
+        "data": {"ID": bitrix_id.to_string(), "STATUS_ID": "AP", "DATE_UPDATE": "2025-08-26T10:00:00+05:00"}}))
+    .await;
 
     assert_eq!(echo.body["outcome"], "unchanged", "{:?}", echo.body);
     assert_eq!(order_row(bitrix_id).await["status"], "accepted");
@@ -117,7 +122,8 @@ async fn a_status_changed_in_bitrix_is_notified_and_never_sent_back_to_bitrix() 
     post_webhook(&create).await;
 
     let changed = post_webhook(&json!({"event": "order.status.change",
-        "data": {"ID": id.to_string(), "STATUS_ID": "PD", "DATE_UPDATE": "2025-08-25T14:40:00+05:00"}})).await;
+        "data": {"ID": id.to_string(), "STATUS_ID": "PD", "DATE_UPDATE": "2025-08-25T14:40:00+05:00"}}))
+    .await;
 
     assert_eq!(changed.body["outcome"], "updated");
     let needle = format!("Получатель Битрикс {id}");
@@ -150,9 +156,20 @@ async fn the_new_order_message_holds_the_order_escaped_with_its_emoji() {
     assert_eq!(call.body["parse_mode"], "HTML");
     assert_eq!(call.body["chat_id"], TELEGRAM_CHAT_ID);
     assert!(call.path.starts_with("/bot123456:dev-telegram-token/sendMessage"), "{}", call.path);
-    for part in ["Новый заказ", "9000.00 ₸", "+77015551234", "Алматы, пр. Абая 10", "Букет Стандарт — 7500.00 ₸ × 1",
-                 "2025-08-25", "Время: 15:00-16:00", "Город: Алматы", "Магазин: CVETYKZ", "Стоимость доставки: 1500.00 ₸",
-                 "С любовью &lt;b&gt;&amp;&lt;/b&gt; 🌷", "Источник: CRM"] {
+    for part in [
+        "Новый заказ",
+        "9000.00 ₸",
+        "+77015551234",
+        "Алматы, пр. Абая 10",
+        "Букет Стандарт — 7500.00 ₸ × 1",
+        "2025-08-25",
+        "Время: 15:00-16:00",
+        "Город: Алматы",
+        "Магазин: CVETYKZ",
+        "Стоимость доставки: 1500.00 ₸",
+        "С любовью &lt;b&gt;&amp;&lt;/b&gt; 🌷",
+        "Источник: CRM",
+    ] {
         assert!(message.contains(part), "{part:?} missing from\n{message}");
     }
     assert!(message.encode_utf16().count() <= 4096);
@@ -176,12 +193,22 @@ async fn availability_toggles_update_supabase_and_reach_bitrix_with_the_products
 
     let off = crm(Method::POST, &format!("/api/products/{product_id}/set-unavailable"), None).await;
 
-    assert_eq!((off.status, off.body.clone()), (200, json!({"success": true, "message": "Товар сделан недоступным", "is_available": false})));
-    let stored = client.query_one("select metadata->'properties'->>'IN_STOCK', updated_at::text from products where id = $1::text::uuid", &[&product_id]).await.unwrap();
+    assert_eq!(
+        (off.status, off.body.clone()),
+        (200, json!({"success": true, "message": "Товар сделан недоступным", "is_available": false}))
+    );
+    let stored = client
+        .query_one(
+            "select metadata->'properties'->>'IN_STOCK', updated_at::text from products where id = $1::text::uuid",
+            &[&product_id],
+        )
+        .await
+        .unwrap();
     assert_eq!(stored.get::<_, String>(0), "159");
     assert_ne!(stored.get::<_, String>(1), created_at);
     let needle = format!("\"bitrix_product_id\":{bitrix_product_id}");
-    let call = eventually(WAIT, "the availability call", || async { stack.bitrix.received(&needle).into_iter().next() }).await;
+    let call =
+        eventually(WAIT, "the availability call", || async { stack.bitrix.received(&needle).into_iter().next() }).await;
     assert_eq!(call.body["action"], "product.set_availability");
     assert_eq!((call.body["in_stock"].as_bool(), call.body["in_stock_value"].as_str()), (Some(false), Some("159")));
 
@@ -217,7 +244,8 @@ async fn calls_without_the_crm_token_are_refused_and_change_nothing() {
         assert_eq!(answer.body["error"], "unauthorized");
     }
     let db = crate::harness::db().await;
-    let count: i64 = db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
+    let count: i64 =
+        db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
     assert_eq!(count, 0);
 }
 
@@ -228,7 +256,8 @@ async fn an_invalid_crm_order_gets_422_naming_every_problem_and_nothing_is_store
     let answer = crm(Method::POST, "/api/orders", Some(json!({"recipient_phone": "123", "items": []}))).await;
 
     assert_eq!(answer.status, 422);
-    let fields: Vec<&str> = answer.body["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        answer.body["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
     for field in ["recipient_name", "recipient_phone", "delivery_address", "delivery_date", "items"] {
         assert!(fields.contains(&field), "{field} missing from {fields:?}");
     }

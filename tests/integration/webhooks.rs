@@ -3,7 +3,9 @@
 use futures::future::join_all;
 use serde_json::{json, Value};
 
-use crate::harness::{counts, fixture, fresh_id, order_items, order_row, post_webhook, post_webhook_bytes, sql_json, WEBHOOK_TOKEN};
+use crate::harness::{
+    counts, fixture, fresh_id, order_items, order_row, post_webhook, post_webhook_bytes, sql_json, WEBHOOK_TOKEN,
+};
 
 fn create(id: u64) -> Value {
     fixture("order-create.json", Some(id))
@@ -29,7 +31,10 @@ async fn the_three_samples_posted_in_order_leave_exactly_the_rows_the_spec_impli
     assert_eq!(order["postcard_text"], "С днём рождения! Люблю, Марат");
     assert_eq!(order["customer_comment"], "Позвонить получателю за час");
     assert_eq!(order["delivery_date"], "2025-08-25");
-    assert_eq!((order["bitrix_city_id"].as_i64(), order["delivery_time_id"].as_i64(), order["bitrix_shop_id"].as_i64()), (Some(2), Some(18), Some(17008)));
+    assert_eq!(
+        (order["bitrix_city_id"].as_i64(), order["delivery_time_id"].as_i64(), order["bitrix_shop_id"].as_i64()),
+        (Some(2), Some(18), Some(17008))
+    );
     assert_eq!(order["origin"], "bitrix");
     let items = order_items(id).await;
     assert_eq!(items.len(), 1);
@@ -190,7 +195,9 @@ async fn missing_and_empty_optional_fields_are_stored_as_nulls() {
 
     assert_eq!(answer.body["outcome"], "created", "{:?}", answer.body);
     let order = order_row(id).await;
-    for column in ["recipient_name", "recipient_phone", "postcard_text", "bitrix_city_id", "delivery_date", "order_number"] {
+    for column in
+        ["recipient_name", "recipient_phone", "postcard_text", "bitrix_city_id", "delivery_date", "order_number"]
+    {
         assert_eq!(order[column], Value::Null, "{column}");
     }
     assert_eq!(counts(id).await, (1, 0, 1));
@@ -228,8 +235,10 @@ async fn a_fifty_line_basket_becomes_fifty_order_items() {
     let id = fresh_id();
     let mut body = create(id);
     body["data"]["basket"] = (0..50)
-        .map(|n| json!({"ID": (5_000_000 + n).to_string(), "PRODUCT_ID": "15652", "NAME": format!("Роза №{n}"),
-                        "PRICE": "1500.00", "QUANTITY": "1.0000", "CURRENCY": "KZT"}))
+        .map(|n| {
+            json!({"ID": (5_000_000 + n).to_string(), "PRODUCT_ID": "15652", "NAME": format!("Роза №{n}"),
+                        "PRICE": "1500.00", "QUANTITY": "1.0000", "CURRENCY": "KZT"})
+        })
         .collect();
 
     let answer = post_webhook(&body).await;

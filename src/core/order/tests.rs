@@ -82,10 +82,19 @@ fn each_kind_of_bad_input_is_refused_with_the_field_it_concerns() {
         (json!({"event": "order.create", "data": {"ID": "abc"}}), "data.ID"),
         (json!({"event": "order.create", "data": {"ID": "1", "PRICE": "дорого"}}), "data.PRICE"),
         (json!({"event": "order.create", "data": {"ID": "1", "DATE_UPDATE": "вчера"}}), "data.DATE_UPDATE"),
-        (json!({"event": "order.create", "data": {"ID": "1", "properties": {"data": "32.13.2025"}}}), "data.properties.data"),
-        (json!({"event": "order.create", "data": {"ID": "1", "basket": [{"ID": "7", "QUANTITY": "1"}]}}), "data.basket[0].PRICE"),
-        (json!({"event": "order.create", "data": {"ID": "1", "basket": [
-            {"ID": "7", "PRICE": "1", "QUANTITY": "1"}, {"ID": "7", "PRICE": "1", "QUANTITY": "1"}]}}), "data.basket[1].ID"),
+        (
+            json!({"event": "order.create", "data": {"ID": "1", "properties": {"data": "32.13.2025"}}}),
+            "data.properties.data",
+        ),
+        (
+            json!({"event": "order.create", "data": {"ID": "1", "basket": [{"ID": "7", "QUANTITY": "1"}]}}),
+            "data.basket[0].PRICE",
+        ),
+        (
+            json!({"event": "order.create", "data": {"ID": "1", "basket": [
+            {"ID": "7", "PRICE": "1", "QUANTITY": "1"}, {"ID": "7", "PRICE": "1", "QUANTITY": "1"}]}}),
+            "data.basket[1].ID",
+        ),
         (json!({"event": "order.create", "data": {"ID": true}}), "data.ID"),
         (json!({"event": "order.status.change", "data": {"ID": "1"}}), "data.STATUS_ID"),
     ];

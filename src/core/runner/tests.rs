@@ -50,7 +50,13 @@ impl JobStore for World {
     async fn product_availability(&self, _id: &str) -> Result<Option<ProductAvailability>, StoreError> {
         Ok(Some(ProductAvailability { bitrix_product_id: Some(15652), in_stock: false }))
     }
-    async fn record_dead_webhook(&self, event_key: &str, _body: &Value, _error: &str, _attempts: u32) -> Result<(), StoreError> {
+    async fn record_dead_webhook(
+        &self,
+        event_key: &str,
+        _body: &Value,
+        _error: &str,
+        _attempts: u32,
+    ) -> Result<(), StoreError> {
         self.dead_webhooks.borrow_mut().push(event_key.into());
         Ok(())
     }
@@ -88,7 +94,16 @@ impl DedupCache for World {
 }
 
 fn runtime(world: &World, switches: Switches) -> Runtime<'_, World, World, World, World, World> {
-    Runtime { store: world, gateway: world, notifier: world, queue: world, cache: world, switches, jitter: 0.5, delay_scale: 1.0 }
+    Runtime {
+        store: world,
+        gateway: world,
+        notifier: world,
+        queue: world,
+        cache: world,
+        switches,
+        jitter: 0.5,
+        delay_scale: 1.0,
+    }
 }
 
 fn card(bitrix_order_id: Option<u64>) -> OrderCard {

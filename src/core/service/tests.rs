@@ -35,7 +35,12 @@ impl DedupCache for FakeStore {
     }
 }
 
-fn ingest(store: &FakeStore, settings: &WebhookSettings, auth: Option<&str>, body: &[u8]) -> Result<Ingested, WebhookError> {
+fn ingest(
+    store: &FakeStore,
+    settings: &WebhookSettings,
+    auth: Option<&str>,
+    body: &[u8],
+) -> Result<Ingested, WebhookError> {
     let ports = WebhookPorts { store, queue: store, cache: store };
     block_on(ingest_webhook(&ports, settings, auth, body))
 }

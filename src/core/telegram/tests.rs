@@ -18,7 +18,12 @@ fn card() -> OrderCard {
         delivery_slot: Some("15:00-16:00".into()),
         city: Some("Алматы".into()),
         shop: Some("CVETYKZ".into()),
-        items: vec![CardItem { name: Some("Букет Стандарт".into()), price: "7500.00".into(), quantity: "1".into(), bitrix_product_id: Some(15652) }],
+        items: vec![CardItem {
+            name: Some("Букет Стандарт".into()),
+            price: "7500.00".into(),
+            quantity: "1".into(),
+            bitrix_product_id: Some(15652),
+        }],
         customer_comment: None,
         delivery_time_id: Some(18),
         bitrix_city_id: Some(2),
@@ -30,9 +35,18 @@ fn card() -> OrderCard {
 fn a_new_order_message_holds_every_part_the_shop_needs() {
     let text = render(&card(), Occasion::NewOrder);
     for part in [
-        "Новый заказ №122183", "16500.00 ₸", "Айгерим Садыкова", "+77015551234", "Алматы, пр. Абая 10, кв. 5",
-        "Букет Стандарт — 7500.00 ₸ × 1", "2025-08-25", "15:00-16:00", "Город: Алматы", "Магазин: CVETYKZ",
-        "Стоимость доставки: 1500.00 ₸", "Статус: Новый",
+        "Новый заказ №122183",
+        "16500.00 ₸",
+        "Айгерим Садыкова",
+        "+77015551234",
+        "Алматы, пр. Абая 10, кв. 5",
+        "Букет Стандарт — 7500.00 ₸ × 1",
+        "2025-08-25",
+        "15:00-16:00",
+        "Город: Алматы",
+        "Магазин: CVETYKZ",
+        "Стоимость доставки: 1500.00 ₸",
+        "Статус: Новый",
     ] {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
@@ -66,7 +80,12 @@ fn missing_values_show_as_a_dash() {
 fn a_huge_basket_is_shortened_with_a_note_and_stays_within_the_limit() {
     let mut big = card();
     big.items = (0..400)
-        .map(|n| CardItem { name: Some(format!("Роза «Эквадор» №{n} <красная>")), price: "1500.00".into(), quantity: "1".into(), bitrix_product_id: None })
+        .map(|n| CardItem {
+            name: Some(format!("Роза «Эквадор» №{n} <красная>")),
+            price: "1500.00".into(),
+            quantity: "1".into(),
+            bitrix_product_id: None,
+        })
         .collect();
     let text = render(&big, Occasion::NewOrder);
     assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS);
