@@ -185,6 +185,11 @@ service_jwt() {
     console.log(body + "." + c.createHmac("sha256", process.env.SECRET).update(body).digest("base64url"));'
 }
 
+# SUPABASE_SERVICE_KEY from the environment, else a service_role JWT for the local PostgREST.
+service_key() {
+  if [ -n "${SUPABASE_SERVICE_KEY:-}" ]; then echo "$SUPABASE_SERVICE_KEY"; else service_jwt; fi
+}
+
 postgrest_start() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   if running postgrest; then log "PostgREST already running on $POSTGREST_PORT"; return; fi
@@ -206,14 +211,14 @@ WEBHOOK_TOKEN=$WEBHOOK_TOKEN
 CRM_API_TOKEN=$CRM_API_TOKEN
 BITRIX_API_TOKEN=$BITRIX_API_TOKEN
 TELEGRAM_BOT_TOKEN=$TELEGRAM_BOT_TOKEN
-SUPABASE_SERVICE_KEY=$(service_jwt)
+SUPABASE_SERVICE_KEY=$(service_key)
 VARS
 }
 
 wrangler_args() {
   local args=(dev --ip 127.0.0.1 --port "$WORKER_PORT" --inspector-port "$((WORKER_PORT + 10000))"
               --persist-to "$STATE_DIR/wrangler" --show-interactive-dev-session=false
-              --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_jwt)"
+              --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_key)"
               --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "CRM_API_TOKEN:$CRM_API_TOKEN"
               --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN")
   local name

@@ -145,27 +145,41 @@ async fn get_order(bindings: &Bindings, id: &str) -> Answer {
     }
 }
 
+/// `Idempotency-Key` of a CRM API call: at most 200 printable characters.
+fn request_key(request: &Request) -> Result<Option<String>, Answer> {
+    let key = request.headers().get("Idempotency-Key").ok().flatten().map(|k| k.trim().to_owned());
+    match key {
+        Some(key) if key.is_empty() || key.len() > 200 => Err(invalid(&[Problem {
+            field: "Idempotency-Key".into(),
+            message: "Ключ идемпотентности должен быть от 1 до 200 символов".into(),
+        }])),
+        key => Ok(key),
+    }
+}
+
 async fn create_order(request: &mut Request, bindings: &Bindings) -> Answer {
+    let key = match request_key(request) {
+        Ok(key) => key,
+        Err(refused) => return refused,
+    };
     let body = match body_json(request).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     let input: NewOrderInput = match serde_json::from_value(body) {
         Ok(input) => input,
-        Err(e) => {
-            return invalid(&[Problem {
-                field: "body".into(), message: format!("Неверная структура заказа: {e}")
-            }])
-        }
+        Err(e) => return invalid(&[Problem { field: "body".into(), message: format!("Неверная структура заказа: {e}") }]),
     };
     let order = match input.check() {
         Ok(order) => order,
         Err(problems) => return invalid(&problems),
     };
-    match bindings.store.rpc("crm_create_order", &json!({"p_order": order.command()})).await {
+    match bindings.store.rpc("crm_create_order", &json!({"p_order": order.command(), "p_request_key": key})).await {
         Ok(created) => {
             enqueue_jobs(&bindings.queue, &jobs_of(&created)).await;
-            answer(201, json!({"ok": true, "message": "Заказ создан", "order_id": created["order_id"]}))
+            let replayed = created["replayed"] == true;
+            let (status, message) = if replayed { (200, "Заказ уже создан этим запросом") } else { (201, "Заказ создан") };
+            answer(status, json!({"ok": true, "message": message, "order_id": created["order_id"], "replayed": replayed}))
         }
         Err(error) => store_failed(&error),
     }

@@ -48,6 +48,8 @@ create table public.orders (
   -- Where the order was born: a Bitrix webhook or the CRM itself (reverse sync).
   origin text not null default 'bitrix' check (origin in ('bitrix', 'crm')),
   bitrix_order_id bigint unique,
+  -- The Idempotency-Key of the CRM API call that created the order: a retried POST finds it.
+  crm_request_key text unique,
   order_number text,
   status text not null default 'new',
   status_raw text,

@@ -5,8 +5,10 @@
 -- p_order: { recipient_name, recipient_phone, delivery_address, postcard_text, delivery_date,
 --   delivery_time_id, bitrix_city_id, bitrix_shop_id, customer_comment, delivery_fee, currency,
 --   total_amount, items: [{ product_id?, bitrix_product_id?, name?, price, quantity }] }
--- (validated by the Worker). Returns { order_id, jobs }.
-create or replace function public.crm_create_order(p_order jsonb)
+-- (validated by the Worker). Returns { order_id, jobs, replayed }. With a request key, a repeated
+-- call (a double click, a client retry) returns the order it created the first time, and
+-- queues nothing again.
+create or replace function public.crm_create_order(p_order jsonb, p_request_key text default null)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -15,15 +17,20 @@ declare
   v_id uuid;
   v_jobs uuid[] := '{}';
 begin
-  insert into public.orders (origin, status, status_raw, status_echoes, total_amount, delivery_fee, currency,
+  insert into public.orders (origin, crm_request_key, status, status_raw, status_echoes, total_amount, delivery_fee, currency,
                              recipient_name, recipient_phone, delivery_address, postcard_text, customer_comment,
                              delivery_date, delivery_time_id, bitrix_city_id, bitrix_shop_id, details_known)
-  values ('crm', 'new', 'N', array['N'], (p_order ->> 'total_amount')::numeric, (p_order ->> 'delivery_fee')::numeric,
+  values ('crm', p_request_key, 'new', 'N', array['N'], (p_order ->> 'total_amount')::numeric, (p_order ->> 'delivery_fee')::numeric,
           coalesce(p_order ->> 'currency', 'KZT'), p_order ->> 'recipient_name', p_order ->> 'recipient_phone',
           p_order ->> 'delivery_address', p_order ->> 'postcard_text', p_order ->> 'customer_comment',
           (p_order ->> 'delivery_date')::date, (p_order ->> 'delivery_time_id')::bigint,
           (p_order ->> 'bitrix_city_id')::bigint, (p_order ->> 'bitrix_shop_id')::bigint, true)
+  on conflict (crm_request_key) do nothing
   returning id into v_id;
+  if v_id is null then
+    select o.id into v_id from public.orders o where o.crm_request_key = p_request_key;
+    return jsonb_build_object('order_id', v_id, 'jobs', '[]'::jsonb, 'replayed', true);
+  end if;
 
   insert into public.order_items (order_id, bitrix_product_id, product_id, product_snapshot, price, quantity)
   select v_id,
@@ -41,7 +48,7 @@ begin
   v_jobs := v_jobs || public.add_sync_job('reverse_sync', 'bitrix:create_order:' || v_id, jsonb_build_object('order_id', v_id));
   v_jobs := v_jobs || public.add_sync_job('telegram', 'telegram:new_order:' || v_id,
                                          jsonb_build_object('order_id', v_id, 'occasion', 'new_order'));
-  return jsonb_build_object('order_id', v_id, 'jobs', to_jsonb(v_jobs));
+  return jsonb_build_object('order_id', v_id, 'jobs', to_jsonb(v_jobs), 'replayed', false);
 end
 $$;
 
@@ -111,9 +118,9 @@ begin
 end
 $$;
 
-revoke all on function public.crm_create_order(jsonb) from public, anon, authenticated;
+revoke all on function public.crm_create_order(jsonb, text) from public, anon, authenticated;
 revoke all on function public.crm_set_order_status(uuid, text, text) from public, anon, authenticated;
 revoke all on function public.crm_set_product_availability(uuid, boolean) from public, anon, authenticated;
-grant execute on function public.crm_create_order(jsonb) to service_role;
+grant execute on function public.crm_create_order(jsonb, text) to service_role;
 grant execute on function public.crm_set_order_status(uuid, text, text) to service_role;
 grant execute on function public.crm_set_product_availability(uuid, boolean) to service_role;

@@ -264,6 +264,33 @@ async fn an_invalid_crm_order_gets_422_naming_every_problem_and_nothing_is_store
 }
 
 #[tokio::test]
+async fn a_crm_order_posted_twice_with_one_idempotency_key_is_created_once() {
+    let stack = ensure_stack();
+    let recipient = format!("Двойной клик {}", fresh_id());
+    let post = || {
+        let request = reqwest::Client::new()
+            .post(url("/api/orders"))
+            .bearer_auth(crate::harness::CRM_TOKEN)
+            .header("Idempotency-Key", format!("ui-{recipient}"))
+            .json(&new_order(&recipient));
+        send(request)
+    };
+
+    let first = post().await;
+    let second = post().await;
+
+    assert_eq!((first.status, second.status), (201, 200), "{:?}", second.body);
+    assert_eq!(second.body["replayed"], true);
+    assert_eq!(first.body["order_id"], second.body["order_id"]);
+    let db = crate::harness::db().await;
+    let count: i64 = db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
+    assert_eq!(count, 1);
+    eventually(WAIT, "the reverse sync", || async { (!stack.bitrix.received(&recipient).is_empty()).then_some(()) }).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stack.bitrix.received(&recipient).len(), 1);
+}
+
+#[tokio::test]
 async fn orders_are_listed_newest_first_with_filters_and_read_one_by_one() {
     ensure_stack();
     let recipient = format!("Список {}", fresh_id());

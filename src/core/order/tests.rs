@@ -124,3 +124,39 @@ fn cyrillic_and_emoji_pass_through_unchanged() {
     assert_eq!(event.details.recipient_name, Field::Set("Әсем 🌷".into()));
     assert_eq!(event.details.postcard_text, Field::Set("Люблю ❤️ <b>&</b>".into()));
 }
+
+fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "[0-9 .,+-]{0,12}".prop_map(serde_json::Value::String),
+        ".{0,12}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        let keys = prop_oneof![
+            Just("ID".to_owned()), Just("PRICE".to_owned()), Just("STATUS_ID".to_owned()), Just("basket".to_owned()),
+            Just("properties".to_owned()), Just("user".to_owned()), Just("QUANTITY".to_owned()), Just("data".to_owned()),
+            Just("city".to_owned()), "[a-z]{1,4}".prop_map(|k| k),
+        ];
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(keys, inner, 0..6).prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_json_body_is_either_parsed_or_refused_with_a_field_and_never_panics(
+        data in arbitrary_json(),
+        event in proptest::prop_oneof![proptest::strategy::Just("order.create"), proptest::strategy::Just("order.update"),
+                                       proptest::strategy::Just("order.status.change"), proptest::strategy::Just("x")],
+    ) {
+        match parse_webhook(json!({"event": event, "data": data})) {
+            Ok(parsed) => proptest::prop_assert_eq!(parsed.event_key.len(), 64),
+            Err(error) => proptest::prop_assert!(!error.field().is_empty()),
+        }
+    }
+}
