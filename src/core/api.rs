@@ -3,9 +3,11 @@
 
 use serde_json::{json, Value};
 
+use super::crm::Problem;
 use super::order::ParseError;
 use super::ports::StoreError;
 use super::service::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
+use super::status::CrmStatus;
 
 /// A status code and a JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +16,19 @@ pub struct Answer {
     pub body: Value,
 }
 
-fn error(status: u16, code: &str, message: String) -> Answer {
-    Answer { status, body: json!({ "ok": false, "error": code, "message": message }) }
+/// A refusal: `{"ok": false, "error": code, "message": message}`.
+#[must_use]
+pub fn error(status: u16, code: &str, message: impl Into<String>) -> Answer {
+    Answer { status, body: json!({ "ok": false, "error": code, "message": message.into() }) }
+}
+
+/// A success: `{"ok": true, ...fields}`.
+fn success(status: u16, fields: Value) -> Answer {
+    let mut body = json!({"ok": true});
+    if let (Some(target), Value::Object(extra)) = (body.as_object_mut(), fields) {
+        target.extend(extra);
+    }
+    Answer { status, body }
 }
 
 /// The answer to an accepted webhook: 200 when applied, 202 when it waits in the queue.
@@ -43,27 +56,14 @@ pub fn webhook_applied(done: &Ingested) -> Answer {
 #[must_use]
 pub fn webhook_refused(failure: &WebhookError) -> Answer {
     match failure {
-        WebhookError::TooLarge { size } => error(
-            413,
-            "payload_too_large",
-            format!("Тело запроса слишком большое: {size} байт, допустимо не более {MAX_WEBHOOK_BYTES}"),
-        ),
-        WebhookError::Unauthorized => error(401, "unauthorized", "Неверный или отсутствующий токен".into()),
-        WebhookError::InvalidJson(detail) => {
-            let mut answer = error(400, "invalid_json", "Тело запроса не является корректным JSON".into());
-            answer.body["detail"] = json!(detail);
-            answer
-        }
+        WebhookError::TooLarge { size } => body_too_large(*size, MAX_WEBHOOK_BYTES),
+        WebhookError::Unauthorized => error(401, "unauthorized", "Неверный или отсутствующий токен"),
+        WebhookError::InvalidJson(detail) => invalid_json(detail),
         WebhookError::Invalid(parse) => invalid_webhook(parse),
         WebhookError::SyncDisabled => {
-            error(503, "sync_disabled", "Синхронизация временно отключена (SYNC_ENABLED=false), повторите позже".into())
+            error(503, "sync_disabled", "Синхронизация временно отключена (SYNC_ENABLED=false), повторите позже")
         }
-        WebhookError::Store(StoreError::Unavailable(_)) => {
-            error(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже".into())
-        }
-        WebhookError::Store(StoreError::Rejected(_)) => {
-            error(500, "store_rejected", "Внутренняя ошибка при сохранении заказа".into())
-        }
+        WebhookError::Store(store) => store_failed(store),
     }
 }
 
@@ -80,6 +80,111 @@ fn invalid_webhook(parse: &ParseError) -> Answer {
     answer.body["field"] = json!(field);
     answer.body["detail"] = json!(parse.to_string());
     answer
+}
+
+/// The answer when the store failed; its cause is logged, never shown.
+#[must_use]
+pub fn store_failed(failure: &StoreError) -> Answer {
+    match failure {
+        StoreError::Unavailable(_) => {
+            error(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже")
+        }
+        StoreError::Rejected(_) => error(500, "store_rejected", "Внутренняя ошибка при обращении к базе данных"),
+    }
+}
+
+/// What a CRM API path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Order,
+    Product,
+    Job,
+}
+
+/// 404 for a record that does not exist.
+#[must_use]
+pub fn record_missing(record: Record) -> Answer {
+    let message = match record {
+        Record::Order => "Заказ не найден",
+        Record::Product => "Товар не найден",
+        Record::Job => "Задание не найдено",
+    };
+    error(404, "not_found", message)
+}
+
+/// 401 for a CRM API call without the right token.
+#[must_use]
+pub fn crm_unauthorized() -> Answer {
+    error(401, "unauthorized", "Неверный или отсутствующий токен CRM API")
+}
+
+/// 422 with every problem found.
+#[must_use]
+pub fn validation_failed(problems: &[Problem]) -> Answer {
+    let mut answer = error(422, "validation_failed", "Проверьте поля запроса");
+    answer.body["problems"] = json!(problems);
+    answer
+}
+
+/// 400 for a body that is not JSON.
+#[must_use]
+pub fn invalid_json(detail: &str) -> Answer {
+    let mut answer = error(400, "invalid_json", "Тело запроса не является корректным JSON");
+    answer.body["detail"] = json!(detail);
+    answer
+}
+
+/// 413 for a body over `limit` bytes.
+#[must_use]
+pub fn body_too_large(size: usize, limit: usize) -> Answer {
+    error(413, "payload_too_large", format!("Тело запроса слишком большое: {size} байт, допустимо не более {limit}"))
+}
+
+/// A CRM order was created (201), or found again by its idempotency key (200).
+#[must_use]
+pub fn order_created(order_id: &Value, replayed: bool) -> Answer {
+    if replayed {
+        success(200, json!({"message": "Заказ уже создан этим запросом", "order_id": order_id, "replayed": true}))
+    } else {
+        success(201, json!({"message": "Заказ создан", "order_id": order_id, "replayed": false}))
+    }
+}
+
+/// A status was set from the CRM (or the order already had it).
+#[must_use]
+pub fn status_set(changed: bool, status: CrmStatus) -> Answer {
+    let message = if changed {
+        "Статус заказа изменён"
+    } else {
+        "Заказ уже в этом статусе"
+    };
+    success(
+        200,
+        json!({"message": message, "changed": changed, "status": status.as_str(), "status_label": status.label_ru()}),
+    )
+}
+
+/// SPEC.md's exact answer to `set-available` / `set-unavailable`.
+#[must_use]
+pub fn availability_set(available: bool) -> Answer {
+    let message = if available {
+        "Товар сделан доступным"
+    } else {
+        "Товар сделан недоступным"
+    };
+    Answer { status: 200, body: json!({"success": true, "message": message, "is_available": available}) }
+}
+
+/// Dead letters put back in line.
+#[must_use]
+pub fn dead_letters_replayed(job_ids: &[String]) -> Answer {
+    success(200, json!({"message": format!("Повторно отправлено заданий: {}", job_ids.len()), "replayed": job_ids}))
+}
+
+/// A read of rows or of a summary: `{"ok": true, key: value, ...}`.
+#[must_use]
+pub fn found(fields: Value) -> Answer {
+    success(200, fields)
 }
 
 /// The answer for a path no route serves.
@@ -114,6 +219,27 @@ mod tests {
         let answer = webhook_refused(&WebhookError::Store(StoreError::Unavailable("host 10.0.0.1 key=abc".into())));
         assert_eq!(answer.status, 503);
         assert!(!answer.body.to_string().contains("abc"));
+    }
+
+    #[test]
+    fn the_availability_answer_is_exactly_the_one_of_the_spec() {
+        assert_eq!(
+            availability_set(true).body,
+            json!({"success": true, "message": "Товар сделан доступным", "is_available": true})
+        );
+        assert_eq!(
+            availability_set(false).body,
+            json!({"success": true, "message": "Товар сделан недоступным", "is_available": false})
+        );
+    }
+
+    #[test]
+    fn a_replayed_order_creation_is_a_200_naming_the_first_order() {
+        let first = order_created(&json!("o1"), false);
+        let again = order_created(&json!("o1"), true);
+        assert_eq!((first.status, again.status), (201, 200));
+        assert_eq!(again.body["order_id"], "o1");
+        assert_eq!(again.body["ok"], true);
     }
 
     #[test]

@@ -1,63 +1,44 @@
 //! The CRM API (`/api/...`), behind `Authorization: Bearer CRM_API_TOKEN`. Each handler:
 //! (1) read and check the input in core, (2) one store call, (3) hand new jobs to the queue,
-//! (4) answer.
+//! (4) answer with core's `api` answers.
 
 use serde_json::{json, Value};
 use worker::{Method, Request};
 
+use super::emit;
 use super::jobs::{sweep, Bindings};
-use crate::core::api::Answer;
+use crate::core::api::{self, Answer, Record};
 use crate::core::auth::{bearer_token, token_matches};
 use crate::core::crm::{parse_order_filter, parse_status_change, NewOrderInput, Problem};
 use crate::core::ids::CrmId;
+use crate::core::log::LogLine;
 use crate::core::ports::StoreError;
 use crate::core::runner::enqueue_jobs;
 
-fn answer(status: u16, body: Value) -> Answer {
-    Answer { status, body }
-}
-
-fn refusal(status: u16, code: &str, message: &str) -> Answer {
-    answer(status, json!({"ok": false, "error": code, "message": message}))
-}
-
-fn invalid(problems: &[Problem]) -> Answer {
-    answer(
-        422,
-        json!({"ok": false, "error": "validation_failed", "message": "Проверьте поля запроса", "problems": problems}),
-    )
-}
+/// A CRM API body above this is refused with 413 (an order with 200 lines is about 40 KB).
+const MAX_BODY_BYTES: usize = 256 * 1024;
 
 fn store_failed(error: &StoreError) -> Answer {
-    super::emit(&crate::core::log::LogLine::new("error", "crm_api.store_failed").with("reason", error.to_string()));
-    match error {
-        StoreError::Unavailable(_) => {
-            refusal(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже")
-        }
-        StoreError::Rejected(_) => refusal(500, "store_rejected", "Внутренняя ошибка при обращении к базе данных"),
-    }
+    emit(&LogLine::new("error", "crm_api.store_failed").with("reason", error.to_string()));
+    api::store_failed(error)
 }
 
-fn not_found(what: &str) -> Answer {
-    refusal(404, "not_found", &format!("{what} не найден"))
+fn ids_in(value: &Value) -> Vec<String> {
+    value.as_array().into_iter().flatten().filter_map(|id| id.as_str().map(str::to_owned)).collect()
 }
 
-fn jobs_of(value: &Value) -> Vec<String> {
-    value["jobs"].as_array().into_iter().flatten().filter_map(|id| id.as_str().map(str::to_owned)).collect()
-}
-
-/// A UUID from the path, or `None` (answered 404: no such record can exist).
+/// A UUID from the path; anything else cannot name a record.
 fn uuid(segment: &str) -> Option<String> {
     CrmId::parse(segment).ok().map(|id| id.as_str().to_owned())
 }
 
 async fn body_json(request: &mut Request) -> Result<Value, Answer> {
-    let bytes = request.bytes().await.map_err(|_| refusal(400, "invalid_body", "Не удалось прочитать тело запроса"))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        let mut refused = refusal(400, "invalid_json", "Тело запроса не является корректным JSON");
-        refused.body["detail"] = json!(e.to_string());
-        refused
-    })
+    let bytes =
+        request.bytes().await.map_err(|_| api::error(400, "invalid_body", "Не удалось прочитать тело запроса"))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(api::body_too_large(bytes.len(), MAX_BODY_BYTES));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| api::invalid_json(&e.to_string()))
 }
 
 /// Routes `/api/...`; `None` when no CRM route matches the path.
@@ -82,10 +63,9 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, path: &str) -> O
         return None;
     }
     let authorization = request.headers().get("Authorization").ok().flatten();
-    let authorized =
-        bearer_token(authorization.as_deref()).is_some_and(|t| token_matches(t, &bindings.config.crm_api_token));
-    if !authorized {
-        return Some(refusal(401, "unauthorized", "Неверный или отсутствующий токен CRM API"));
+    let token = bearer_token(authorization.as_deref());
+    if !token.is_some_and(|t| token_matches(t, &bindings.config.crm_api_token)) {
+        return Some(api::crm_unauthorized());
     }
     Some(match (segments.as_slice(), method) {
         (["orders"], Method::Get) => list_orders(request, bindings).await,
@@ -113,7 +93,7 @@ fn query_pairs(request: &Request) -> Vec<(String, String)> {
 async fn list_orders(request: &Request, bindings: &Bindings) -> Answer {
     let filter = match parse_order_filter(&query_pairs(request)) {
         Ok(filter) => filter,
-        Err(problems) => return invalid(&problems),
+        Err(problems) => return api::validation_failed(&problems),
     };
     let mut query = vec![
         ("select", "*,order_items(*)".to_owned()),
@@ -128,28 +108,25 @@ async fn list_orders(request: &Request, bindings: &Bindings) -> Answer {
         query.push(("delivery_date", date.to_string()));
     }
     match bindings.store.select("orders", &query).await {
-        Ok(orders) => {
-            answer(200, json!({"ok": true, "orders": orders, "limit": filter.limit, "offset": filter.offset}))
-        }
+        Ok(orders) => api::found(json!({"orders": orders, "limit": filter.limit, "offset": filter.offset})),
         Err(error) => store_failed(&error),
     }
 }
 
 async fn get_order(bindings: &Bindings, id: &str) -> Answer {
-    let Some(id) = uuid(id) else { return not_found("Заказ") };
+    let Some(id) = uuid(id) else { return api::record_missing(Record::Order) };
     match bindings.store.select("orders", &[("select", "*,order_items(*)".into()), ("id", id)]).await {
         Ok(rows) => {
-            rows.get(0).map_or_else(|| not_found("Заказ"), |order| answer(200, json!({"ok": true, "order": order})))
+            rows.get(0).map_or_else(|| api::record_missing(Record::Order), |order| api::found(json!({"order": order})))
         }
         Err(error) => store_failed(&error),
     }
 }
 
-/// `Idempotency-Key` of a CRM API call: at most 200 printable characters.
+/// `Idempotency-Key` of a CRM API call: 1 to 200 characters.
 fn request_key(request: &Request) -> Result<Option<String>, Answer> {
-    let key = request.headers().get("Idempotency-Key").ok().flatten().map(|k| k.trim().to_owned());
-    match key {
-        Some(key) if key.is_empty() || key.len() > 200 => Err(invalid(&[Problem {
+    match request.headers().get("Idempotency-Key").ok().flatten().map(|k| k.trim().to_owned()) {
+        Some(key) if key.is_empty() || key.len() > 200 => Err(api::validation_failed(&[Problem {
             field: "Idempotency-Key".into(),
             message: "Ключ идемпотентности должен быть от 1 до 200 символов".into(),
         }])),
@@ -166,51 +143,45 @@ async fn create_order(request: &mut Request, bindings: &Bindings) -> Answer {
         Ok(body) => body,
         Err(refused) => return refused,
     };
-    let input: NewOrderInput = match serde_json::from_value(body) {
-        Ok(input) => input,
-        Err(e) => return invalid(&[Problem { field: "body".into(), message: format!("Неверная структура заказа: {e}") }]),
-    };
-    let order = match input.check() {
+    let checked = serde_json::from_value::<NewOrderInput>(body)
+        .map_err(|e| {
+            vec![Problem {
+                field: "body".into(), message: format!("Неверная структура заказа: {e}")
+            }]
+        })
+        .and_then(|input| input.check());
+    let order = match checked {
         Ok(order) => order,
-        Err(problems) => return invalid(&problems),
+        Err(problems) => return api::validation_failed(&problems),
     };
     match bindings.store.rpc("crm_create_order", &json!({"p_order": order.command(), "p_request_key": key})).await {
         Ok(created) => {
-            enqueue_jobs(&bindings.queue, &jobs_of(&created)).await;
-            let replayed = created["replayed"] == true;
-            let (status, message) = if replayed { (200, "Заказ уже создан этим запросом") } else { (201, "Заказ создан") };
-            answer(status, json!({"ok": true, "message": message, "order_id": created["order_id"], "replayed": replayed}))
+            enqueue_jobs(&bindings.queue, &ids_in(&created["jobs"])).await;
+            emit(&LogLine::new("info", "crm_api.order_created").with("order_id", created["order_id"].clone()));
+            api::order_created(&created["order_id"], created["replayed"] == true)
         }
         Err(error) => store_failed(&error),
     }
 }
 
 async fn set_status(request: &mut Request, bindings: &Bindings, id: &str) -> Answer {
-    let Some(id) = uuid(id) else { return not_found("Заказ") };
+    let Some(id) = uuid(id) else { return api::record_missing(Record::Order) };
     let body = match body_json(request).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     let status = match parse_status_change(&body) {
         Ok(status) => status,
-        Err(problem) => return invalid(&[problem]),
+        Err(problem) => return api::validation_failed(&[problem]),
     };
     let code = status.to_bitrix().map(|c| c.as_str().to_owned());
     let arguments = json!({"p_order_id": id, "p_status": status.as_str(), "p_status_raw": code});
     match bindings.store.rpc("crm_set_order_status", &arguments).await {
-        Ok(Value::Null) => not_found("Заказ"),
+        Ok(Value::Null) => api::record_missing(Record::Order),
         Ok(changed) => {
-            enqueue_jobs(&bindings.queue, &jobs_of(&changed)).await;
-            let message = if changed["changed"] == true {
-                "Статус заказа изменён"
-            } else {
-                "Заказ уже в этом статусе"
-            };
-            answer(
-                200,
-                json!({"ok": true, "message": message, "changed": changed["changed"], "status": status.as_str(),
-                               "status_label": status.label_ru()}),
-            )
+            enqueue_jobs(&bindings.queue, &ids_in(&changed["jobs"])).await;
+            emit(&LogLine::new("info", "crm_api.status_set").with("order_id", id).with("status", status.as_str()));
+            api::status_set(changed["changed"] == true, status)
         }
         Err(error) => store_failed(&error),
     }
@@ -221,29 +192,27 @@ async fn list_products(request: &Request, bindings: &Bindings) -> Answer {
     let number = |key: &str, default: usize| {
         pairs.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(default)
     };
-    let limit = number("limit", 100).clamp(1, 500);
     let query = [
         ("select", "*".to_owned()),
         ("order", "name.asc".to_owned()),
-        ("limit", limit.to_string()),
+        ("limit", number("limit", 100).clamp(1, 500).to_string()),
         ("offset", number("offset", 0).to_string()),
     ];
     match bindings.store.select("products", &query).await {
-        Ok(products) => answer(200, json!({"ok": true, "products": products})),
+        Ok(products) => api::found(json!({"products": products})),
         Err(error) => store_failed(&error),
     }
 }
 
 async fn get_product(bindings: &Bindings, id: &str) -> Answer {
-    let Some(id) = uuid(id) else { return not_found("Товар") };
+    let Some(id) = uuid(id) else { return api::record_missing(Record::Product) };
     match bindings.store.select("products", &[("select", "*".into()), ("id", id)]).await {
         Ok(rows) => rows.get(0).map_or_else(
-            || not_found("Товар"),
+            || api::record_missing(Record::Product),
             |product| {
-                let url = product["metadata"]["properties"]["ru_url"]
-                    .as_str()
-                    .map(|slug| format!("https://cvety.kz/products/{slug}/"));
-                answer(200, json!({"ok": true, "product": product, "storefront_url": url}))
+                let slug = product["metadata"]["properties"]["ru_url"].as_str();
+                let url = slug.map(|slug| format!("https://cvety.kz/products/{slug}/"));
+                api::found(json!({"product": product, "storefront_url": url}))
             },
         ),
         Err(error) => store_failed(&error),
@@ -251,21 +220,17 @@ async fn get_product(bindings: &Bindings, id: &str) -> Answer {
 }
 
 async fn set_availability(bindings: &Bindings, id: &str, available: bool) -> Answer {
-    let Some(id) = uuid(id) else { return not_found("Товар") };
+    let Some(id) = uuid(id) else { return api::record_missing(Record::Product) };
     match bindings
         .store
         .rpc("crm_set_product_availability", &json!({"p_product_id": id, "p_in_stock": available}))
         .await
     {
-        Ok(Value::Null) => not_found("Товар"),
+        Ok(Value::Null) => api::record_missing(Record::Product),
         Ok(changed) => {
-            enqueue_jobs(&bindings.queue, &jobs_of(&changed)).await;
-            let message = if available {
-                "Товар сделан доступным"
-            } else {
-                "Товар сделан недоступным"
-            };
-            answer(200, json!({"success": true, "message": message, "is_available": available}))
+            enqueue_jobs(&bindings.queue, &ids_in(&changed["jobs"])).await;
+            emit(&LogLine::new("info", "crm_api.availability_set").with("product_id", id).with("available", available));
+            api::availability_set(available)
         }
         Err(error) => store_failed(&error),
     }
@@ -273,7 +238,7 @@ async fn set_availability(bindings: &Bindings, id: &str, available: bool) -> Ans
 
 async fn sync_status(bindings: &Bindings) -> Answer {
     match bindings.store.rpc("sync_status", &json!({})).await {
-        Ok(flows) => answer(200, json!({"ok": true, "flows": flows, "switches": bindings.config.switches})),
+        Ok(flows) => api::found(json!({"flows": flows, "switches": bindings.config.switches})),
         Err(error) => store_failed(&error),
     }
 }
@@ -286,28 +251,23 @@ async fn dead_letters(bindings: &Bindings) -> Answer {
         ("limit", "200".to_owned()),
     ];
     match bindings.store.select("sync_jobs", &query).await {
-        Ok(jobs) => answer(200, json!({"ok": true, "dead_letters": jobs})),
+        Ok(jobs) => api::found(json!({"dead_letters": jobs})),
         Err(error) => store_failed(&error),
     }
 }
 
 async fn replay(bindings: &Bindings, id: Option<&str>) -> Answer {
-    let job_id = match id {
-        Some(raw) => match uuid(raw) {
-            Some(id) => Value::String(id),
-            None => return not_found("Задание"),
-        },
+    let job_id = match id.map(uuid) {
+        Some(None) => return api::record_missing(Record::Job),
+        Some(Some(id)) => Value::String(id),
         None => Value::Null,
     };
     match bindings.store.rpc("replay_dead_jobs", &json!({"p_job_id": job_id})).await {
-        Ok(ids) => {
-            let ids: Vec<String> =
-                ids.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        Ok(replayed) => {
+            let ids = ids_in(&replayed);
             enqueue_jobs(&bindings.queue, &ids).await;
-            answer(
-                200,
-                json!({"ok": true, "message": format!("Повторно отправлено заданий: {}", ids.len()), "replayed": ids}),
-            )
+            emit(&LogLine::new("info", "crm_api.dead_letters_replayed").with("jobs", ids.len()));
+            api::dead_letters_replayed(&ids)
         }
         Err(error) => store_failed(&error),
     }
@@ -315,7 +275,7 @@ async fn replay(bindings: &Bindings, id: Option<&str>) -> Answer {
 
 async fn run_sweep(bindings: &Bindings) -> Answer {
     match sweep(bindings).await {
-        Ok(count) => answer(200, json!({"ok": true, "enqueued": count})),
+        Ok(count) => api::found(json!({"enqueued": count})),
         Err(error) => store_failed(&error),
     }
 }

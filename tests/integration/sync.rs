@@ -283,9 +283,11 @@ async fn a_crm_order_posted_twice_with_one_idempotency_key_is_created_once() {
     assert_eq!(second.body["replayed"], true);
     assert_eq!(first.body["order_id"], second.body["order_id"]);
     let db = crate::harness::db().await;
-    let count: i64 = db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
+    let count: i64 =
+        db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
     assert_eq!(count, 1);
-    eventually(WAIT, "the reverse sync", || async { (!stack.bitrix.received(&recipient).is_empty()).then_some(()) }).await;
+    eventually(WAIT, "the reverse sync", || async { (!stack.bitrix.received(&recipient).is_empty()).then_some(()) })
+        .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(stack.bitrix.received(&recipient).len(), 1);
 }

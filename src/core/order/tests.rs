@@ -136,13 +136,21 @@ fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = serde_json::Val
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         let keys = prop_oneof![
-            Just("ID".to_owned()), Just("PRICE".to_owned()), Just("STATUS_ID".to_owned()), Just("basket".to_owned()),
-            Just("properties".to_owned()), Just("user".to_owned()), Just("QUANTITY".to_owned()), Just("data".to_owned()),
-            Just("city".to_owned()), "[a-z]{1,4}".prop_map(|k| k),
+            Just("ID".to_owned()),
+            Just("PRICE".to_owned()),
+            Just("STATUS_ID".to_owned()),
+            Just("basket".to_owned()),
+            Just("properties".to_owned()),
+            Just("user".to_owned()),
+            Just("QUANTITY".to_owned()),
+            Just("data".to_owned()),
+            Just("city".to_owned()),
+            "[a-z]{1,4}".prop_map(|k| k),
         ];
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
-            prop::collection::btree_map(keys, inner, 0..6).prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(keys, inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
 }
