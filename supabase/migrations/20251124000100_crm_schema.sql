@@ -74,6 +74,9 @@ create table public.orders (
   -- Bitrix status codes the CRM sent to Bitrix whose webhook echo has not come back yet: an
   -- echo is recognised here and changes nothing (no loop, no second notification).
   status_echoes text[] not null default '{}',
+  -- Echoes are expected for a day after the CRM's last change (Bitrix sync retries for ~21 h);
+  -- after that a code in status_echoes no longer hides a real change made in Bitrix.
+  status_echoes_until timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );

@@ -36,9 +36,10 @@ as $$
   returning id
 $$;
 
--- Takes a job for one attempt: only a pending or retrying job whose lease has run out, so two
--- deliveries of one queue message never both carry it out. Returns null when there is nothing
--- to do (done, dead, skipped, or another attempt holds it).
+-- Takes a job for one attempt: only a pending or retrying job that is due (a second, early
+-- message for it finds nothing; the sweep brings it back when due), or a running one whose
+-- lease has run out, so two deliveries of one queue message never both carry it out. Returns
+-- null when there is nothing to do (done, dead, skipped, not due, or another attempt holds it).
 create or replace function public.claim_sync_job(p_job_id uuid, p_lease_seconds integer default 60)
 returns jsonb
 language sql
@@ -50,7 +51,8 @@ as $$
     locked_until = now() + make_interval(secs => p_lease_seconds),
     updated_at = now()
   where j.id = p_job_id
-    and (j.status in ('pending', 'retrying') or (j.status = 'running' and j.locked_until < now()))
+    and ((j.status in ('pending', 'retrying') and j.next_attempt_at <= now() + interval '1 second')
+         or (j.status = 'running' and j.locked_until < now()))
   returning to_jsonb(j)
 $$;
 

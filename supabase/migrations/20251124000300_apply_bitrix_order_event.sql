@@ -17,7 +17,7 @@ stable
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'order', to_jsonb(o) - array['updated_at', 'created_at', 'bitrix_updated_at', 'status_echoes'],
+    'order', to_jsonb(o) - array['updated_at', 'created_at', 'bitrix_updated_at', 'status_echoes', 'status_echoes_until'],
     'items', coalesce((
       select jsonb_agg(jsonb_build_array(i.bitrix_basket_id, i.bitrix_product_id, i.product_id,
                                          i.product_snapshot, i.price, i.quantity)
@@ -93,7 +93,8 @@ begin
     return jsonb_build_object('outcome', 'stale', 'order_id', v_order.id);
   end if;
 
-  v_is_echo := not v_stale and v_status_raw is not null and v_status_raw = any (v_order.status_echoes);
+  v_is_echo := not v_stale and v_status_raw is not null and v_status_raw = any (v_order.status_echoes)
+               and v_order.status_echoes_until > now();
 
   -- (4) The order's own fields.
   update public.orders o set
@@ -115,7 +116,8 @@ begin
     details_known     = o.details_known or v_apply_details,
     status            = case when not v_stale and not v_is_echo and command ->> 'status' is not null then command ->> 'status' else o.status end,
     status_raw        = case when not v_stale and not v_is_echo and v_status_raw is not null then v_status_raw else o.status_raw end,
-    status_echoes     = case when v_is_echo then array_remove(o.status_echoes, v_status_raw) else o.status_echoes end,
+    status_echoes     = case when v_is_echo then array_remove(o.status_echoes, v_status_raw)
+                             when o.status_echoes_until <= now() then '{}' else o.status_echoes end,
     bitrix_updated_at = case when v_stale then o.bitrix_updated_at else greatest(o.bitrix_updated_at, v_changed_at) end
   where o.id = v_order.id
   returning o.status into v_new_status;
@@ -143,11 +145,12 @@ begin
           is distinct from (excluded.bitrix_product_id, excluded.product_id, excluded.product_snapshot,
                             excluded.price, excluded.quantity);
 
+    -- Bitrix's basket is the truth once it is sent: lines it no longer has go, and so do the
+    -- lines a CRM order had before Bitrix gave them basket ids.
     delete from public.order_items i
     where i.order_id = v_order.id
-      and i.bitrix_basket_id is not null
-      and i.bitrix_basket_id not in (
-        select (line ->> 'bitrix_basket_id')::bigint from jsonb_array_elements(command -> 'items') as line);
+      and (i.bitrix_basket_id is null or i.bitrix_basket_id not in (
+        select (line ->> 'bitrix_basket_id')::bigint from jsonb_array_elements(command -> 'items') as line));
   end if;
 
   -- (6) The buyer.

@@ -17,10 +17,11 @@ declare
   v_id uuid;
   v_jobs uuid[] := '{}';
 begin
-  insert into public.orders (origin, crm_request_key, status, status_raw, status_echoes, total_amount, delivery_fee, currency,
+  insert into public.orders (origin, crm_request_key, status, status_raw, status_echoes, status_echoes_until,
+                             total_amount, delivery_fee, currency,
                              recipient_name, recipient_phone, delivery_address, postcard_text, customer_comment,
                              delivery_date, delivery_time_id, bitrix_city_id, bitrix_shop_id, details_known)
-  values ('crm', p_request_key, 'new', 'N', array['N'], (p_order ->> 'total_amount')::numeric, (p_order ->> 'delivery_fee')::numeric,
+  values ('crm', p_request_key, 'new', 'N', array['N'], now() + interval '1 day', (p_order ->> 'total_amount')::numeric, (p_order ->> 'delivery_fee')::numeric,
           coalesce(p_order ->> 'currency', 'KZT'), p_order ->> 'recipient_name', p_order ->> 'recipient_phone',
           p_order ->> 'delivery_address', p_order ->> 'postcard_text', p_order ->> 'customer_comment',
           (p_order ->> 'delivery_date')::date, (p_order ->> 'delivery_time_id')::bigint,
@@ -74,7 +75,10 @@ begin
   update public.orders o set
     status = p_status,
     status_raw = coalesce(p_status_raw, o.status_raw),
-    status_echoes = case when p_status_raw is null then o.status_echoes else o.status_echoes || p_status_raw end,
+    status_echoes = case when p_status_raw is null then o.status_echoes
+                         when o.status_echoes_until > now() then o.status_echoes || p_status_raw
+                         else array[p_status_raw] end,
+    status_echoes_until = case when p_status_raw is null then o.status_echoes_until else now() + interval '1 day' end,
     updated_at = now()
   where o.id = p_order_id;
   if p_status_raw is not null then

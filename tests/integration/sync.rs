@@ -73,6 +73,9 @@ async fn a_crm_order_reaches_bitrix_once_gets_its_id_back_and_its_webhook_create
     assert_eq!(counts(bitrix_id).await.0, 1);
     let order = order_row(bitrix_id).await;
     assert_eq!((order["origin"].as_str(), order["status"].as_str()), (Some("crm"), Some("new")));
+    let items = crate::harness::order_items(bitrix_id).await;
+    assert_eq!(items.len(), 1, "Bitrix's basket replaces the CRM's lines, it does not add to them: {items:?}");
+    assert_eq!(items[0]["bitrix_basket_id"], 1);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(stack.bitrix.received(&recipient).len(), 1, "no second reverse sync");
     let messages = texts(&stack.telegram.received(&recipient));
@@ -313,4 +316,32 @@ async fn orders_are_listed_newest_first_with_filters_and_read_one_by_one() {
     assert_eq!(one.body["order"]["order_items"][0]["price"], 7500.0);
     assert_eq!(bad.status, 422);
     assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn a_status_code_the_crm_sent_long_ago_no_longer_hides_a_real_change_made_in_bitrix() {
+    let stack = ensure_stack();
+    let recipient = format!("Старое эхо {}", fresh_id());
+    let (order_id, bitrix_id) = created_and_synced(&recipient).await;
+    crm(Method::PATCH, &format!("/api/orders/{order_id}/status"), Some(json!({"status": "accepted"}))).await;
+    // A day later Bitrix never echoed "N"; a manager now sets the order back to N in Bitrix.
+    let db = crate::harness::db().await;
+    db.execute(
+        "update orders set status_echoes_until = now() - interval '1 second' where id = $1::text::uuid",
+        &[&order_id],
+    )
+    .await
+    .unwrap();
+
+    let changed = post_webhook(&json!({"event": "order.status.change",
+        "data": {"ID": bitrix_id.to_string(), "STATUS_ID": "N", "DATE_UPDATE": "2025-08-27T10:00:00+05:00"}}))
+    .await;
+
+    assert_eq!(changed.body["outcome"], "updated", "{:?}", changed.body);
+    let order = order_row(bitrix_id).await;
+    assert_eq!((order["status"].as_str(), order["status_echoes"].clone()), (Some("new"), json!([])));
+    eventually(WAIT, "the status message", || async {
+        texts(&stack.telegram.received(&recipient)).iter().any(|t| t.contains("статус «Новый»")).then_some(())
+    })
+    .await;
 }
