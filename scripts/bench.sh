@@ -20,19 +20,38 @@ TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT" bash scripts/stack.sh up
 cargo build --release --example bench_webhooks -q
 log=.local/test/logs/postgrest.log
 count() { grep -c "$1" "$log" || true; }
+sql() { psql -X -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c "$1"; }
+wait_for_jobs() {
+  for _ in $(seq 1 180); do
+    [ "$(sql "select count(*) from sync_jobs where status in ('pending','running','retrying')")" = 0 ] && return
+    sleep 1
+  done
+}
+# End to end: from the webhook's transaction to the shop's chat having the message.
+latency() {
+  sql "select '$1_notification_after_webhook_p50_ms=' || round(percentile_cont(0.5) within group (order by ms)::numeric)
+              || ' p99_ms=' || round(percentile_cont(0.99) within group (order by ms)::numeric)
+       from (select extract(epoch from done_at - created_at) * 1000 as ms from sync_jobs
+             where flow = 'telegram' and status = 'done' and created_at >= '$2') t"
+}
+
+# A burst: REQUESTS webhooks from CONCURRENCY clients.
 webhook_before=$(count '"POST /rpc/apply_bitrix_order_event'); all_before=$(count '" [0-9][0-9][0-9] ')
 target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY"
-# Let the queued notification jobs finish before counting their requests.
-for _ in $(seq 1 120); do
-  pending=$(psql -X -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c \
-    "select count(*) from sync_jobs where status in ('pending','running','retrying')")
-  [ "$pending" = 0 ] && break
-  sleep 1
-done
+wait_for_jobs
 webhooks=$(( $(count '"POST /rpc/apply_bitrix_order_event') - webhook_before ))
-jobs=$(psql -X -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c "select count(*) from sync_jobs where status = 'done'")
+jobs=$(sql "select count(*) from sync_jobs where status = 'done'")
 others=$(( $(count '" [0-9][0-9][0-9] ') - all_before - webhooks ))
 echo "postgrest_requests_per_webhook=$(awk -v w="$webhooks" -v n="$((REQUESTS + 20))" 'BEGIN { printf "%.2f", w / n }')"
 echo "notification_jobs_done=$jobs postgrest_requests_per_job=$(awk -v o="$others" -v j="$jobs" 'BEGIN { printf "%.2f", (j ? o / j : 0) }')"
+latency burst "-infinity"
+
+# A shop's real pace: one webhook at a time (a few per second), after the burst has drained.
+steady_from=$(sql "select now()")
+target/release/examples/bench_webhooks http://127.0.0.1:8788 200 1 | sed 's/^/steady_/'
+wait_for_jobs
+latency steady "$steady_from"
+sql "select 'jobs_retried=' || count(*) || coalesce(' first_error=' || min(last_error), '')
+     from sync_jobs where attempts > 1 or status <> 'done'"
 wasm=build/index_bg.wasm
 echo "wasm_bytes=$(stat -c %s "$wasm") wasm_gzip_bytes=$(gzip -9 -c "$wasm" | wc -c)"

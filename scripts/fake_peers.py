@@ -62,9 +62,15 @@ def peer_telegram(request, body):
     return 200, {"ok": True, "result": {"message_id": 1}}
 
 
+class Server(http.server.ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections under a burst of jobs.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def main():
     bitrix_port, telegram_port = int(sys.argv[1]), int(sys.argv[2])
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", port), handler(peer))
+    servers = [Server(("127.0.0.1", port), handler(peer))
                for peer, port in (("bitrix", bitrix_port), ("telegram", telegram_port))]
     for server in servers[1:]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
