@@ -13,7 +13,7 @@ use super::phone::Phone;
 use super::status::CrmStatus;
 
 /// One problem with the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub field: String,
     pub message: String,

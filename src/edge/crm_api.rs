@@ -155,6 +155,10 @@ async fn create_order(request: &mut Request, bindings: &Bindings) -> Answer {
         Err(problems) => return api::validation_failed(&problems),
     };
     match bindings.store.rpc("crm_create_order", &json!({"p_order": order.command(), "p_request_key": key})).await {
+        Ok(created) if created.get("problems").is_some() => {
+            let problems: Vec<Problem> = serde_json::from_value(created["problems"].clone()).unwrap_or_default();
+            api::validation_failed(&problems)
+        }
         Ok(created) => {
             enqueue_jobs(&bindings.queue, &ids_in(&created["jobs"])).await;
             emit(&LogLine::new("info", "crm_api.order_created").with("order_id", created["order_id"].clone()));

@@ -76,8 +76,15 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
     for message in batch.messages()? {
         let parsed: Result<QueueMessage, _> = serde_json::from_value(message.body().clone());
         let Ok(body) = parsed else {
+            // Not ours to understand, but never dropped silently: kept as a dead letter.
             emit(&LogLine::new("error", "queue.unreadable_message").with("body", message.body().to_string()));
-            message.ack();
+            let key = format!("unreadable:{}", message.id());
+            let kept = bindings.store.record_dead_webhook(&key, message.body(), "unreadable queue message", 0).await;
+            if kept.is_ok() {
+                message.ack()
+            } else {
+                message.retry()
+            }
             continue;
         };
         let result =

@@ -78,7 +78,8 @@ begin
     locked_until = null,
     updated_at = now(),
     done_at = case when p_status in ('done', 'skipped') then now() else j.done_at end
-  where j.id = p_job_id
+  -- A finished job stays finished (a late dead-letter report must not undo a success).
+  where j.id = p_job_id and j.status not in ('done', 'skipped')
   returning * into v_job;
 
   if v_job.flow = 'reverse_sync' and p_status = 'done' and p_result ? 'bitrix_order_id' then

@@ -5,7 +5,8 @@
 -- p_order: { recipient_name, recipient_phone, delivery_address, postcard_text, delivery_date,
 --   delivery_time_id, bitrix_city_id, bitrix_shop_id, customer_comment, delivery_fee, currency,
 --   total_amount, items: [{ product_id?, bitrix_product_id?, name?, price, quantity }] }
--- (validated by the Worker). Returns { order_id, jobs, replayed }. With a request key, a repeated
+-- (validated by the Worker). Returns { order_id, jobs, replayed }, or { problems } when an item
+-- names an unknown product. With a request key, a repeated
 -- call (a double click, a client retry) returns the order it created the first time, and
 -- queues nothing again.
 create or replace function public.crm_create_order(p_order jsonb, p_request_key text default null)
@@ -16,7 +17,18 @@ as $$
 declare
   v_id uuid;
   v_jobs uuid[] := '{}';
+  v_unknown jsonb;
 begin
+  -- Items naming a CRM product that does not exist: refused with their fields, nothing stored.
+  select jsonb_agg(jsonb_build_object('field', format('items[%s].product_id', n - 1), 'message', 'Товар не найден'))
+  into v_unknown
+  from jsonb_array_elements(p_order -> 'items') with ordinality as l(line, n)
+  where line ->> 'product_id' is not null
+    and not exists (select 1 from public.products p where p.id = (line ->> 'product_id')::uuid);
+  if v_unknown is not null then
+    return jsonb_build_object('problems', v_unknown);
+  end if;
+
   insert into public.orders (origin, crm_request_key, status, status_raw, status_echoes, status_echoes_until,
                              total_amount, delivery_fee, currency,
                              recipient_name, recipient_phone, delivery_address, postcard_text, customer_comment,

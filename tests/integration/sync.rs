@@ -296,6 +296,24 @@ async fn a_crm_order_posted_twice_with_one_idempotency_key_is_created_once() {
 }
 
 #[tokio::test]
+async fn a_crm_order_naming_an_unknown_product_is_refused_with_its_field_and_nothing_is_stored() {
+    ensure_stack();
+    let recipient = format!("Нет товара {}", fresh_id());
+    let mut body = new_order(&recipient);
+    body["items"] = json!([{"bitrix_product_id": 15652, "price": "7500", "quantity": 1},
+                           {"product_id": "00000000-0000-4000-8000-00000000beef", "price": "100", "quantity": 1}]);
+
+    let answer = crm(Method::POST, "/api/orders", Some(body)).await;
+
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    assert_eq!(answer.body["problems"], json!([{"field": "items[1].product_id", "message": "Товар не найден"}]));
+    let db = crate::harness::db().await;
+    let count: i64 =
+        db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
 async fn orders_are_listed_newest_first_with_filters_and_read_one_by_one() {
     ensure_stack();
     let recipient = format!("Список {}", fresh_id());
