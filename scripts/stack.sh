@@ -46,6 +46,14 @@ WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED B
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Fails with a clear message when something else already listens on the port.
+require_free_port() {
+  local what="$1" port="$2"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "$what cannot start: 127.0.0.1:$port is taken by another process (another stack? try: CRM_STACK=$STACK scripts/stack.sh down, or set the port)"
+  fi
+}
+
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -109,6 +117,7 @@ db_start() {
   if as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     log "PostgreSQL already running on $PG_PORT"
   else
+    require_free_port PostgreSQL "$PG_PORT"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 start \
       -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN_DIR -c fsync=off -c max_connections=100" >/dev/null
@@ -193,6 +202,7 @@ service_key() {
 postgrest_start() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   if running postgrest; then log "PostgREST already running on $POSTGREST_PORT"; return; fi
+  require_free_port PostgREST "$POSTGREST_PORT"
   log "starting PostgREST on 127.0.0.1:$POSTGREST_PORT"
   PGRST_DB_URI="postgres://authenticator:$AUTHENTICATOR_PASSWORD@127.0.0.1:$PG_PORT/postgres" \
   PGRST_DB_SCHEMAS=public PGRST_DB_ANON_ROLE=anon PGRST_JWT_SECRET="$PGRST_JWT_SECRET" \
@@ -232,6 +242,7 @@ worker_start() {
   if running worker; then stop_process worker; fi
   bash scripts/build-worker.sh
   local args; mapfile -t args < <(wrangler_args)
+  require_free_port "wrangler dev" "$WORKER_PORT"
   log "starting wrangler dev on 127.0.0.1:$WORKER_PORT"
   WRANGLER_SEND_METRICS=false spawn worker node_modules/.bin/wrangler "${args[@]}"
   wait_for "the Worker" "http://127.0.0.1:$WORKER_PORT/health" 90
@@ -291,6 +302,7 @@ dev() {
   stop_process worker
   bash scripts/build-worker.sh
   print_try_it
+  require_free_port "wrangler dev" "$WORKER_PORT"
   trap 'down' EXIT INT TERM
   local args; mapfile -t args < <(wrangler_args)
   WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler "${args[@]}"

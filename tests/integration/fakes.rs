@@ -78,11 +78,11 @@ impl Fake {
 
 type Answer = fn(&Fake, &str, &HashMap<String, String>, &Value) -> (u16, Value);
 
-fn start(port: u16, answer: Answer) -> Fake {
+fn start(port: u16, answer: Answer) -> Result<Fake, String> {
     let fake = Fake {
         state: Arc::new(Mutex::new(State { next_order_id: 9_000_000, next_message_id: 1, ..State::default() })),
     };
-    let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| panic!("fake on port {port}: {e}"));
+    let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| format!("fake on port {port}: {e}"))?;
     let shared = fake.clone();
     std::thread::spawn(move || {
         for mut request in server.incoming_requests() {
@@ -119,11 +119,11 @@ fn start(port: u16, answer: Answer) -> Fake {
             });
         }
     });
-    fake
+    Ok(fake)
 }
 
 /// The Bitrix gateway: checks `X-API-TOKEN` like the PHP side and answers per the contract.
-pub fn start_bitrix(port: u16) -> Fake {
+pub fn start_bitrix(port: u16) -> Result<Fake, String> {
     start(port, |fake, _path, headers, body| {
         if headers.get("x-api-token").map(String::as_str) != Some(BITRIX_API_TOKEN) {
             return (401, json!({"ok": false, "error": "unauthorized", "message": "Invalid X-API-TOKEN"}));
@@ -146,7 +146,7 @@ pub fn start_bitrix(port: u16) -> Fake {
 }
 
 /// The Telegram Bot API's `sendMessage`.
-pub fn start_telegram(port: u16) -> Fake {
+pub fn start_telegram(port: u16) -> Result<Fake, String> {
     start(port, |fake, path, _headers, body| {
         if !path.ends_with("/sendMessage")
             || body["chat_id"].is_null()

@@ -27,10 +27,11 @@ pub struct Stack {
     pub telegram: Fake,
 }
 
-static STACK: OnceLock<Stack> = OnceLock::new();
+/// The stack, or why it did not come up (every test then fails with that reason).
+static STACK: OnceLock<Result<Stack, String>> = OnceLock::new();
 static NEXT_ID: AtomicU64 = AtomicU64::new(700_000);
 
-fn stack_script(command: &str) {
+fn stack_script(command: &str) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = Command::new("bash")
         .arg(root.join("scripts/stack.sh"))
@@ -43,28 +44,33 @@ fn stack_script(command: &str) {
         .env("RETRY_DELAY_SCALE", "0.01")
         .current_dir(root)
         .status()
-        .expect("failed to run scripts/stack.sh");
-    assert!(status.success(), "scripts/stack.sh {command} failed (see .local/test/logs)");
+        .map_err(|e| format!("failed to run scripts/stack.sh: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("scripts/stack.sh {command} failed (its output is above; logs in .local/test/logs)"))
+    }
 }
 
 /// Brings the test stack up (once per run): the fakes, a fresh database with
 /// supabase/migrations applied, PostgREST, and the Worker built from this tree.
 pub fn ensure_stack() -> &'static Stack {
-    STACK.get_or_init(|| {
-        let stack = Stack { bitrix: start_bitrix(BITRIX_PORT), telegram: start_telegram(TELEGRAM_PORT) };
-        stack_script("up");
-        stack
-    })
+    let stack = STACK.get_or_init(|| {
+        let stack = Stack { bitrix: start_bitrix(BITRIX_PORT)?, telegram: start_telegram(TELEGRAM_PORT)? };
+        stack_script("up")?;
+        Ok(stack)
+    });
+    stack.as_ref().unwrap_or_else(|reason| panic!("the test stack is not up: {reason}"))
 }
 
 /// Stops PostgREST (the Worker then cannot reach Supabase).
 pub fn stop_postgrest() {
-    stack_script("postgrest-stop");
+    stack_script("postgrest-stop").unwrap();
 }
 
 /// Starts PostgREST again.
 pub fn start_postgrest() {
-    stack_script("postgrest-start");
+    stack_script("postgrest-start").unwrap();
 }
 
 /// Polls `check` until it gives `Some`, for at most `limit`.
