@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'CRM_STACK=test bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 cargo test --lib
-cargo test --test integration --test outage
+cargo test --test integration --test outage --test switches

@@ -96,6 +96,7 @@ where
                 Ok(Handled::Skipped)
             }
             Gate::Hold { reason, recheck_in } => {
+                let recheck_in = recheck_in.mul_f64(self.delay_scale.clamp(0.0, 1.0));
                 self.store.finish_job(&job.id, &JobEnd::Held { reason: reason.into(), recheck_in }).await?;
                 Ok(Handled::Held)
             }

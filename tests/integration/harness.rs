@@ -31,7 +31,15 @@ pub struct Stack {
 static STACK: OnceLock<Result<Stack, String>> = OnceLock::new();
 static NEXT_ID: AtomicU64 = AtomicU64::new(700_000);
 
+/// Worker settings a test binary starts the stack with, on top of the fakes' URLs.
+static SETTINGS: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+
 fn stack_script(command: &str) -> Result<(), String> {
+    let settings = SETTINGS.get().cloned().unwrap_or_default();
+    stack_script_with(command, &settings)
+}
+
+fn stack_script_with(command: &str, settings: &[(&str, &str)]) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = Command::new("bash")
         .arg(root.join("scripts/stack.sh"))
@@ -42,6 +50,7 @@ fn stack_script(command: &str) -> Result<(), String> {
         .env("TELEGRAM_CHAT_ID", TELEGRAM_CHAT_ID)
         // The retry schedule shortened 100 times: 10 s becomes 0.1 s (the queue rounds up to 1 s).
         .env("RETRY_DELAY_SCALE", "0.01")
+        .envs(settings.iter().copied())
         .current_dir(root)
         .status()
         .map_err(|e| format!("failed to run scripts/stack.sh: {e}"))?;
@@ -61,6 +70,18 @@ pub fn ensure_stack() -> &'static Stack {
         Ok(stack)
     });
     stack.as_ref().unwrap_or_else(|reason| panic!("the test stack is not up: {reason}"))
+}
+
+/// Brings the test stack up with these Worker settings (for a binary of its own: the stack is
+/// shared by every test of a binary).
+pub fn ensure_stack_with(settings: &[(&'static str, &'static str)]) -> &'static Stack {
+    SETTINGS.get_or_init(|| settings.to_vec());
+    ensure_stack()
+}
+
+/// Restarts only the Worker with other settings, as changing vars in the dashboard would.
+pub fn restart_worker_with(settings: &[(&str, &str)]) {
+    stack_script_with("worker-restart", settings).unwrap();
 }
 
 /// Stops PostgREST (the Worker then cannot reach Supabase).
