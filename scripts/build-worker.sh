@@ -4,11 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/worker/shim.mjs
-if [ -f "$out" ] && [ -z "${FORCE_BUILD:-}" ] && \
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -f "$out" ] && [ -z "${FORCE_BUILD:-}" ] && [ "$(cat build/.commit 2>/dev/null)" = "$commit" ] && \
    [ -z "$(find src Cargo.toml Cargo.lock build.rs supabase/migrations -newer "$out" -print -quit)" ]; then
   echo "build-worker: up to date ($out)"
   exit 0
 fi
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen)}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
+# build.rs stamps the commit into /health: a new commit is a new build.
+touch build.rs
 worker-build --release
+echo "$commit" > build/.commit
