@@ -127,11 +127,26 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// What `wrangler dev`'s own proxy answers when it swapped the local Worker while a request
+/// was on its way: the request never reached the Worker, and wrangler asks to send it again.
+const WRANGLER_RESTARTED: &str = "Your worker restarted mid-request";
+
+/// Sends a request to the Worker. The one answer that is not the Worker's (wrangler's dev
+/// proxy restarting, above) is retried, at most three times; everything else is returned.
 pub async fn send(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.expect("failed to reach the Worker");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("failed to read the Worker's answer");
-    Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    for _ in 0..3 {
+        let attempt = request.try_clone().expect("requests in tests have plain bodies");
+        let response = attempt.send().await.expect("failed to reach the Worker");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("failed to read the Worker's answer");
+        if status == 503 && text.starts_with(WRANGLER_RESTARTED) {
+            eprintln!("wrangler dev restarted the Worker mid-request; sending again");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        return Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) };
+    }
+    panic!("wrangler dev kept restarting the Worker");
 }
 
 /// Posts raw bytes to the webhook route with an optional bearer token.
