@@ -33,16 +33,8 @@ async fn switched_off_flows_stop_at_once_and_bitrix_changes_wait_to_be_sent_when
     assert_eq!(post_webhook(&body).await.body["outcome"], "created");
     // A Bitrix change from the CRM is accepted and held.
     let bitrix_product_id = fresh_id();
+    let product_id = harness::insert_product("Ирисы", bitrix_product_id, None).await;
     let db = harness::db().await;
-    let product_id: String = db
-        .query_one(
-            "insert into products (name, metadata) values ('Ирисы', jsonb_build_object('properties',
-               jsonb_build_object('bitrix_id', $1::text, 'IN_STOCK', '158'))) returning id::text",
-            &[&bitrix_product_id.to_string()],
-        )
-        .await
-        .unwrap()
-        .get(0);
     let toggled = crm(Method::POST, &format!("/api/products/{product_id}/set-unavailable"), None).await;
     assert_eq!(toggled.body["success"], true);
 

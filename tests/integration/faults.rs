@@ -117,16 +117,7 @@ async fn a_job_that_cannot_succeed_is_a_dead_letter_and_a_replay_after_the_fix_d
     stack
         .bitrix
         .script(&needle, vec![Reply::Status(422, json!({"ok": false, "message": "Товар не найден в каталоге"}))]);
-    let db = crate::harness::db().await;
-    let product_id: String = db
-        .query_one(
-            "insert into products (name, metadata) values ('Пионы', jsonb_build_object('properties',
-                      jsonb_build_object('bitrix_id', $1::text, 'IN_STOCK', '158'))) returning id::text",
-            &[&bitrix_product_id.to_string()],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let product_id = crate::harness::insert_product("Пионы", bitrix_product_id, None).await;
 
     crm(Method::POST, &format!("/api/products/{product_id}/set-unavailable"), None).await;
 

@@ -188,6 +188,28 @@ pub async fn crm(method: reqwest::Method, path: &str, body: Option<Value>) -> An
     send(request).await
 }
 
+/// Adds a catalogue product in stock with this Bitrix id (and storefront slug); returns its id.
+pub async fn insert_product(name: &str, bitrix_product_id: u64, ru_url: Option<&str>) -> String {
+    db().await
+        .query_one(
+            "insert into products (name, metadata) values ($1, jsonb_strip_nulls(jsonb_build_object('properties',
+               jsonb_build_object('bitrix_id', $2::text, 'IN_STOCK', '158', 'ru_url', $3::text)))) returning id::text",
+            &[&name, &bitrix_product_id.to_string(), &ru_url],
+        )
+        .await
+        .expect("failed to insert a product")
+        .get(0)
+}
+
+/// How many orders have this recipient name.
+pub async fn orders_for_recipient(recipient: &str) -> i64 {
+    db().await
+        .query_one("select count(*) from orders where recipient_name = $1", &[&recipient])
+        .await
+        .expect("failed to count orders")
+        .get(0)
+}
+
 /// A connection to the test database.
 pub async fn db() -> tokio_postgres::Client {
     ensure_stack();

@@ -182,17 +182,13 @@ async fn the_new_order_message_holds_the_order_escaped_with_its_emoji() {
 async fn availability_toggles_update_supabase_and_reach_bitrix_with_the_products_bitrix_id() {
     let stack = ensure_stack();
     let bitrix_product_id = fresh_id();
+    let product_id = crate::harness::insert_product("Тюльпаны", bitrix_product_id, Some("tyulpany")).await;
     let client = crate::harness::db().await;
-    let row = client
-        .query_one(
-            "insert into products (name, price, metadata) values ('Тюльпаны', 5000,
-               jsonb_build_object('properties', jsonb_build_object('bitrix_id', $1::text, 'IN_STOCK', '158', 'ru_url', 'tyulpany')))
-             returning id::text, updated_at::text",
-            &[&bitrix_product_id.to_string()],
-        )
+    let created_at: String = client
+        .query_one("select updated_at::text from products where id = $1::text::uuid", &[&product_id])
         .await
-        .unwrap();
-    let (product_id, created_at): (String, String) = (row.get(0), row.get(1));
+        .unwrap()
+        .get(0);
 
     let off = crm(Method::POST, &format!("/api/products/{product_id}/set-unavailable"), None).await;
 
@@ -246,10 +242,7 @@ async fn calls_without_the_crm_token_are_refused_and_change_nothing() {
         assert_eq!(answer.status, 401, "{:?}", answer.body);
         assert_eq!(answer.body["error"], "unauthorized");
     }
-    let db = crate::harness::db().await;
-    let count: i64 =
-        db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
-    assert_eq!(count, 0);
+    assert_eq!(crate::harness::orders_for_recipient(&recipient).await, 0);
 }
 
 #[tokio::test]
@@ -285,10 +278,7 @@ async fn a_crm_order_posted_twice_with_one_idempotency_key_is_created_once() {
     assert_eq!((first.status, second.status), (201, 200), "{:?}", second.body);
     assert_eq!(second.body["replayed"], true);
     assert_eq!(first.body["order_id"], second.body["order_id"]);
-    let db = crate::harness::db().await;
-    let count: i64 =
-        db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
-    assert_eq!(count, 1);
+    assert_eq!(crate::harness::orders_for_recipient(&recipient).await, 1);
     eventually(WAIT, "the reverse sync", || async { (!stack.bitrix.received(&recipient).is_empty()).then_some(()) })
         .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -307,10 +297,7 @@ async fn a_crm_order_naming_an_unknown_product_is_refused_with_its_field_and_not
 
     assert_eq!(answer.status, 422, "{:?}", answer.body);
     assert_eq!(answer.body["problems"], json!([{"field": "items[1].product_id", "message": "Товар не найден"}]));
-    let db = crate::harness::db().await;
-    let count: i64 =
-        db.query_one("select count(*) from orders where recipient_name = $1", &[&recipient]).await.unwrap().get(0);
-    assert_eq!(count, 0);
+    assert_eq!(crate::harness::orders_for_recipient(&recipient).await, 0);
 }
 
 #[tokio::test]
