@@ -1,6 +1,6 @@
 # The two commands of the contract: `make dev` and `make test`. Everything else is a helper.
 # Ports and tokens: see README.md ("Local stack").
-.PHONY: dev test up down install build unit integration bench deploy clean
+.PHONY: dev test up down install build unit integration bench soak deploy clean
 
 dev:            ## install what is missing, then run the local stack with demo data (foreground)
 	bash scripts/stack.sh dev
@@ -22,6 +22,9 @@ build: install  ## the Worker bundle in build/
 
 bench: install  ## webhook throughput and latency on the local stack (see README)
 	bash scripts/bench.sh
+
+soak: install   ## the fuzzing soak with 10,000 mutated webhooks (make test runs 1,000); SOAK_SEED repeats a run
+	SOAK_WEBHOOKS=$${SOAK_WEBHOOKS:-10000} cargo test --test soak -- --nocapture
 
 deploy: build   ## production: crm.cvety.kz
 	npx wrangler deploy --env production

@@ -2,20 +2,66 @@
 """Stand-ins for the Bitrix PHP gateway and the Telegram Bot API, for `make dev` and `make bench`.
 
 Usage: fake_peers.py BITRIX_PORT TELEGRAM_PORT
-Answers as docs/bitrix-gateway.md and the Bot API's sendMessage do (success only) and prints
-one JSON line per request, so a developer sees what the Worker sent (the stack's logs/peers.log).
-The integration tests use their own scriptable fakes (tests/integration/fakes.rs).
+
+They answer as docs/bitrix-gateway.md and the Bot API's sendMessage do, with the same checks as
+the test suite's fakes (tests/integration/fakes.rs): the gateway's X-API-TOKEN and its
+Idempotency-Key (header and body, one answer per key); Telegram's bot token, chat id and
+4096-character limit. Each request is printed as one JSON line (the stack's logs/peers.log).
+
+Either can be told to fail, to see the Worker retry or dead-letter:
+
+    curl -X POST http://127.0.0.1:54381/__fail -d '{"count": 3, "status": 429, "retry_after": 5}'
+    curl -X POST http://127.0.0.1:54380/__fail -d '{"count": 2, "status": 503, "headers": {"Retry-After": "10"}}'
+    curl -X POST http://127.0.0.1:54380/__fail -d '{"count": 1, "status": 200, "raw": "<html>not JSON</html>"}'
+    curl -X POST http://127.0.0.1:54381/__fail -d '{"count": 1, "status": 403}'   # bot blocked
+    curl -X POST http://127.0.0.1:54380/__fail -d '{"count": 0}'                 # back to normal
+
+The next `count` requests get that answer (a JSON error in the peer's own shape unless `raw`).
 """
 import http.server
 import itertools
 import json
+import os
 import sys
 import threading
 
-BITRIX_TOKEN = "dev-bitrix-token"
+BITRIX_TOKEN = os.environ.get("BITRIX_API_TOKEN", "dev-bitrix-token")
+TELEGRAM_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "123456:dev-telegram-token")
+TELEGRAM_CHAT_ID = os.environ.get("TELEGRAM_CHAT_ID", "-1000000000000")
 order_ids = itertools.count(9_100_000)
-created = {}
+answers = {}
+failures = {"bitrix": [], "telegram": []}
 lock = threading.Lock()
+
+TELEGRAM_ERRORS = {
+    400: "Bad Request: can't parse entities",
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests: retry after {retry_after}",
+    500: "Internal Server Error",
+}
+
+
+def scripted_failure(peer):
+    """The next scripted failure for this peer, or None."""
+    with lock:
+        queue = failures[peer]
+        return queue.pop(0) if queue else None
+
+
+def failure_answer(peer, failure):
+    status = int(failure.get("status", 500))
+    headers = dict(failure.get("headers", {}))
+    if "raw" in failure:
+        return status, headers, failure["raw"].encode()
+    if peer == "telegram":
+        retry_after = int(failure.get("retry_after", 1))
+        body = {"ok": False, "error_code": status,
+                "description": TELEGRAM_ERRORS.get(status, "Error").format(retry_after=retry_after)}
+        if status == 429:
+            body["parameters"] = {"retry_after": retry_after}
+    else:
+        body = {"ok": False, "error": "scripted_failure", "message": f"Сбой по сценарию (HTTP {status})"}
+    return status, headers, json.dumps(body, ensure_ascii=False).encode()
 
 
 def handler(peer):
@@ -26,11 +72,25 @@ def handler(peer):
                 body = json.loads(raw or b"null")
             except ValueError:
                 body = None
-            status, answer = (peer_bitrix if peer == "bitrix" else peer_telegram)(self, body)
+            if self.path == "/__fail":
+                with lock:
+                    spec = body or {}
+                    failures[peer] = [spec] * int(spec.get("count", 1))
+                return self.answer(200, {}, json.dumps({"ok": True, "failing": len(failures[peer])}).encode())
+            failure = scripted_failure(peer)
+            if failure is not None:
+                status, headers, data = failure_answer(peer, failure)
+            else:
+                status, answer = (peer_bitrix if peer == "bitrix" else peer_telegram)(self, body)
+                headers, data = {}, json.dumps(answer, ensure_ascii=False).encode()
             print(json.dumps({"peer": peer, "path": self.path, "status": status, "body": body}, ensure_ascii=False), flush=True)
-            data = json.dumps(answer, ensure_ascii=False).encode()
+            self.answer(status, headers, data)
+
+        def answer(self, status, headers, data):
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            headers.setdefault("Content-Type", "application/json")
+            for name, value in headers.items():
+                self.send_header(name, str(value))
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -44,21 +104,39 @@ def handler(peer):
 def peer_bitrix(request, body):
     if request.headers.get("X-API-TOKEN") != BITRIX_TOKEN:
         return 401, {"ok": False, "error": "unauthorized", "message": "Invalid X-API-TOKEN"}
-    action = (body or {}).get("action")
-    if action == "order.create":
-        with lock:
-            key = body.get("idempotency_key")
-            if key not in created:
-                created[key] = next(order_ids)
-            return 200, {"ok": True, "bitrix_order_id": str(created[key])}
-    if action in ("order.set_status", "product.set_availability"):
-        return 200, {"ok": True}
-    return 400, {"ok": False, "error": "unknown_action", "message": "Unknown action"}
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return 400, {"ok": False, "error": "missing_idempotency_key", "message": "Нет заголовка Idempotency-Key"}
+    if (body or {}).get("idempotency_key") != key:
+        return 422, {"ok": False, "error": "idempotency_key_mismatch", "message": "Ключи заголовка и тела не совпадают"}
+    with lock:
+        if key in answers:
+            return answers[key]
+        action = body.get("action")
+        if action == "order.create":
+            answer = 200, {"ok": True, "bitrix_order_id": str(next(order_ids))}
+        elif action in ("order.set_status", "product.set_availability"):
+            answer = 200, {"ok": True}
+        else:
+            return 400, {"ok": False, "error": "unknown_action", "message": "Unknown action"}
+        answers[key] = answer
+        return answer
 
 
 def peer_telegram(request, body):
-    if not request.path.endswith("/sendMessage") or not (body or {}).get("text"):
-        return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+    def error(code, description):
+        return code, {"ok": False, "error_code": code, "description": description}
+
+    if request.path != f"/bot{TELEGRAM_TOKEN}/sendMessage":
+        return error(401, "Unauthorized") if request.path.startswith("/bot") else error(404, "Not Found")
+    body = body or {}
+    if str(body.get("chat_id")) != TELEGRAM_CHAT_ID:
+        return error(400, "Bad Request: chat not found")
+    text = body.get("text") or ""
+    if not text.strip():
+        return error(400, "Bad Request: message text is empty")
+    if len(text.encode("utf-16-le")) // 2 > 4096:
+        return error(400, "Bad Request: message is too long")
     return 200, {"ok": True, "result": {"message_id": 1}}
 
 

@@ -41,7 +41,7 @@ export TELEGRAM_BOT_TOKEN="${TELEGRAM_BOT_TOKEN:-123456:dev-telegram-token}"
 export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
 # Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
 WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
-                 TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE)
+                 TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE OUTBOUND_TIMEOUT_SECONDS)
 
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -226,8 +226,9 @@ VARS
 }
 
 wrangler_args() {
+  # --test-scheduled: GET /__scheduled runs the cron handler (wrangler dev fires no cron itself).
   local args=(dev --ip 127.0.0.1 --port "$WORKER_PORT" --inspector-port "$((WORKER_PORT + 10000))"
-              --persist-to "$STATE_DIR/wrangler" --show-interactive-dev-session=false
+              --persist-to "$STATE_DIR/wrangler" --show-interactive-dev-session=false --test-scheduled
               --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_key)"
               --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "CRM_API_TOKEN:$CRM_API_TOKEN"
               --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN")

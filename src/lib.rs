@@ -10,7 +10,6 @@ mod edge;
 mod entry {
     use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
-    use crate::core::log::LogLine;
     use crate::edge;
 
     #[event(start)]
@@ -30,11 +29,6 @@ mod entry {
 
     #[event(scheduled)]
     async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-        let bindings = edge::jobs::Bindings::from_env(&env);
-        let line = match edge::jobs::sweep(&bindings).await {
-            Ok(count) => LogLine::new("info", "sweep.done").with("enqueued", count),
-            Err(error) => LogLine::new("error", "sweep.failed").with("reason", error.to_string()),
-        };
-        edge::emit(&line);
+        edge::jobs::scheduled_sweep(&env).await;
     }
 }

@@ -1,5 +1,6 @@
-//! The three switches: each turns its flow off at once, by a var, without new code. Its own test
-//! binary, because it restarts the Worker with other vars.
+//! The three switches: each turns its flow off at once, by a var, without new code; a missing or
+//! unreadable var never turns a flow off. Its own test binary, because it restarts the Worker
+//! with other vars.
 
 #[path = "integration/fakes.rs"]
 mod fakes;
@@ -11,17 +12,27 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
-use harness::{crm, ensure_stack_with, eventually, fixture, fresh_id, post_webhook, restart_worker_with, send, url};
+use harness::{
+    counts, crm, ensure_stack_with, eventually, fixture, fresh_id, order_id_of, post_webhook, restart_worker_with,
+    send, settled, settled_order, trigger_cron, url, Job,
+};
 
 const OFF: [(&str, &str); 2] = [("BITRIX_SYNC_ENABLED", "false"), ("TELEGRAM_NOTIFICATIONS_ENABLED", "false")];
 const WAIT: Duration = Duration::from_secs(30);
 
+fn short(jobs: &[Job]) -> Vec<(&str, &str, i32)> {
+    jobs.iter().map(Job::short).collect()
+}
+
+async fn switches() -> serde_json::Value {
+    send(reqwest::Client::new().get(url("/health"))).await.body["switches"].clone()
+}
+
 #[tokio::test]
-async fn switched_off_flows_stop_at_once_and_bitrix_changes_wait_to_be_sent_when_switched_back_on() {
+async fn each_switch_stops_its_flow_at_once_and_held_bitrix_changes_are_sent_by_the_cron_when_switched_back_on() {
     let stack = ensure_stack_with(&OFF);
-    let health = send(reqwest::Client::new().get(url("/health"))).await;
     assert_eq!(
-        health.body["switches"],
+        switches().await,
         json!({"sync_enabled": true, "bitrix_sync_enabled": false, "telegram_notifications_enabled": false})
     );
 
@@ -34,47 +45,52 @@ async fn switched_off_flows_stop_at_once_and_bitrix_changes_wait_to_be_sent_when
     // A Bitrix change from the CRM is accepted and held.
     let bitrix_product_id = fresh_id();
     let product_id = harness::insert_product("Ирисы", bitrix_product_id, None).await;
-    let db = harness::db().await;
     let toggled = crm(Method::POST, &format!("/api/products/{product_id}/set-unavailable"), None).await;
     assert_eq!(toggled.body["success"], true);
 
-    let skipped = eventually(WAIT, "the skipped notification", || async {
-        let row = db
-            .query_opt(
-                "select status, last_error from sync_jobs where flow = 'telegram' and payload->>'order_id' =
-                                (select id::text from orders where bitrix_order_id = $1)",
-                &[&i64::try_from(id).unwrap()],
-            )
-            .await
-            .unwrap()?;
-        let status: String = row.get(0);
-        (status == "skipped").then(|| row.get::<_, Option<String>>(1))
-    })
-    .await;
-    assert_eq!(skipped.as_deref(), Some("TELEGRAM_NOTIFICATIONS_ENABLED=false"));
+    let order_id = order_id_of(id).await;
+    let skipped = settled_order(&order_id).await;
+    assert_eq!(short(&skipped), [("telegram", "skipped", 1)]);
+    assert_eq!(skipped[0].last_error.as_deref(), Some("TELEGRAM_NOTIFICATIONS_ENABLED=false"));
     let held = eventually(WAIT, "the held availability call", || async {
-        let row = db
-            .query_opt("select status, attempts from sync_jobs where payload->>'product_id' = $1", &[&product_id])
-            .await
-            .unwrap()?;
-        (row.get::<_, String>(0) == "retrying").then(|| row.get::<_, i32>(1))
+        let jobs = harness::jobs_of("product_id", &product_id).await;
+        (jobs.len() == 1 && jobs[0].status == "retrying").then_some(jobs)
     })
     .await;
-    assert_eq!(held, 0, "a held job has used no attempt");
+    assert_eq!(held[0].attempts, 0, "a held job has used no attempt");
     let needle = format!("\"bitrix_product_id\":{bitrix_product_id}");
     assert!(stack.bitrix.received(&needle).is_empty());
     assert!(stack.telegram.received(&marker).is_empty());
 
-    // Switched back on (vars only): the sweep sends the held call once; the skipped message stays unsent.
+    // Switched back on (vars only): the cron sends the held call once; the skipped message stays unsent.
     restart_worker_with(&[]);
-    let sent = eventually(WAIT, "the held call to be sent", || async {
-        crm(Method::POST, "/api/sync/run", None).await;
-        let calls = stack.bitrix.received(&needle);
-        (!calls.is_empty()).then_some(calls)
-    })
-    .await;
+    trigger_cron().await;
+    let jobs = settled("product_id", &product_id).await;
+    assert_eq!(short(&jobs), [("availability_sync", "done", 1)]);
+    let sent = stack.bitrix.received(&needle);
+    assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].body["in_stock_value"], "159");
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(stack.bitrix.received(&needle).len(), 1);
+    assert_eq!(short(&settled_order(&order_id).await), [("telegram", "skipped", 1)]);
     assert!(stack.telegram.received(&marker).is_empty());
+
+    // SYNC_ENABLED=false: webhooks are refused for Bitrix to send later, and nothing is stored.
+    restart_worker_with(&[("SYNC_ENABLED", "false")]);
+    let refused_id = fresh_id();
+    let refused = post_webhook(&fixture("order-create.json", Some(refused_id))).await;
+    assert_eq!((refused.status, refused.body["error"].as_str()), (503, Some("sync_disabled")), "{:?}", refused.body);
+    assert_eq!(counts(refused_id).await, (0, 0, 0));
+    assert_eq!(switches().await["sync_enabled"], false);
+
+    // A var nobody can read counts as on: a typo never stops the shop's flows.
+    restart_worker_with(&[
+        ("SYNC_ENABLED", "yes please"),
+        ("BITRIX_SYNC_ENABLED", ""),
+        ("TELEGRAM_NOTIFICATIONS_ENABLED", "maybe"),
+    ]);
+    assert_eq!(
+        switches().await,
+        json!({"sync_enabled": true, "bitrix_sync_enabled": true, "telegram_notifications_enabled": true})
+    );
+    let accepted = post_webhook(&fixture("order-create.json", Some(refused_id))).await;
+    assert_eq!(accepted.body["outcome"], "created", "the same webhook, sent again, now lands");
 }

@@ -1,25 +1,40 @@
 //! HTTP answers of the Worker's routes: status codes and JSON bodies. Messages are in Russian
 //! (the shop's staff read them); the `error` codes are stable English identifiers for programs.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::crm::Problem;
+use super::crm::{Page, Problem};
+use super::crm_service::{CreatedOrder, CrmError, MAX_BODY_BYTES};
+use super::ids::JobId;
+use super::jobs::Switches;
 use super::order::ParseError;
 use super::ports::StoreError;
+use super::routes::{Miss, Record};
 use super::service::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
 use super::status::CrmStatus;
+use super::views::{DeadLetter, OrderView, ProductView, SyncStatus};
 
-/// A status code and a JSON body.
+/// A status code, headers beyond `Content-Type`, and a JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
     pub body: Value,
+}
+
+impl Answer {
+    /// An answer with no extra headers.
+    #[must_use]
+    pub fn json(status: u16, body: Value) -> Answer {
+        Answer { status, headers: Vec::new(), body }
+    }
 }
 
 /// A refusal: `{"ok": false, "error": code, "message": message}`.
 #[must_use]
 pub fn error(status: u16, code: &str, message: impl Into<String>) -> Answer {
-    Answer { status, body: json!({ "ok": false, "error": code, "message": message.into() }) }
+    Answer::json(status, json!({ "ok": false, "error": code, "message": message.into() }))
 }
 
 /// A success: `{"ok": true, ...fields}`.
@@ -28,7 +43,7 @@ fn success(status: u16, fields: Value) -> Answer {
     if let (Some(target), Value::Object(extra)) = (body.as_object_mut(), fields) {
         target.extend(extra);
     }
-    Answer { status, body }
+    Answer::json(status, body)
 }
 
 /// The answer to an accepted webhook: 200 when applied, 202 when it waits in the queue.
@@ -38,9 +53,9 @@ pub fn webhook_applied(done: &Ingested) -> Answer {
         Some(outcome) => (200, json!(outcome), outcome.message_ru()),
         None => (202, json!("queued"), "Событие принято и будет применено, как только база данных CRM станет доступна"),
     };
-    Answer {
+    Answer::json(
         status,
-        body: json!({
+        json!({
             "ok": true,
             "outcome": outcome,
             "message": message,
@@ -49,7 +64,7 @@ pub fn webhook_applied(done: &Ingested) -> Answer {
             "event": done.event.kind.as_str(),
             "event_key": done.event.event_key,
         }),
-    }
+    )
 }
 
 /// The answer to a refused webhook. Store failures never leak their cause to the caller.
@@ -86,19 +101,11 @@ fn invalid_webhook(parse: &ParseError) -> Answer {
 #[must_use]
 pub fn store_failed(failure: &StoreError) -> Answer {
     match failure {
-        StoreError::Unavailable(_) => {
+        StoreError::Unavailable { .. } => {
             error(503, "store_unavailable", "База данных CRM временно недоступна, повторите позже")
         }
-        StoreError::Rejected(_) => error(500, "store_rejected", "Внутренняя ошибка при обращении к базе данных"),
+        StoreError::Rejected { .. } => error(500, "store_rejected", "Внутренняя ошибка при обращении к базе данных"),
     }
-}
-
-/// What a CRM API path names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Record {
-    Order,
-    Product,
-    Job,
 }
 
 /// 404 for a record that does not exist.
@@ -110,6 +117,28 @@ pub fn record_missing(record: Record) -> Answer {
         Record::Job => "Задание не найдено",
     };
     error(404, "not_found", message)
+}
+
+/// The answer to a CRM operation that did not happen.
+#[must_use]
+pub fn crm_refused(failure: &CrmError) -> Answer {
+    match failure {
+        CrmError::Invalid(problems) => validation_failed(problems),
+        CrmError::TooLarge { size } => body_too_large(*size, MAX_BODY_BYTES),
+        CrmError::InvalidJson(detail) => invalid_json(detail),
+        CrmError::NotFound(record) => record_missing(*record),
+        CrmError::Store(store) => store_failed(store),
+    }
+}
+
+/// The answer for a request that names no route.
+#[must_use]
+pub fn route_missed(miss: Miss, path: &str) -> Answer {
+    match miss {
+        Miss::NotFound => not_found(path),
+        Miss::MethodNotAllowed { allow } => method_not_allowed(allow),
+        Miss::NoSuchRecord(record) => record_missing(record),
+    }
 }
 
 /// 401 for a CRM API call without the right token.
@@ -142,12 +171,92 @@ pub fn body_too_large(size: usize, limit: usize) -> Answer {
 
 /// A CRM order was created (201), or found again by its idempotency key (200).
 #[must_use]
-pub fn order_created(order_id: &Value, replayed: bool) -> Answer {
-    if replayed {
+pub fn order_created(created: &CreatedOrder) -> Answer {
+    let order_id = created.order_id.as_str();
+    if created.replayed {
         success(200, json!({"message": "Заказ уже создан этим запросом", "order_id": order_id, "replayed": true}))
     } else {
         success(201, json!({"message": "Заказ создан", "order_id": order_id, "replayed": false}))
     }
+}
+
+/// An order as the API shows it: the view, with its status's Russian label.
+#[derive(Serialize)]
+struct OrderOut<'a> {
+    #[serde(flatten)]
+    view: &'a OrderView,
+    status_label: &'static str,
+}
+
+impl<'a> From<&'a OrderView> for OrderOut<'a> {
+    fn from(view: &'a OrderView) -> Self {
+        OrderOut { view, status_label: view.status.label_ru() }
+    }
+}
+
+/// A product as the API shows it: the view, its availability and its storefront address.
+#[derive(Serialize)]
+struct ProductOut<'a> {
+    #[serde(flatten)]
+    view: &'a ProductView,
+    is_available: Option<bool>,
+    stock_label: &'static str,
+    storefront_url: Option<String>,
+}
+
+impl<'a> From<&'a ProductView> for ProductOut<'a> {
+    fn from(view: &'a ProductView) -> Self {
+        let is_available = match view.stock {
+            super::views::Stock::InStock => Some(true),
+            super::views::Stock::OutOfStock => Some(false),
+            super::views::Stock::Unknown => None,
+        };
+        ProductOut { view, is_available, stock_label: view.stock.label_ru(), storefront_url: view.storefront_url() }
+    }
+}
+
+/// A page of orders, newest first.
+#[must_use]
+pub fn order_list(orders: &[OrderView], page: Page) -> Answer {
+    let orders: Vec<OrderOut> = orders.iter().map(OrderOut::from).collect();
+    success(200, json!({"orders": orders, "limit": page.limit, "offset": page.offset}))
+}
+
+/// One order.
+#[must_use]
+pub fn order(view: &OrderView) -> Answer {
+    success(200, json!({"order": OrderOut::from(view)}))
+}
+
+/// A page of products, by name.
+#[must_use]
+pub fn product_list(products: &[ProductView], page: Page) -> Answer {
+    let products: Vec<ProductOut> = products.iter().map(ProductOut::from).collect();
+    success(200, json!({"products": products, "limit": page.limit, "offset": page.offset}))
+}
+
+/// One product, with its storefront address also at the top (as the old API had it).
+#[must_use]
+pub fn product(view: &ProductView) -> Answer {
+    success(200, json!({"product": ProductOut::from(view), "storefront_url": view.storefront_url()}))
+}
+
+/// Every flow's health and the switches.
+#[must_use]
+pub fn sync_status(flows: &SyncStatus, switches: Switches) -> Answer {
+    success(200, json!({"flows": flows, "switches": switches}))
+}
+
+/// The dead letters, newest first.
+#[must_use]
+pub fn dead_letters(jobs: &[DeadLetter]) -> Answer {
+    success(200, json!({"dead_letters": jobs}))
+}
+
+/// How many due jobs a sweep handed to the queue.
+#[must_use]
+pub fn swept(enqueued: usize) -> Answer {
+    success(200, json!({"enqueued": enqueued}))
 }
 
 /// A status was set from the CRM (or the order already had it).
@@ -172,16 +281,16 @@ pub fn availability_set(available: bool) -> Answer {
     } else {
         "Товар сделан недоступным"
     };
-    Answer { status: 200, body: json!({"success": true, "message": message, "is_available": available}) }
+    Answer::json(200, json!({"success": true, "message": message, "is_available": available}))
 }
 
 /// Dead letters put back in line.
 #[must_use]
-pub fn dead_letters_replayed(job_ids: &[String]) -> Answer {
+pub fn dead_letters_replayed(job_ids: &[JobId]) -> Answer {
     success(200, json!({"message": format!("Повторно отправлено заданий: {}", job_ids.len()), "replayed": job_ids}))
 }
 
-/// A read of rows or of a summary: `{"ok": true, key: value, ...}`.
+/// A read of a summary: `{"ok": true, key: value, ...}`.
 #[must_use]
 pub fn found(fields: Value) -> Answer {
     success(200, fields)
@@ -193,10 +302,12 @@ pub fn not_found(path: &str) -> Answer {
     error(404, "not_found", format!("Маршрут не найден: {path}"))
 }
 
-/// The answer for a method a route does not serve.
+/// The answer for a method a route does not serve, with the `Allow` header.
 #[must_use]
-pub fn method_not_allowed(allowed: &str) -> Answer {
-    error(405, "method_not_allowed", format!("Метод не поддерживается, используйте {allowed}"))
+pub fn method_not_allowed(allowed: &'static str) -> Answer {
+    let mut answer = error(405, "method_not_allowed", format!("Метод не поддерживается, используйте {allowed}"));
+    answer.headers.push(("Allow", allowed.to_owned()));
+    answer
 }
 
 #[cfg(test)]
@@ -216,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_store_failure_answers_without_its_cause() {
-        let answer = webhook_refused(&WebhookError::Store(StoreError::Unavailable("host 10.0.0.1 key=abc".into())));
+        let answer = webhook_refused(&WebhookError::Store(StoreError::unavailable("host 10.0.0.1 key=abc", None)));
         assert_eq!(answer.status, 503);
         assert!(!answer.body.to_string().contains("abc"));
     }
@@ -235,11 +346,32 @@ mod tests {
 
     #[test]
     fn a_replayed_order_creation_is_a_200_naming_the_first_order() {
-        let first = order_created(&json!("o1"), false);
-        let again = order_created(&json!("o1"), true);
+        let order_id = crate::core::ids::CrmId::parse("0b6f3c1e-0000-4000-8000-000000000001").unwrap();
+        let first = order_created(&CreatedOrder { order_id: order_id.clone(), replayed: false });
+        let again = order_created(&CreatedOrder { order_id, replayed: true });
         assert_eq!((first.status, again.status), (201, 200));
-        assert_eq!(again.body["order_id"], "o1");
+        assert_eq!(again.body["order_id"], "0b6f3c1e-0000-4000-8000-000000000001");
         assert_eq!(again.body["ok"], true);
+    }
+
+    #[test]
+    fn a_method_a_route_does_not_take_is_a_405_with_the_allow_header() {
+        let answer = route_missed(Miss::MethodNotAllowed { allow: "GET, POST" }, "/api/orders");
+        assert_eq!(answer.status, 405);
+        assert_eq!(answer.headers, vec![("Allow", "GET, POST".to_owned())]);
+        assert_eq!(route_missed(Miss::NoSuchRecord(Record::Product), "/x").body["message"], "Товар не найден");
+    }
+
+    #[test]
+    fn an_order_goes_out_with_its_status_label_and_without_internal_columns() {
+        let view = crate::core::telegram::tests::card();
+        let answer = order(&view);
+        let out = &answer.body["order"];
+        assert_eq!((out["status"].as_str(), out["status_label"].as_str()), (Some("new"), Some("Новый")));
+        assert_eq!(out["total_amount"], "16500.00");
+        for internal in ["status_echoes", "status_echoes_until", "crm_request_key", "bitrix_updated_at"] {
+            assert!(out.get(internal).is_none(), "{internal} leaked");
+        }
     }
 
     #[test]
@@ -249,7 +381,7 @@ mod tests {
             (WebhookError::Unauthorized, 401),
             (WebhookError::InvalidJson("eof".into()), 400),
             (WebhookError::SyncDisabled, 503),
-            (WebhookError::Store(StoreError::Rejected("x".into())), 500),
+            (WebhookError::Store(StoreError::rejected("x", None)), 500),
         ];
         for (failure, status) in cases {
             assert_eq!(webhook_refused(&failure).status, status, "{failure}");

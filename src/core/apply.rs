@@ -84,7 +84,7 @@ pub struct Applied {
     pub order_id: Option<String>,
     /// Jobs the change queued in `sync_jobs` (notifications), to hand to the queue.
     #[serde(default)]
-    pub jobs: Vec<String>,
+    pub jobs: Vec<super::ids::JobId>,
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::text::quote;
+
 /// A scalar Bitrix sends as text: a JSON string or number (Bitrix is not consistent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text(pub String);
@@ -202,8 +204,10 @@ pub struct ShapeError {
 /// # Errors
 /// A [`ShapeError`] such as `data.basket[0].PRICE: invalid type: map, expected a string or a number`.
 pub fn read_webhook(body: serde_json::Value) -> Result<WireWebhook, ShapeError> {
-    serde_path_to_error::deserialize(body)
-        .map_err(|error| ShapeError { path: error.path().to_string(), reason: error.inner().to_string() })
+    serde_path_to_error::deserialize(body).map_err(|error| ShapeError {
+        path: quote(&error.path().to_string()),
+        reason: quote(&error.inner().to_string()),
+    })
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::decimal::{Money, Quantity};
 use super::ids::{BitrixProductId, CityId, CrmId, DeliverySlotId, ShopId};
 use super::phone::Phone;
 use super::status::CrmStatus;
+use super::views::Origin;
 
 /// One problem with the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,58 +255,201 @@ impl NewOrder {
 /// `PATCH /api/orders/{id}/status` body: `{"status": "accepted"}`.
 ///
 /// # Errors
-/// A [`Problem`] naming the allowed statuses.
+/// A [`Problem`] naming the statuses the CRM can set.
 pub fn parse_status_change(body: &Value) -> Result<CrmStatus, Problem> {
-    let allowed = "new, accepted, delivering, completed, returned, declined, finished";
+    let allowed: Vec<&str> = CrmStatus::settable().map(CrmStatus::as_str).collect();
     body.get("status")
         .and_then(Value::as_str)
         .and_then(CrmStatus::parse)
         .filter(|status| status.to_bitrix().is_some())
-        .ok_or_else(|| problem("status", format!("Недопустимый статус, допустимые: {allowed}")))
+        .ok_or_else(|| problem("status", format!("Недопустимый статус, допустимые: {}", allowed.join(", "))))
+}
+
+/// A page of a list: the one paging rule of every list the CRM answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Page {
+    /// Rows per page when none is asked for.
+    pub const DEFAULT_LIMIT: u32 = 50;
+    /// The most rows one page may ask for.
+    pub const MAX_LIMIT: u32 = 200;
+    /// The deepest a page may start: lists are read newest first, and nobody pages this far.
+    pub const MAX_OFFSET: u32 = 100_000;
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page { limit: Page::DEFAULT_LIMIT, offset: 0 }
+    }
 }
 
 /// `GET /api/orders` query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
-    pub limit: usize,
-    pub offset: usize,
+    pub page: Page,
     pub status: Option<CrmStatus>,
+    /// Delivery date.
     pub date: Option<NaiveDate>,
+    pub shop: Option<ShopId>,
+    pub origin: Option<Origin>,
+    pub search: Option<Search>,
 }
 
-/// Reads the list query (`limit` 1..=200, default 50).
-///
-/// # Errors
-/// The [`Problem`]s found.
-pub fn parse_order_filter(pairs: &[(String, String)]) -> Result<OrderFilter, Vec<Problem>> {
-    let mut filter = OrderFilter { limit: 50, offset: 0, status: None, date: None };
-    let mut problems = Vec::new();
-    for (key, value) in pairs {
-        match key.as_str() {
-            "limit" => match value.parse::<usize>() {
-                Ok(limit) if (1..=200).contains(&limit) => filter.limit = limit,
-                _ => problems.push(problem("limit", "Должно быть целым числом от 1 до 200")),
-            },
-            "offset" => match value.parse::<usize>() {
-                Ok(offset) => filter.offset = offset,
-                Err(_) => problems.push(problem("offset", "Должно быть неотрицательным целым числом")),
-            },
-            "status" => match CrmStatus::parse(value) {
-                Some(status) => filter.status = Some(status),
-                None => problems.push(problem("status", "Неизвестный статус")),
-            },
-            "date" => match parse_date(value) {
-                Ok(date) => filter.date = Some(date),
-                Err(_) => problems.push(problem("date", "Дата должна быть в формате ГГГГ-ММ-ДД")),
-            },
-            _ => {}
+/// `GET /api/products` query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductFilter {
+    pub page: Page,
+    pub search: Option<Search>,
+    /// Only products in stock (`true`) or out of stock (`false`).
+    pub available: Option<bool>,
+}
+
+/// One search box: a name (part of it), an order number, or a phone typed any way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// The text as typed (trimmed), matched as part of a name, case-insensitively.
+    pub text: String,
+    /// Its digits, when the text is only a number as people type one (digits, `+`, `(`, `)`,
+    /// `-`, spaces), with a Kazakh `8…` number read as `7…`; matched against phone digits and
+    /// order numbers. Empty for any other text, or fewer than three digits.
+    pub digits: String,
+}
+
+impl Search {
+    /// The most characters a search reads.
+    pub const MAX_CHARS: usize = 100;
+
+    /// `None` for empty text.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Search> {
+        let text: String = raw.trim().chars().take(Search::MAX_CHARS).collect();
+        if text.is_empty() {
+            return None;
+        }
+        let number_like = text.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' ' | '.'));
+        let digits: String = match Phone::parse(&text) {
+            _ if !number_like => String::new(),
+            Some(Phone::Kazakh(e164)) => e164.chars().filter(char::is_ascii_digit).collect(),
+            _ => text.chars().filter(char::is_ascii_digit).collect(),
+        };
+        let digits = if digits.len() >= 3 { digits } else { String::new() };
+        Some(Search { text, digits })
+    }
+
+    /// The text as a SQL `LIKE` pattern matching it anywhere, its wildcards escaped.
+    #[must_use]
+    pub fn like_pattern(&self) -> String {
+        let escaped = self.text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    }
+}
+
+/// The `Idempotency-Key` of a CRM API call: 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct RequestKey(String);
+
+impl RequestKey {
+    /// The longest key accepted.
+    pub const MAX_CHARS: usize = 200;
+
+    /// `Ok(None)` when no key was sent.
+    ///
+    /// # Errors
+    /// A [`Problem`] for an empty or too long key.
+    pub fn parse(header: Option<&str>) -> Result<Option<RequestKey>, Problem> {
+        match header.map(str::trim) {
+            None => Ok(None),
+            Some(key) if key.is_empty() || key.chars().count() > RequestKey::MAX_CHARS => Err(problem(
+                "Idempotency-Key",
+                format!("Ключ идемпотентности должен быть от 1 до {} символов", RequestKey::MAX_CHARS),
+            )),
+            Some(key) => Ok(Some(RequestKey(key.to_owned()))),
         }
     }
-    if problems.is_empty() {
-        Ok(filter)
-    } else {
-        Err(problems)
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
+}
+
+/// Reads a query: each known key once, every problem reported.
+struct QueryReader<'a> {
+    pairs: &'a [(String, String)],
+    problems: Vec<Problem>,
+}
+
+impl QueryReader<'_> {
+    /// The value of `key`, read by `parse`; a value it refuses becomes a problem.
+    fn read<T>(&mut self, key: &str, message: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let (_, raw) = self.pairs.iter().find(|(k, _)| k == key)?;
+        if raw.trim().is_empty() {
+            return None;
+        }
+        let value = parse(raw.trim());
+        if value.is_none() {
+            self.problems.push(problem(key, message));
+        }
+        value
+    }
+
+    fn page(&mut self) -> Page {
+        let limit_message = format!("Должно быть целым числом от 1 до {}", Page::MAX_LIMIT);
+        let limit =
+            self.read("limit", &limit_message, |v| v.parse().ok().filter(|l| (1..=Page::MAX_LIMIT).contains(l)));
+        let offset_message = format!("Должно быть целым числом от 0 до {}", Page::MAX_OFFSET);
+        let offset = self.read("offset", &offset_message, |v| v.parse().ok().filter(|o| *o <= Page::MAX_OFFSET));
+        Page { limit: limit.unwrap_or(Page::DEFAULT_LIMIT), offset: offset.unwrap_or(0) }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<Problem>> {
+        if self.problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.problems)
+        }
+    }
+}
+
+/// Reads the order list's query: `limit` (1..=200, default 50), `offset`, `status`, `date`
+/// (delivery date), `shop`, `source` (`bitrix` or `crm`), `q` (search).
+///
+/// # Errors
+/// Every [`Problem`] found.
+pub fn parse_order_filter(pairs: &[(String, String)]) -> Result<OrderFilter, Vec<Problem>> {
+    let mut query = QueryReader { pairs, problems: Vec::new() };
+    let filter = OrderFilter {
+        page: query.page(),
+        status: query.read("status", "Неизвестный статус", CrmStatus::parse),
+        date: query.read("date", "Дата должна быть в формате ГГГГ-ММ-ДД", |v| {
+            parse_date(v).ok()
+        }),
+        shop: query.read("shop", "Должно быть положительным целым числом", |v| {
+            ShopId::parse(v).ok()
+        }),
+        origin: query.read("source", "Источник: bitrix или crm", |v| serde_json::from_value(json!(v)).ok()),
+        search: query.read("q", "", Search::parse),
+    };
+    query.finish(filter)
+}
+
+/// Reads the product list's query: `limit`, `offset` (as for orders), `q`, `available`.
+///
+/// # Errors
+/// Every [`Problem`] found.
+pub fn parse_product_filter(pairs: &[(String, String)]) -> Result<ProductFilter, Vec<Problem>> {
+    let mut query = QueryReader { pairs, problems: Vec::new() };
+    let filter = ProductFilter {
+        page: query.page(),
+        search: query.read("q", "", Search::parse),
+        available: query.read("available", "Должно быть true или false", |v| v.parse().ok()),
+    };
+    query.finish(filter)
 }
 
 #[cfg(test)]
@@ -368,13 +512,72 @@ mod tests {
         assert!(parse_status_change(&json!({})).is_err());
     }
 
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
     #[test]
     fn list_filters_are_checked() {
-        let pairs =
-            |list: &[(&str, &str)]| list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
-        let filter = parse_order_filter(&pairs(&[("limit", "10"), ("status", "new"), ("date", "2025-08-25")])).unwrap();
-        assert_eq!((filter.limit, filter.status), (10, Some(CrmStatus::New)));
-        let problems = parse_order_filter(&pairs(&[("limit", "0"), ("status", "x"), ("date", "y")])).unwrap_err();
-        assert_eq!(problems.len(), 3);
+        let filter = parse_order_filter(&pairs(&[
+            ("limit", "10"),
+            ("status", "new"),
+            ("date", "2025-08-25"),
+            ("shop", "17008"),
+            ("source", "crm"),
+        ]))
+        .unwrap();
+        assert_eq!((filter.page.limit, filter.status), (10, Some(CrmStatus::New)));
+        assert_eq!((filter.shop.map(ShopId::get), filter.origin), (Some(17008), Some(Origin::Crm)));
+        let problems = parse_order_filter(&pairs(&[("limit", "0"), ("status", "x"), ("date", "y"), ("source", "fax")]))
+            .unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "status", "date", "source"]);
+    }
+
+    #[test]
+    fn orders_and_products_page_by_one_rule() {
+        for limit in ["0", "201", "-1", "x"] {
+            assert_eq!(parse_order_filter(&pairs(&[("limit", limit)])).unwrap_err()[0].field, "limit", "{limit}");
+            assert_eq!(parse_product_filter(&pairs(&[("limit", limit)])).unwrap_err()[0].field, "limit", "{limit}");
+        }
+        for limit in [1, 200] {
+            let query = pairs(&[("limit", &limit.to_string())]);
+            assert_eq!(parse_order_filter(&query).unwrap().page.limit, limit);
+            assert_eq!(parse_product_filter(&query).unwrap().page.limit, limit);
+        }
+        assert_eq!(parse_product_filter(&[]).unwrap().page, Page { limit: 50, offset: 0 });
+        assert!(parse_order_filter(&pairs(&[("offset", "100001")])).is_err());
+        assert_eq!(parse_order_filter(&pairs(&[("offset", "100000")])).unwrap().page.offset, 100_000);
+    }
+
+    #[test]
+    fn a_search_for_a_phone_typed_any_way_matches_its_digits() {
+        for typed in ["8 (701) 555-12-34", "+7 701 555 12 34", "87015551234"] {
+            assert_eq!(Search::parse(typed).unwrap().digits, "77015551234", "{typed}");
+        }
+        assert_eq!(Search::parse("122183").unwrap().digits, "122183");
+        assert_eq!(Search::parse("Айгерим").unwrap().digits, "");
+        assert_eq!(Search::parse("Айгерим 122183").unwrap().digits, "", "a name with digits is searched as a name");
+        assert_eq!(Search::parse("  "), None);
+        assert_eq!(Search::parse("50%_off\\").unwrap().like_pattern(), "%50\\%\\_off\\\\%");
+        assert_eq!(Search::parse(&"я".repeat(500)).unwrap().text.chars().count(), Search::MAX_CHARS);
+    }
+
+    #[test]
+    fn a_request_key_is_one_to_two_hundred_characters() {
+        assert_eq!(RequestKey::parse(None), Ok(None));
+        assert_eq!(RequestKey::parse(Some(" ui-7f3a ")).unwrap().unwrap().as_str(), "ui-7f3a");
+        assert!(RequestKey::parse(Some(" ")).is_err());
+        assert!(RequestKey::parse(Some(&"k".repeat(201))).is_err());
+        assert!(RequestKey::parse(Some(&"я".repeat(200))).is_ok());
+    }
+
+    #[test]
+    fn the_allowed_statuses_are_named_from_the_status_table() {
+        let problem = parse_status_change(&json!({"status": "cancelled"})).unwrap_err();
+        assert_eq!(
+            problem.message,
+            "Недопустимый статус, допустимые: new, accepted, delivering, completed, returned, declined, finished"
+        );
     }
 }

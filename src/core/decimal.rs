@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const SCALE_DIGITS: u32 = 4;
 const SCALE: i64 = 10_i64.pow(SCALE_DIGITS);
@@ -126,6 +126,14 @@ macro_rules! exact_decimal {
                 serializer.collect_str(self)
             }
         }
+
+        /// Read from the decimal text the store gives (`numeric::text`), exactly.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 
@@ -137,6 +145,15 @@ exact_decimal!(
     /// How many of a basket line were ordered (Bitrix allows fractions, e.g. by weight).
     Quantity
 );
+
+impl Quantity {
+    /// As people write a count: `1`, `2`, `0.5`, `1.25` (no trailing zeros).
+    #[must_use]
+    pub fn plain(self) -> String {
+        let text = self.to_string();
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
 
 impl Money {
     /// The line total `price × quantity`, rounded down to the ten-thousandth; `None` on overflow.
@@ -191,6 +208,20 @@ mod tests {
     fn money_is_serialized_as_a_json_string_not_a_float() {
         let json = serde_json::to_string(&Money::parse("0.10").unwrap()).unwrap();
         assert_eq!(json, "\"0.10\"");
+    }
+
+    #[test]
+    fn money_is_read_back_exactly_from_the_stores_decimal_text() {
+        let money: Money = serde_json::from_value(serde_json::json!("1234567.8901")).unwrap();
+        assert_eq!(money.ten_thousandths(), 12_345_678_901);
+        assert!(serde_json::from_value::<Money>(serde_json::json!(1.5)).is_err(), "never through a float");
+    }
+
+    #[test]
+    fn a_quantity_is_written_as_people_count() {
+        for (raw, plain) in [("1.0000", "1"), ("2", "2"), ("0.5", "0.5"), ("1.25", "1.25"), ("10", "10"), ("0", "0")] {
+            assert_eq!(Quantity::parse(raw).unwrap().plain(), plain, "{raw}");
+        }
     }
 
     #[test]

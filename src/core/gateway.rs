@@ -1,13 +1,15 @@
 //! The Bitrix PHP gateway's contract (docs/bitrix-gateway.md): the requests the CRM sends and
 //! how their answers are read. The HTTP call itself is the edge's.
 
+use std::time::Duration;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::ids::BitrixOrderId;
 use super::retry::Failure;
-use super::status::BitrixStatusCode;
-use super::telegram::OrderCard;
+use super::text::quote;
+use super::views::OrderView;
 
 /// `metadata.properties.IN_STOCK` values of the Bitrix catalogue.
 pub const IN_STOCK: &str = "158";
@@ -28,11 +30,12 @@ pub enum GatewayRequest {
     SetAvailability { bitrix_product_id: u64, in_stock: bool, in_stock_value: &'static str },
 }
 
-/// The create request for a CRM order, from its card.
+/// The create request for a CRM order.
 #[must_use]
-pub fn create_order(card: &OrderCard) -> GatewayRequest {
+pub fn create_order(card: &OrderView) -> GatewayRequest {
+    let id = |named: Option<&super::views::Named>| named.map(|n| n.id.to_string());
     GatewayRequest::CreateOrder {
-        crm_order_id: card.order_id.clone(),
+        crm_order_id: card.id.to_string(),
         order: json!({
             "status_id": "N",
             "price": card.total_amount,
@@ -54,10 +57,10 @@ pub fn create_order(card: &OrderCard) -> GatewayRequest {
             "addressRecipient": card.delivery_address,
             "postcardText": card.postcard_text,
             "data": card.delivery_date,
-            "city": card.bitrix_city_id.map(|id| id.to_string()),
-            "when": card.delivery_time_id.map(|id| id.to_string()),
-            "shopId": card.bitrix_shop_id.map(|id| id.to_string()),
-            "crmOrderId": card.order_id,
+            "city": id(card.city.as_ref()),
+            "when": id(card.delivery_slot.as_ref()),
+            "shopId": id(card.shop.as_ref()),
+            "crmOrderId": card.id,
         }),
     }
 }
@@ -67,29 +70,51 @@ pub fn create_order(card: &OrderCard) -> GatewayRequest {
 /// # Errors
 /// A transient [`Failure`] while the order has no Bitrix id (its reverse sync is on the way);
 /// a permanent one for a status the Bitrix map has no code for.
-pub fn set_status(card: &OrderCard, code: Option<BitrixStatusCode>) -> Result<GatewayRequest, Failure> {
+pub fn set_status(card: &OrderView) -> Result<GatewayRequest, Failure> {
     let Some(bitrix_order_id) = card.bitrix_order_id else {
-        return Err(Failure::Transient { retry_after: None, reason: "the order is not in Bitrix yet".into() });
+        return Err(Failure::transient("the order is not in Bitrix yet"));
     };
-    let Some(code) = code else {
-        return Err(Failure::Permanent { reason: format!("status {:?} has no Bitrix code", card.status) });
+    let Some(code) = card.status.to_bitrix() else {
+        return Err(Failure::Permanent { reason: format!("status {:?} has no Bitrix code", card.status.as_str()) });
     };
     Ok(GatewayRequest::SetStatus { bitrix_order_id, status_id: code.as_str().to_owned() })
+}
+
+/// An HTTP answer as the edge received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    /// The `Retry-After` header, when it is a number of seconds.
+    pub retry_after: Option<Duration>,
+    pub body: String,
+}
+
+/// Reads `Retry-After`: delay-seconds only (an HTTP date is ignored: the schedule applies).
+#[must_use]
+pub fn parse_retry_after(header: Option<&str>) -> Option<Duration> {
+    header?.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// Reads a gateway answer. `Ok` carries the JSON body of a success.
 ///
 /// # Errors
-/// A [`Failure`] classified by status (408/429/5xx transient, other 4xx permanent), or a
-/// permanent one for a 2xx whose body is not `{"ok": true, ...}`.
-pub fn read_answer(status: u16, body: &str) -> Result<Value, Failure> {
+/// A [`Failure`] classified by status (408/429/5xx transient, with `Retry-After` honoured;
+/// other 4xx permanent), or a permanent one for a 2xx whose body is not `{"ok": true, ...}`.
+pub fn read_answer(answer: &HttpAnswer) -> Result<Value, Failure> {
+    let HttpAnswer { status, retry_after, body } = answer;
     let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    if !(200..300).contains(&status) {
+    if !(200..300).contains(status) {
         let message = parsed.get("message").and_then(Value::as_str).unwrap_or(body);
-        return Err(Failure::from_http_status(status, None, format!("gateway HTTP {status}: {}", clip(message))));
+        return Err(Failure::from_http_status(
+            *status,
+            *retry_after,
+            format!("gateway HTTP {status}: {}", quote(message)),
+        ));
     }
     if parsed.get("ok").and_then(Value::as_bool) != Some(true) {
-        return Err(Failure::Permanent { reason: format!("gateway answered 2xx without ok=true: {}", clip(body)) });
+        return Err(Failure::Permanent {
+            reason: format!("gateway answered {status} without ok=true: {}", quote(body)),
+        });
     }
     Ok(parsed)
 }
@@ -108,25 +133,16 @@ pub fn created_order_id(answer: &Value) -> Result<BitrixOrderId, Failure> {
         .map_err(|e| Failure::Permanent { reason: format!("gateway answer without a usable bitrix_order_id ({e})") })
 }
 
-fn clip(text: &str) -> String {
-    text.chars().take(300).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn card() -> OrderCard {
-        serde_json::from_value(json!({
-            "order_id": "0b6f3c1e-0000-4000-8000-000000000001", "bitrix_order_id": null, "order_number": null,
-            "origin": "crm", "status": "accepted", "total_amount": "9000.00", "delivery_fee": "1500.00",
-            "currency": "KZT", "recipient_name": "Айгерим", "recipient_phone": "+77015551234",
-            "delivery_address": "Алматы", "postcard_text": "Люблю", "delivery_date": "2025-08-25",
-            "delivery_slot": "15:00-16:00", "city": "Алматы", "shop": "CVETYKZ",
-            "delivery_time_id": 18, "bitrix_city_id": 2, "bitrix_shop_id": 17008,
-            "items": [{"name": "Букет Стандарт", "price": "7500.00", "quantity": "1", "bitrix_product_id": 15652}]
-        }))
-        .unwrap()
+    fn card() -> OrderView {
+        let mut card = crate::core::telegram::tests::card();
+        card.bitrix_order_id = None;
+        card.origin = crate::core::views::Origin::Crm;
+        card.status = crate::core::status::CrmStatus::Accepted;
+        card
     }
 
     #[test]
@@ -144,24 +160,48 @@ mod tests {
 
     #[test]
     fn a_status_cannot_be_sent_before_the_order_has_a_bitrix_id() {
-        let failure = set_status(&card(), BitrixStatusCode::parse("AP")).unwrap_err();
+        let failure = set_status(&card()).unwrap_err();
         assert!(matches!(failure, Failure::Transient { .. }));
         let mut synced = card();
         synced.bitrix_order_id = Some(5);
         assert_eq!(
-            set_status(&synced, BitrixStatusCode::parse("AP")).unwrap(),
+            set_status(&synced).unwrap(),
             GatewayRequest::SetStatus { bitrix_order_id: 5, status_id: "AP".into() }
         );
-        assert!(matches!(set_status(&synced, None), Err(Failure::Permanent { .. })));
+        synced.status = crate::core::status::CrmStatus::Cancelled;
+        assert!(matches!(set_status(&synced), Err(Failure::Permanent { .. })));
+    }
+
+    fn answer(status: u16, body: &str) -> HttpAnswer {
+        HttpAnswer { status, retry_after: None, body: body.into() }
     }
 
     #[test]
     fn answers_are_read_by_status_and_ok_flag() {
-        assert!(read_answer(200, r#"{"ok": true, "bitrix_order_id": "7"}"#).is_ok());
-        assert!(matches!(read_answer(503, "down"), Err(Failure::Transient { .. })));
-        assert!(matches!(read_answer(422, r#"{"ok": false, "message": "bad"}"#), Err(Failure::Permanent { .. })));
-        assert!(matches!(read_answer(200, r#"{"ok": false}"#), Err(Failure::Permanent { .. })));
+        assert!(read_answer(&answer(200, r#"{"ok": true, "bitrix_order_id": "7"}"#)).is_ok());
+        assert!(matches!(read_answer(&answer(503, "down")), Err(Failure::Transient { retry_after: None, .. })));
+        assert!(matches!(
+            read_answer(&answer(422, r#"{"ok": false, "message": "bad"}"#)),
+            Err(Failure::Permanent { .. })
+        ));
+        assert!(matches!(read_answer(&answer(200, r#"{"ok": false}"#)), Err(Failure::Permanent { .. })));
+        assert!(matches!(read_answer(&answer(200, "<html>Bitrix is updating</html>")), Err(Failure::Permanent { .. })));
         assert_eq!(created_order_id(&json!({"ok": true, "bitrix_order_id": 7})).unwrap().get(), 7);
         assert!(created_order_id(&json!({"ok": true})).is_err());
+    }
+
+    #[test]
+    fn a_retry_after_header_is_the_wait_of_a_transient_answer() {
+        let busy =
+            HttpAnswer { status: 503, retry_after: parse_retry_after(Some(" 7 ")), body: "<html>busy</html>".into() };
+        assert_eq!(
+            read_answer(&busy),
+            Err(Failure::Transient {
+                retry_after: Some(Duration::from_secs(7)),
+                reason: "gateway HTTP 503: <html>busy</html>".into()
+            })
+        );
+        assert_eq!(parse_retry_after(Some("Wed, 21 Oct 2026 07:28:00 GMT")), None);
+        assert_eq!(parse_retry_after(None), None);
     }
 }

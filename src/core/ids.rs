@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Why an identifier was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,6 +113,30 @@ impl CrmId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+impl fmt::Display for CrmId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Read only from a UUID: a message or answer naming anything else is refused where it is read.
+impl<'de> Deserialize<'de> for CrmId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        CrmId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A `sync_jobs` row's id.
+pub type JobId = CrmId;
+
+/// A made-up id for tests: `00000000-0000-4000-8000-00000000000n`.
+#[cfg(test)]
+#[must_use]
+pub fn test_id(n: u64) -> CrmId {
+    CrmId::parse(&format!("00000000-0000-4000-8000-{n:012}")).expect("a UUID")
 }
 
 #[cfg(test)]

@@ -1,14 +1,68 @@
-//! Queued jobs: the queue message, a job as claimed from `sync_jobs`, what it asks to be done,
-//! and whether the switches let it run now.
+//! Queued jobs: the flows, the queue message, a job as claimed from `sync_jobs`, what it asks to
+//! be done, whether the switches let it run now, and the times that bound a job's life.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::retry::Failure;
+use super::ids::JobId;
+use super::retry::{self, Failure};
 use super::status::CrmStatus;
 use super::telegram::Occasion;
+use super::text::quote;
+
+/// The kinds of job in `sync_jobs.flow`. The database holds the same list in `sync_flows`
+/// (which `sync_jobs.flow` references); an integration test proves the two agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    /// A webhook that waited in the queue (Supabase was down) or a replayed one.
+    WebhookApply,
+    /// A CRM order sent to Bitrix.
+    ReverseSync,
+    /// A CRM status change sent to Bitrix.
+    StatusSync,
+    /// A product's availability sent to Bitrix.
+    AvailabilitySync,
+    /// A message to the shop's chat.
+    Telegram,
+}
+
+impl Flow {
+    /// Every flow, in the order the sync status lists them.
+    pub const ALL: [Flow; 5] =
+        [Flow::WebhookApply, Flow::ReverseSync, Flow::StatusSync, Flow::AvailabilitySync, Flow::Telegram];
+
+    /// The name in `sync_jobs.flow`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::WebhookApply => "webhook_apply",
+            Flow::ReverseSync => "reverse_sync",
+            Flow::StatusSync => "status_sync",
+            Flow::AvailabilitySync => "availability_sync",
+            Flow::Telegram => "telegram",
+        }
+    }
+}
+
+/// A claimed attempt holds its job this long; a consumer that dies mid-attempt frees it then.
+/// Longer than the longest attempt: two outbound calls at their longest timeout, and the store.
+pub const JOB_LEASE: Duration = Duration::from_secs(60);
+
+/// A job held by a switch is looked at again after this (scaled on the test stack).
+pub const HOLD_RECHECK: Duration = Duration::from_secs(300);
+
+/// How long the queue waits before redelivering a message whose outbox could not be reached.
+pub const STORE_RETRY: Duration = Duration::from_secs(30);
+
+/// How long a status code the CRM sent to Bitrix is expected back as an echo: the longest
+/// retry schedule of the job that sends it, plus an hour for the queue's own retries.
+#[must_use]
+pub fn echo_window() -> Duration {
+    retry::longest_schedule() + Duration::from_secs(3600)
+}
 
 /// The body of a Cloudflare Queue message. The attempt travels in the body: workers-rs has no
 /// `attempts()` on a message.
@@ -16,7 +70,7 @@ use super::telegram::Occasion;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QueueMessage {
     /// Carry out the `sync_jobs` row `job_id`.
-    Job { job_id: String, attempt: u32 },
+    Job { job_id: JobId, attempt: u32 },
     /// Apply an accepted webhook that could not be written when it arrived (Supabase was down).
     Webhook { event_key: String, body: Value, attempt: u32 },
 }
@@ -24,12 +78,16 @@ pub enum QueueMessage {
 /// A `sync_jobs` row as `claim_sync_job` returns it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct JobRow {
-    pub id: String,
+    pub id: JobId,
     pub flow: String,
     pub idempotency_key: String,
     pub payload: Value,
-    /// Counting the attempt now under way.
+    /// Counting the attempt now under way (or, when `orphaned`, the one that never ended).
     pub attempts: u32,
+    /// The previous attempt's lease ran out while it was running: the consumer died mid-attempt
+    /// (a panic, the CPU limit, a crash). That attempt counts as failed; no new one is started.
+    #[serde(default)]
+    pub orphaned: bool,
 }
 
 /// What a job asks to be done.
@@ -54,28 +112,27 @@ impl JobRow {
     /// A permanent [`Failure`] for a flow or payload this code does not know.
     pub fn task(&self) -> Result<Task, Failure> {
         let text = |key: &str| {
-            self.payload
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| Failure::Permanent { reason: format!("{} job without payload.{key}", self.flow) })
+            self.payload.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| Failure::Permanent {
+                reason: format!("{} job without payload.{key}", quote(&self.flow)),
+            })
         };
-        match self.flow.as_str() {
-            "webhook_apply" => Ok(Task::ApplyWebhook { body: self.payload.clone() }),
-            "reverse_sync" => Ok(Task::CreateBitrixOrder { order_id: text("order_id")? }),
-            "status_sync" => Ok(Task::SetBitrixStatus { order_id: text("order_id")? }),
-            "availability_sync" => Ok(Task::SetBitrixAvailability { product_id: text("product_id")? }),
-            "telegram" => {
+        let flow = serde_json::from_value::<Flow>(Value::String(self.flow.clone()))
+            .map_err(|_| Failure::Permanent { reason: format!("unknown flow {:?}", quote(&self.flow)) })?;
+        match flow {
+            Flow::WebhookApply => Ok(Task::ApplyWebhook { body: self.payload.clone() }),
+            Flow::ReverseSync => Ok(Task::CreateBitrixOrder { order_id: text("order_id")? }),
+            Flow::StatusSync => Ok(Task::SetBitrixStatus { order_id: text("order_id")? }),
+            Flow::AvailabilitySync => Ok(Task::SetBitrixAvailability { product_id: text("product_id")? }),
+            Flow::Telegram => {
                 let occasion = match text("occasion")?.as_str() {
                     "new_order" => Occasion::NewOrder,
                     "status_changed" => {
                         Occasion::StatusChanged(CrmStatus::parse(&text("status")?).unwrap_or(CrmStatus::Unknown))
                     }
-                    other => return Err(Failure::Permanent { reason: format!("unknown occasion {other:?}") }),
+                    other => return Err(Failure::Permanent { reason: format!("unknown occasion {:?}", quote(other)) }),
                 };
                 Ok(Task::Notify { order_id: text("order_id")?, occasion })
             }
-            other => Err(Failure::Permanent { reason: format!("unknown flow {other:?}") }),
         }
     }
 }
@@ -111,8 +168,6 @@ pub enum Gate {
     },
 }
 
-const HOLD_RECHECK: Duration = Duration::from_secs(300);
-
 /// Decides by the switches.
 #[must_use]
 pub fn gate(task: &Task, switches: Switches) -> Gate {
@@ -135,15 +190,21 @@ pub fn gate(task: &Task, switches: Switches) -> Gate {
 /// Reads a Telegram Bot API answer to `sendMessage`.
 ///
 /// # Errors
-/// A [`Failure`]: 429 with `parameters.retry_after` honoured, other statuses classified as usual.
+/// A [`Failure`]: 429 with `parameters.retry_after` honoured, other statuses classified by
+/// [`retry::is_transient_status`]. A 2xx without `"ok": true` makes no sense and is permanent,
+/// as for the Bitrix gateway: the message may have been sent, so it is not sent again blindly
+/// but kept as a dead letter that staff can replay.
 pub fn read_telegram_answer(status: u16, body: &str) -> Result<(), Failure> {
     let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    if (200..300).contains(&status) && parsed.get("ok").and_then(Value::as_bool) == Some(true) {
+    let success = (200..300).contains(&status);
+    if success && parsed.get("ok").and_then(Value::as_bool) == Some(true) {
         return Ok(());
     }
-    let description = parsed.get("description").and_then(Value::as_str).unwrap_or(body);
+    let description = quote(parsed.get("description").and_then(Value::as_str).unwrap_or(body));
+    if success {
+        return Err(Failure::Permanent { reason: format!("telegram HTTP {status} without ok=true: {description}") });
+    }
     let retry_after = parsed.pointer("/parameters/retry_after").and_then(Value::as_u64).map(Duration::from_secs);
-    let status = if (200..300).contains(&status) { 502 } else { status };
     Err(Failure::from_http_status(status, retry_after, format!("telegram HTTP {status}: {description}")))
 }
 
@@ -153,7 +214,14 @@ mod tests {
     use serde_json::json;
 
     fn job(flow: &str, payload: Value) -> JobRow {
-        JobRow { id: "j1".into(), flow: flow.into(), idempotency_key: "k".into(), payload, attempts: 1 }
+        JobRow {
+            id: crate::core::ids::test_id(1),
+            flow: flow.into(),
+            idempotency_key: "k".into(),
+            payload,
+            attempts: 1,
+            orphaned: false,
+        }
     }
 
     #[test]
@@ -205,9 +273,41 @@ mod tests {
 
     #[test]
     fn a_queue_message_is_tagged_json_with_its_attempt() {
-        let message = QueueMessage::Job { job_id: "j1".into(), attempt: 2 };
+        let id = "0b6f3c1e-0000-4000-8000-000000000001";
+        let message = QueueMessage::Job { job_id: JobId::parse(id).unwrap(), attempt: 2 };
         let json = serde_json::to_value(&message).unwrap();
-        assert_eq!(json, json!({"kind": "job", "job_id": "j1", "attempt": 2}));
+        assert_eq!(json, json!({"kind": "job", "job_id": id, "attempt": 2}));
         assert_eq!(serde_json::from_value::<QueueMessage>(json).unwrap(), message);
+        let unreadable = json!({"kind": "job", "job_id": "not-a-job", "attempt": 1});
+        assert!(serde_json::from_value::<QueueMessage>(unreadable).is_err());
+    }
+
+    #[test]
+    fn a_telegram_2xx_without_ok_true_is_permanent_and_never_retried() {
+        for body in [r#"{"ok":false}"#, "<html>proxy</html>", ""] {
+            assert!(matches!(read_telegram_answer(200, body), Err(Failure::Permanent { .. })), "{body}");
+        }
+        assert!(matches!(read_telegram_answer(502, "<html>bad gateway</html>"), Err(Failure::Transient { .. })));
+        let blocked = read_telegram_answer(
+            403,
+            r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+        );
+        assert_eq!(
+            blocked,
+            Err(Failure::Permanent { reason: "telegram HTTP 403: Forbidden: bot was blocked by the user".into() })
+        );
+    }
+
+    #[test]
+    fn every_flow_reads_back_from_its_name() {
+        for flow in Flow::ALL {
+            assert_eq!(serde_json::from_value::<Flow>(json!(flow.as_str())).unwrap(), flow);
+        }
+    }
+
+    #[test]
+    fn the_echo_window_outlasts_the_longest_retry_schedule() {
+        assert!(echo_window() > retry::longest_schedule());
+        assert!(echo_window() < Duration::from_secs(2 * 86_400), "but not by days: {:?}", echo_window());
     }
 }

@@ -1,8 +1,10 @@
-//! Log lines: one JSON object per line with an `event` field, personal data masked.
+//! Log lines: one JSON object per line with an `event` field, personal data masked, every
+//! field bounded: a line never grows with the input that caused it.
 
 use serde_json::{Map, Value};
 
 use super::phone::{mask_middle, Phone};
+use super::text::{quote, QUOTE_CHARS};
 
 /// Builds one log line.
 #[derive(Debug, Default)]
@@ -18,10 +20,11 @@ impl LogLine {
         LogLine(fields)
     }
 
-    /// Adds a field.
+    /// Adds a field: text is clipped to [`QUOTE_CHARS`] characters, and a structured value whose
+    /// JSON is longer than that is logged as its clipped JSON text.
     #[must_use]
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.0.insert(key.into(), value.into());
+        self.0.insert(key.into(), bounded(value.into()));
         self
     }
 
@@ -32,13 +35,28 @@ impl LogLine {
     }
 }
 
+fn bounded(value: Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(quote(&text)),
+        Value::Array(_) | Value::Object(_) => {
+            let json = value.to_string();
+            if json.chars().count() > QUOTE_CHARS {
+                Value::String(quote(&json))
+            } else {
+                value
+            }
+        }
+        scalar => scalar,
+    }
+}
+
 /// A phone for a log: `+770******34`.
 #[must_use]
 pub fn mask_phone(phone: &Phone) -> String {
     phone.masked()
 }
 
-/// An address for a log: its first six characters (usually the city), the rest starred.
+/// An address for a log: its first six characters (usually the city), then a few stars.
 #[must_use]
 pub fn mask_address(address: &str) -> String {
     mask_middle(address, 6, 0)
@@ -59,7 +77,21 @@ mod tests {
 
     #[test]
     fn addresses_and_phones_are_masked() {
-        assert_eq!(mask_address("Алматы, пр. Абая 10"), "Алматы*************");
+        assert_eq!(mask_address("Алматы, пр. Абая 10"), "Алматы********");
         assert_eq!(mask_phone(&Phone::Kazakh("+77015551234".into())), "+770******34");
+    }
+
+    #[test]
+    fn a_five_thousand_character_field_makes_a_short_line() {
+        let address = "Алматы, ".repeat(625);
+        let line = LogLine::new("info", "webhook.accepted")
+            .with("delivery_address", mask_address(&address))
+            .with("reason", address.clone())
+            .with("message", serde_json::json!({"body": address}))
+            .render();
+        assert!(line.chars().count() < 600, "{} characters", line.chars().count());
+        assert_eq!(mask_address(&address), "Алматы********");
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert!(parsed["reason"].as_str().unwrap().ends_with('…'));
     }
 }

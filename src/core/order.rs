@@ -14,6 +14,7 @@ use super::decimal::{Money, Quantity};
 use super::ids::{BitrixBasketId, BitrixOrderId, BitrixProductId, BitrixUserId, CityId, CrmId, DeliverySlotId, ShopId};
 use super::phone::Phone;
 use super::status::{BitrixStatusCode, CrmStatus};
+use super::text::quote;
 
 /// The three events Bitrix's handler sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -200,8 +201,9 @@ impl ParseError {
     }
 }
 
+/// A refusal quoting at most [`quote`]'s share of the value: errors are logged and answered.
 fn invalid(path: &str, reason: impl ToString) -> ParseError {
-    ParseError::Invalid { path: path.to_owned(), reason: reason.to_string() }
+    ParseError::Invalid { path: quote(path), reason: quote(&reason.to_string()) }
 }
 
 /// Applies the absent / empty / value rule with a typed parser.
@@ -252,7 +254,7 @@ pub fn parse_webhook(body: serde_json::Value) -> Result<OrderEvent, ParseError> 
     let payload = body.get("data").cloned().unwrap_or(serde_json::Value::Null);
     let wire = read_webhook(body).map_err(ParseError::Shape)?;
     let event_name = wire.event.ok_or_else(|| ParseError::Missing("event".into()))?;
-    let kind = EventKind::parse(&event_name.0).ok_or_else(|| ParseError::UnknownEvent(event_name.0.clone()))?;
+    let kind = EventKind::parse(&event_name.0).ok_or_else(|| ParseError::UnknownEvent(quote(&event_name.0)))?;
     let data = wire.data.ok_or_else(|| ParseError::Missing("data".into()))?;
     let event_key = event_key(kind, &payload);
     parse_order(kind, event_key, data, payload)

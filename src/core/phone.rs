@@ -55,15 +55,19 @@ impl Serialize for Phone {
     }
 }
 
-/// Keeps the first `head` and last `tail` characters and stars the rest.
+/// At most this many stars stand for the hidden middle, so a mask has a fixed length.
+const MAX_STARS: usize = 8;
+
+/// Keeps the first `head` and last `tail` characters and stars the rest (at most eight stars:
+/// the mask says something was there, not how long it was).
 #[must_use]
 pub fn mask_middle(text: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= head + tail {
-        return "*".repeat(chars.len());
+        return "*".repeat(chars.len().min(MAX_STARS));
     }
     let mut masked: String = chars[..head].iter().collect();
-    masked.push_str(&"*".repeat(chars.len() - head - tail));
+    masked.push_str(&"*".repeat((chars.len() - head - tail).min(MAX_STARS)));
     masked.extend(&chars[chars.len() - tail..]);
     masked
 }

@@ -2,26 +2,86 @@
 //! The traits are `async` without a `Send` bound: JavaScript handles in a Worker are not `Send`.
 #![allow(async_fn_in_trait)]
 
+use std::error::Error;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::apply::Applied;
+use super::crm::{NewOrder, OrderFilter, Problem, ProductFilter, RequestKey};
 use super::gateway::GatewayRequest;
+use super::ids::{CrmId, JobId};
 use super::jobs::{JobRow, QueueMessage};
 use super::order::OrderEvent;
 use super::retry::Failure;
-use super::telegram::OrderCard;
+use super::status::CrmStatus;
+use super::views::{DeadLetter, OrderView, ProductView, SyncStatus};
 
-/// A failure of the store (Supabase through PostgREST), with a cause fit for logs.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What lies under a store failure (the HTTP client's error, the store's answer), kept so that
+/// logs show the whole chain.
+pub type Cause = Arc<dyn Error + Send + Sync>;
+
+/// A failure of the store (Supabase through PostgREST): which call, and its cause.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The store could not be reached or answered 5xx: worth trying again later.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    /// The store refused the request (4xx): a bug or a schema mismatch, not worth retrying.
-    #[error("store refused the request: {0}")]
-    Rejected(String),
+    /// The store could not be reached or answered 408/429/5xx: worth trying again later.
+    #[error("store unavailable: {context}")]
+    Unavailable {
+        context: String,
+        #[source]
+        cause: Option<Cause>,
+    },
+    /// The store refused the request or answered something unreadable: a bug or a schema
+    /// mismatch, not worth retrying.
+    #[error("store refused the request: {context}")]
+    Rejected {
+        context: String,
+        #[source]
+        cause: Option<Cause>,
+    },
+}
+
+impl StoreError {
+    /// Unavailable: `context` says which call, `cause` what lay under it.
+    pub fn unavailable(context: impl Into<String>, cause: impl Into<Option<Cause>>) -> Self {
+        StoreError::Unavailable { context: context.into(), cause: cause.into() }
+    }
+
+    /// Rejected: `context` says which call, `cause` what lay under it.
+    pub fn rejected(context: impl Into<String>, cause: impl Into<Option<Cause>>) -> Self {
+        StoreError::Rejected { context: context.into(), cause: cause.into() }
+    }
+
+    /// True when trying again later may succeed.
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+}
+
+/// An error and every cause under it, joined with `: `, for logs and job errors.
+#[must_use]
+pub fn cause_chain(error: &(dyn Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    // Bounded: error chains are short, and a cycle would be a bug; stop at eight links.
+    for _ in 0..8 {
+        let Some(cause) = source else { break };
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A store's answer that is not a success, as a cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("HTTP {status}: {body}")]
+pub struct StoreAnswer {
+    pub status: u16,
+    /// The answer's body, quoted in part.
+    pub body: String,
 }
 
 /// The CRM's order data (Supabase).
@@ -73,14 +133,17 @@ pub struct ProductAvailability {
 
 /// The outbox of jobs (`sync_jobs`) and the reads the jobs need.
 pub trait JobStore {
-    /// MUST return `None` unless the job is pending or retrying and no live attempt holds it;
-    /// MUST count the attempt it hands out.
-    async fn claim_job(&self, job_id: &str) -> Result<Option<JobRow>, StoreError>;
+    /// MUST return `None` unless the job is due (pending or retrying) or its running attempt's
+    /// lease has run out, and no live attempt holds it. MUST count the attempt it hands out,
+    /// except for an orphaned one (lease run out), which it returns with `orphaned` set.
+    async fn claim_job(&self, job_id: &JobId, lease: Duration) -> Result<Option<JobRow>, StoreError>;
     /// Records the attempt's end; a done reverse sync writes the Bitrix id back to the order.
-    async fn finish_job(&self, job_id: &str, end: &JobEnd) -> Result<(), StoreError>;
-    async fn order_card(&self, order_id: &str) -> Result<Option<OrderCard>, StoreError>;
-    async fn product_availability(&self, product_id: &str) -> Result<Option<ProductAvailability>, StoreError>;
-    /// Keeps a webhook whose apply gave up as a dead `webhook_apply` job.
+    /// MUST leave a done or skipped job as it is.
+    async fn finish_job(&self, job_id: &JobId, end: &JobEnd) -> Result<(), StoreError>;
+    async fn order_view(&self, order_id: &CrmId) -> Result<Option<OrderView>, StoreError>;
+    async fn product_availability(&self, product_id: &CrmId) -> Result<Option<ProductAvailability>, StoreError>;
+    /// Keeps a webhook whose apply gave up, or a queue message no code can read, as a dead
+    /// `webhook_apply` job.
     async fn record_dead_webhook(
         &self,
         event_key: &str,
@@ -88,6 +151,56 @@ pub trait JobStore {
         error: &str,
         attempts: u32,
     ) -> Result<(), StoreError>;
+    /// Jobs to hand to the queue now: due, or orphaned. At most `limit`.
+    async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError>;
+}
+
+/// What creating a CRM order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderCreation {
+    /// A new order, and the jobs that send it to Bitrix and announce it.
+    Created { order_id: CrmId, jobs: Vec<JobId> },
+    /// The request key was used before: the order it created then.
+    Replayed { order_id: CrmId },
+    /// An item names a product the catalogue does not have; nothing was stored.
+    UnknownProducts(Vec<Problem>),
+}
+
+/// What setting a status from the CRM did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// False when the order already had the status.
+    pub changed: bool,
+    pub jobs: Vec<JobId>,
+}
+
+/// The CRM's reads and changes (the CRM API and, later, its pages).
+pub trait CrmStore {
+    /// MUST answer at most `filter.page.limit` orders, newest first.
+    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError>;
+    async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError>;
+    /// MUST store the order, its items and its jobs in one transaction, or nothing; MUST return
+    /// the first order for a request key used before, and queue nothing again.
+    async fn create_order(&self, order: &NewOrder, key: Option<&RequestKey>) -> Result<OrderCreation, StoreError>;
+    /// `None` for an unknown order. MUST record the status and its jobs in one transaction, and
+    /// remember the Bitrix code sent, for `echo_window`, so that its webhook echo changes nothing.
+    async fn set_order_status(
+        &self,
+        id: &CrmId,
+        status: CrmStatus,
+        echo_window: Duration,
+    ) -> Result<Option<StatusChange>, StoreError>;
+    /// MUST answer at most `filter.page.limit` products, by name.
+    async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError>;
+    async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError>;
+    /// `None` for an unknown product; else the jobs that carry the change to Bitrix.
+    async fn set_availability(&self, id: &CrmId, stock_code: &str) -> Result<Option<Vec<JobId>>, StoreError>;
+    async fn sync_status(&self) -> Result<SyncStatus, StoreError>;
+    /// The newest dead letters, at most `limit`.
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
+    /// Puts one dead job (or all) back in line with a fresh attempt count; a job that is not
+    /// dead is left alone. Returns the jobs put back.
+    async fn replay_dead_letters(&self, job: Option<&JobId>) -> Result<Vec<JobId>, StoreError>;
 }
 
 /// The Bitrix PHP gateway.
@@ -111,4 +224,20 @@ pub trait JobQueue {
 pub trait DedupCache {
     async fn get(&self, key: &str) -> Option<String>;
     async fn put(&self, key: &str, value: &str);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_error_logs_its_whole_cause_chain() {
+        let answer: Cause = Arc::new(StoreAnswer { status: 503, body: "no connection to the server".into() });
+        let error = StoreError::unavailable("apply_bitrix_order_event", answer);
+        assert_eq!(
+            cause_chain(&error),
+            "store unavailable: apply_bitrix_order_event: HTTP 503: no connection to the server"
+        );
+        assert_eq!(cause_chain(&StoreError::rejected("ping", None)), "store refused the request: ping");
+    }
 }

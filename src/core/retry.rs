@@ -27,11 +27,37 @@ pub enum Failure {
     Permanent { reason: String },
 }
 
+/// Whether an HTTP status may succeed if the same request is sent later: 408, 429 and 5xx.
+/// The one rule for every peer: the Bitrix gateway, Telegram and the store (PostgREST).
+#[must_use]
+pub fn is_transient_status(status: u16) -> bool {
+    status == 408 || status == 429 || status >= 500
+}
+
+/// The longest wait that the whole schedule can add up to: every delay at its +20 % jitter.
+/// Anything that must outlast the retries of a job (the status echo window) is measured by it.
+#[must_use]
+pub fn longest_schedule() -> Duration {
+    let mut total = Duration::ZERO;
+    for attempt in 1..MAX_ATTEMPTS {
+        if let Decision::Retry { delay, .. } = decide(attempt, &Failure::transient("-"), 1.0) {
+            total += delay;
+        }
+    }
+    total
+}
+
 impl Failure {
-    /// Classifies an HTTP status: 408, 429 and 5xx are transient, every other status permanent.
+    /// A failure that may pass, with no wait asked by the peer.
+    #[must_use]
+    pub fn transient(reason: impl Into<String>) -> Failure {
+        Failure::Transient { retry_after: None, reason: reason.into() }
+    }
+
+    /// Classifies an HTTP status by [`is_transient_status`].
     #[must_use]
     pub fn from_http_status(status: u16, retry_after: Option<Duration>, reason: String) -> Failure {
-        if status == 408 || status == 429 || status >= 500 {
+        if is_transient_status(status) {
             Failure::Transient { retry_after, reason }
         } else {
             Failure::Permanent { reason }
@@ -134,6 +160,14 @@ mod tests {
         };
         assert_eq!(delay(0.0), Duration::from_secs(8));
         assert_eq!(delay(0.999_999), Duration::from_millis(11_999));
+    }
+
+    #[test]
+    fn the_longest_schedule_is_every_delay_at_its_highest_jitter() {
+        let seconds: u64 = SCHEDULE_SECONDS.iter().map(|s| (s * 12 / 10).min(MAX_DELAY_SECONDS)).sum();
+        let longest = longest_schedule().as_secs();
+        assert!(longest.abs_diff(seconds) <= 1, "{longest} s against {seconds} s");
+        assert_eq!(longest / 3600, 22, "about 22 hours");
     }
 
     #[test]

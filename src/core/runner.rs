@@ -1,17 +1,24 @@
-//! Carrying out queued work over the ports: one job attempt, or one delayed webhook apply.
-//! Every outcome is recorded, every retry is scheduled by `retry::decide`.
+//! Carrying out queued work over the ports: one queue message (a job attempt, a delayed webhook
+//! apply, or a dead letter to keep), and the sweep. Every outcome is recorded, every retry is
+//! scheduled by `retry::decide`, and no failure (an unreadable message, an attempt that died
+//! mid-way) can bring a job back sooner than the schedule says.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::gateway::{self, GatewayRequest, IN_STOCK, OUT_OF_STOCK};
-use super::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task};
+use super::ids::{CrmId, JobId};
+use super::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task, JOB_LEASE, STORE_RETRY};
+use super::log::LogLine;
 use super::order::parse_webhook;
-use super::ports::{BitrixGateway, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore, StoreError};
+use super::ports::{
+    cause_chain, BitrixGateway, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore, StoreError,
+};
 use super::retry::{decide, Decision, Failure};
-use super::status::CrmStatus;
 use super::telegram::render;
+use super::text::quote;
+use super::views::OrderView;
 
 /// Everything a job may touch, and the knobs of this run.
 pub struct Runtime<'a, S, G, N, Q, C> {
@@ -41,11 +48,24 @@ pub enum Handled {
     Dead {
         error: String,
     },
+    /// Kept in the store as a dead letter (a message from the dead-letter queue, or one no code
+    /// can read).
+    Kept,
 }
 
-/// Hands new jobs to the queue. A send that fails is left to the sweep (the job is pending in
+/// What the queue must do with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    /// Handled (whatever the outcome): the queue forgets it.
+    Ack,
+    /// The store could not be reached to record anything: deliver it again after this long.
+    /// Past the queue's own retries it goes to the dead-letter queue, whose consumer keeps it.
+    RetryAfter(Duration),
+}
+
+/// Hands jobs to the queue. A send that fails is left to the sweep (the job waits in
 /// `sync_jobs`). Returns how many were sent.
-pub async fn enqueue_jobs<Q: JobQueue>(queue: &Q, job_ids: &[String]) -> usize {
+pub async fn enqueue_jobs<Q: JobQueue>(queue: &Q, job_ids: &[JobId]) -> usize {
     let mut sent = 0;
     for job_id in job_ids {
         let message = QueueMessage::Job { job_id: job_id.clone(), attempt: 1 };
@@ -54,6 +74,20 @@ pub async fn enqueue_jobs<Q: JobQueue>(queue: &Q, job_ids: &[String]) -> usize {
         }
     }
     sent
+}
+
+/// The most jobs one sweep hands to the queue; the next sweep (a minute later) takes the rest.
+pub const SWEEP_LIMIT: u32 = 200;
+
+/// Hands every due job to the queue: jobs whose queue message was lost, held jobs whose switch
+/// is back on, replayed dead letters, attempts orphaned by a consumer that died. Run by the
+/// cron trigger every minute and by `POST /api/sync/run`.
+///
+/// # Errors
+/// [`StoreError`] when the due jobs cannot be read.
+pub async fn sweep<S: JobStore, Q: JobQueue>(store: &S, queue: &Q) -> Result<usize, StoreError> {
+    let due = store.due_jobs(SWEEP_LIMIT).await?;
+    Ok(enqueue_jobs(queue, &due).await)
 }
 
 /// KV key for a webhook event.
@@ -70,10 +104,71 @@ where
     Q: JobQueue,
     C: DedupCache,
 {
+    /// Our own waits shrink with `delay_scale` on the test stack; a peer's `retry_after` never does.
+    fn scaled(&self, delay: Duration) -> Duration {
+        delay.mul_f64(self.delay_scale.clamp(0.0, 1.0))
+    }
+
     fn retry_delay(&self, failure: &Failure, delay: Duration) -> Duration {
         match failure {
             Failure::Transient { retry_after: Some(_), .. } => delay,
-            _ => delay.mul_f64(self.delay_scale.clamp(0.0, 1.0)),
+            _ => self.scaled(delay),
+        }
+    }
+
+    /// Handles one queue message: reads it, carries it out (or, from the dead-letter queue,
+    /// keeps it as a dead letter), and says what the queue must do and what to log.
+    pub async fn handle_message(&self, message_id: &str, body: &Value, from_dead_letter_queue: bool) -> (Ack, LogLine) {
+        let Ok(message) = serde_json::from_value::<QueueMessage>(body.clone()) else {
+            // Not ours to understand (an older or newer format), but never dropped silently.
+            let key = format!("unreadable:{message_id}");
+            let kept = self.store.record_dead_webhook(&key, body, "unreadable queue message", 0).await;
+            let line = LogLine::new("error", "queue.unreadable_message").with("body", body.to_string());
+            return match kept {
+                Ok(()) => (Ack::Ack, line.with("handled", "kept as a dead letter")),
+                Err(error) => (Ack::RetryAfter(self.scaled(STORE_RETRY)), line.with("reason", cause_chain(&error))),
+            };
+        };
+        let result = if from_dead_letter_queue {
+            self.keep_dead_letter(&message).await.map(|()| Handled::Kept)
+        } else {
+            match &message {
+                QueueMessage::Job { job_id, .. } => self.run_job(job_id).await,
+                QueueMessage::Webhook { event_key, body, attempt } => self.run_webhook(event_key, body, *attempt).await,
+            }
+        };
+        let summary = match &message {
+            QueueMessage::Job { job_id, attempt } => json!({"kind": "job", "job_id": job_id, "attempt": attempt}),
+            QueueMessage::Webhook { event_key, attempt, .. } => {
+                json!({"kind": "webhook", "event_key": event_key, "attempt": attempt})
+            }
+        };
+        match result {
+            Ok(handled) => (
+                Ack::Ack,
+                LogLine::new("info", "queue.handled").with("message", summary).with("handled", format!("{handled:?}")),
+            ),
+            Err(error) => (
+                // Supabase is unreachable: give it a while. A job's lease runs out meanwhile,
+                // and the sweep brings the job back even if the queue gives up on this message.
+                Ack::RetryAfter(self.scaled(STORE_RETRY)),
+                LogLine::new("error", "queue.retry_message")
+                    .with("message", summary)
+                    .with("reason", cause_chain(&error)),
+            ),
+        }
+    }
+
+    /// A message that used up the queue's own retries: kept in the store as a dead letter.
+    async fn keep_dead_letter(&self, message: &QueueMessage) -> Result<(), StoreError> {
+        let error = "the queue's own retries were used up (the Worker could not record an attempt)";
+        match message {
+            QueueMessage::Job { job_id, .. } => {
+                self.store.finish_job(job_id, &JobEnd::Dead { error: error.into() }).await
+            }
+            QueueMessage::Webhook { event_key, body, attempt } => {
+                self.store.record_dead_webhook(event_key, body, error, *attempt).await
+            }
         }
     }
 
@@ -82,10 +177,19 @@ where
     /// # Errors
     /// [`StoreError`] when the outbox itself cannot be read or written: the queue message must
     /// then be retried by the queue.
-    pub async fn run_job(&self, job_id: &str) -> Result<Handled, StoreError> {
-        let Some(job) = self.store.claim_job(job_id).await? else {
+    pub async fn run_job(&self, job_id: &JobId) -> Result<Handled, StoreError> {
+        let Some(job) = self.store.claim_job(job_id, JOB_LEASE).await? else {
             return Ok(Handled::Nothing);
         };
+        if job.orphaned {
+            // Its last attempt never ended (a panic, the CPU limit, a crash): that attempt
+            // failed, and the schedule decides when the next one runs, if any.
+            let reason = format!(
+                "attempt {} ended without a result: the Worker stopped mid-attempt (a panic, the CPU limit or a crash)",
+                job.attempts
+            );
+            return self.end(&job, Err(Failure::transient(reason))).await;
+        }
         let task = match job.task() {
             Ok(task) => task,
             Err(failure) => return self.end(&job, Err(failure)).await,
@@ -96,8 +200,8 @@ where
                 Ok(Handled::Skipped)
             }
             Gate::Hold { reason, recheck_in } => {
-                let recheck_in = recheck_in.mul_f64(self.delay_scale.clamp(0.0, 1.0));
-                self.store.finish_job(&job.id, &JobEnd::Held { reason: reason.into(), recheck_in }).await?;
+                let end = JobEnd::Held { reason: reason.into(), recheck_in: self.scaled(recheck_in) };
+                self.store.finish_job(&job.id, &end).await?;
                 Ok(Handled::Held)
             }
             Gate::Go => {
@@ -115,28 +219,29 @@ where
             }
             Err(failure) => failure,
         };
+        let error = quote(failure.reason());
         match decide(job.attempts, &failure, self.jitter) {
             Decision::Retry { next_attempt, delay } => {
                 let delay = self.retry_delay(&failure, delay);
-                let end = JobEnd::Retrying { error: failure.reason().to_owned(), delay };
-                self.store.finish_job(&job.id, &end).await?;
+                self.store.finish_job(&job.id, &JobEnd::Retrying { error, delay }).await?;
                 let message = QueueMessage::Job { job_id: job.id.clone(), attempt: next_attempt };
                 // A lost send is picked up by the sweep once the job is due.
                 let _ = self.queue.send(&message, delay).await;
                 Ok(Handled::Retrying { delay })
             }
             Decision::DeadLetter => {
-                let error = failure.reason().to_owned();
                 self.store.finish_job(&job.id, &JobEnd::Dead { error: error.clone() }).await?;
                 Ok(Handled::Dead { error })
             }
         }
     }
 
-    async fn card(&self, order_id: &str) -> Result<super::telegram::OrderCard, Failure> {
-        match self.store.order_card(order_id).await {
-            Ok(Some(card)) => Ok(card),
-            Ok(None) => Err(Failure::Permanent { reason: format!("order {order_id} does not exist") }),
+    async fn view(&self, order_id: &str) -> Result<OrderView, Failure> {
+        let id = CrmId::parse(order_id)
+            .map_err(|_| Failure::Permanent { reason: format!("job names order {:?}, not an id", quote(order_id)) })?;
+        match self.store.order_view(&id).await {
+            Ok(Some(view)) => Ok(view),
+            Ok(None) => Err(Failure::Permanent { reason: format!("order {id} does not exist") }),
             Err(error) => Err(store_failure(&error)),
         }
     }
@@ -144,32 +249,32 @@ where
     async fn perform(&self, job: &JobRow, task: &Task) -> Result<Option<Value>, Failure> {
         match task {
             Task::Notify { order_id, occasion } => {
-                let card = self.card(order_id).await?;
-                self.notifier.send_message(&render(&card, *occasion)).await?;
+                let view = self.view(order_id).await?;
+                self.notifier.send_message(&render(&view, *occasion)).await?;
                 Ok(None)
             }
             Task::CreateBitrixOrder { order_id } => {
-                let card = self.card(order_id).await?;
-                if let Some(bitrix_order_id) = card.bitrix_order_id {
+                let view = self.view(order_id).await?;
+                if let Some(bitrix_order_id) = view.bitrix_order_id {
                     // Its webhook came back first and linked it: nothing left to create.
                     return Ok(Some(json!({"bitrix_order_id": bitrix_order_id, "linked_by": "webhook"})));
                 }
-                let answer = self.gateway.call(&gateway::create_order(&card), &job.idempotency_key).await?;
+                let answer = self.gateway.call(&gateway::create_order(&view), &job.idempotency_key).await?;
                 let bitrix_order_id = gateway::created_order_id(&answer)?;
                 Ok(Some(json!({"bitrix_order_id": bitrix_order_id.get()})))
             }
             Task::SetBitrixStatus { order_id } => {
-                let card = self.card(order_id).await?;
-                let code = CrmStatus::parse(&card.status).and_then(CrmStatus::to_bitrix);
-                let request = gateway::set_status(&card, code)?;
+                let view = self.view(order_id).await?;
+                let request = gateway::set_status(&view)?;
                 self.gateway.call(&request, &job.idempotency_key).await.map(Some)
             }
             Task::SetBitrixAvailability { product_id } => {
-                let product = match self.store.product_availability(product_id).await {
+                let id = CrmId::parse(product_id).map_err(|_| Failure::Permanent {
+                    reason: format!("job names product {:?}, not an id", quote(product_id)),
+                })?;
+                let product = match self.store.product_availability(&id).await {
                     Ok(Some(product)) => product,
-                    Ok(None) => {
-                        return Err(Failure::Permanent { reason: format!("product {product_id} does not exist") })
-                    }
+                    Ok(None) => return Err(Failure::Permanent { reason: format!("product {id} does not exist") }),
                     Err(error) => return Err(store_failure(&error)),
                 };
                 let Some(bitrix_product_id) = product.bitrix_product_id else {
@@ -196,10 +301,10 @@ where
     /// [`StoreError`] when it gave up and even the dead-letter store cannot be written: the
     /// queue must retry the message (and, past its own retries, move it to the DLQ).
     pub async fn run_webhook(&self, event_key: &str, body: &Value, attempt: u32) -> Result<Handled, StoreError> {
-        if !self.switches.sync_enabled {
-            let delay = Duration::from_secs(300);
+        let task = Task::ApplyWebhook { body: body.clone() };
+        if let Gate::Hold { recheck_in, .. } = gate(&task, self.switches) {
             let message = QueueMessage::Webhook { event_key: event_key.into(), body: body.clone(), attempt };
-            self.queue.send(&message, delay).await.map_err(StoreError::Unavailable)?;
+            self.queue.send(&message, self.scaled(recheck_in)).await.map_err(|e| StoreError::unavailable(e, None))?;
             return Ok(Handled::Held);
         }
         let failure = match parse_webhook(body.clone()) {
@@ -217,21 +322,24 @@ where
                 let delay = self.retry_delay(&failure, delay);
                 let message =
                     QueueMessage::Webhook { event_key: event_key.into(), body: body.clone(), attempt: next_attempt };
-                self.queue.send(&message, delay).await.map_err(StoreError::Unavailable)?;
+                self.queue.send(&message, delay).await.map_err(|e| StoreError::unavailable(e, None))?;
                 Ok(Handled::Retrying { delay })
             }
             Decision::DeadLetter => {
-                self.store.record_dead_webhook(event_key, body, failure.reason(), attempt).await?;
-                Ok(Handled::Dead { error: failure.reason().to_owned() })
+                let error = quote(failure.reason());
+                self.store.record_dead_webhook(event_key, body, &error, attempt).await?;
+                Ok(Handled::Dead { error })
             }
         }
     }
 }
 
 fn store_failure(error: &StoreError) -> Failure {
-    match error {
-        StoreError::Unavailable(reason) => Failure::Transient { retry_after: None, reason: reason.clone() },
-        StoreError::Rejected(reason) => Failure::Permanent { reason: reason.clone() },
+    let reason = cause_chain(error);
+    if error.is_unavailable() {
+        Failure::transient(reason)
+    } else {
+        Failure::Permanent { reason }
     }
 }
 

@@ -8,6 +8,7 @@ use super::jobs::QueueMessage;
 use super::order::{parse_webhook, OrderEvent, ParseError};
 use super::ports::{DedupCache, JobQueue, OrderStore, StoreError};
 use super::runner::{dedup_key, enqueue_jobs};
+use super::text::{remove_nul, Cleaned};
 
 /// Bodies above this are refused with 413: a 50-line basket is about 12 KB, and a body must
 /// fit in one Cloudflare Queue message (128 KB) when Supabase is down.
@@ -55,6 +56,8 @@ pub enum Accepted {
 pub struct Ingested {
     pub event: OrderEvent,
     pub accepted: Accepted,
+    /// Where U+0000 was removed from its text (PostgreSQL cannot hold it): logged, not refused.
+    pub cleaned: Cleaned,
 }
 
 impl Ingested {
@@ -86,8 +89,9 @@ pub struct WebhookPorts<'a, S, Q, C> {
     pub cache: &'a C,
 }
 
-/// (1) size, (2) authenticate, (3) parse into domain types, (4) the KV fast path, (5) apply
-/// through the store, or queue the event when the store is down, (6) hand new jobs to the queue.
+/// (1) size, (2) authenticate, (3) remove U+0000 and parse into domain types, (4) the KV fast
+/// path, (5) apply through the store, or queue the event when the store is down, (6) hand new
+/// jobs to the queue.
 ///
 /// # Errors
 /// [`WebhookError`] saying which step refused the webhook.
@@ -115,26 +119,28 @@ pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
     if let Some(fields) = json.as_object_mut() {
         fields.remove("token");
     }
+    let cleaned = remove_nul(&mut json);
     let event = parse_webhook(json.clone())?;
     if !settings.sync_enabled {
         return Err(WebhookError::SyncDisabled);
     }
     let key = dedup_key(&event.event_key);
     if let Some(order_id) = ports.cache.get(&key).await {
-        return Ok(Ingested { event, accepted: Accepted::SeenBefore { order_id: Some(order_id) } });
+        return Ok(Ingested { event, accepted: Accepted::SeenBefore { order_id: Some(order_id) }, cleaned });
     }
     let accepted = match ports.store.apply_order_event(&event).await {
         Ok(applied) => {
             enqueue_jobs(ports.queue, &applied.jobs).await;
             Accepted::Applied(applied)
         }
-        Err(StoreError::Unavailable(reason)) => {
+        Err(unavailable @ StoreError::Unavailable { .. }) => {
             let message = QueueMessage::Webhook { event_key: event.event_key.clone(), body: json, attempt: 1 };
-            ports
-                .queue
-                .send(&message, Duration::ZERO)
-                .await
-                .map_err(|queue| StoreError::Unavailable(format!("{reason}; queueing failed too: {queue}")))?;
+            ports.queue.send(&message, Duration::ZERO).await.map_err(|queue| {
+                StoreError::unavailable(
+                    format!("queueing failed too ({queue})"),
+                    Some(std::sync::Arc::new(unavailable) as _),
+                )
+            })?;
             Accepted::Queued
         }
         Err(rejected) => return Err(rejected.into()),
@@ -144,7 +150,7 @@ pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
         _ => String::new(),
     };
     ports.cache.put(&key, &order_id).await;
-    Ok(Ingested { event, accepted })
+    Ok(Ingested { event, accepted, cleaned })
 }
 
 #[cfg(test)]

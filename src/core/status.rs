@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The raw Bitrix status code, kept as sent (trimmed, upper-cased) next to the mapped status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -30,118 +30,96 @@ impl fmt::Display for BitrixStatusCode {
     }
 }
 
-/// An order's status in the CRM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CrmStatus {
-    New,
-    Accepted,
-    Delivering,
-    Completed,
-    Returned,
-    Declined,
-    Finished,
-    /// From the older mapping (P).
-    Processing,
-    /// From the older mapping (RF).
-    Refunded,
-    /// From the older mapping (CN).
-    Cancelled,
-    /// A code the map does not know: stored with its raw code, never rejected.
-    Unknown,
+/// Declares the CRM statuses once, as a table: each variant with its stored name, the label the
+/// staff read and the Bitrix code the CRM sends for it (`None`: Bitrix's current map has no
+/// code). The enum, [`ALL_CRM_STATUSES`] and every per-status function come from this one
+/// table, so a status cannot be added to one of them and forgotten in another.
+macro_rules! crm_statuses {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $label:literal, $bitrix:expr;)+) => {
+        /// An order's status in the CRM.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum CrmStatus {
+            $($(#[$doc])* $variant,)+
+        }
+
+        /// Every CRM status, in the table's order.
+        pub const ALL_CRM_STATUSES: &[CrmStatus] = &[$(CrmStatus::$variant),+];
+
+        impl CrmStatus {
+            /// The name stored in `orders.status`.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $(CrmStatus::$variant => $name,)+ }
+            }
+
+            /// What the shop's staff read.
+            #[must_use]
+            pub fn label_ru(self) -> &'static str {
+                match self { $(CrmStatus::$variant => $label,)+ }
+            }
+
+            /// The Bitrix code to send for a status set in the CRM; `None` where the current
+            /// Bitrix map has no code (the legacy statuses and `Unknown`).
+            #[must_use]
+            pub fn to_bitrix(self) -> Option<BitrixStatusCode> {
+                let code: Option<&str> = match self { $(CrmStatus::$variant => $bitrix,)+ };
+                code.map(|code| BitrixStatusCode(code.to_owned()))
+            }
+        }
+    };
 }
 
-/// Every CRM status, for tables and tests.
-pub const ALL_CRM_STATUSES: [CrmStatus; 11] = [
-    CrmStatus::New,
-    CrmStatus::Accepted,
-    CrmStatus::Delivering,
-    CrmStatus::Completed,
-    CrmStatus::Returned,
-    CrmStatus::Declined,
-    CrmStatus::Finished,
-    CrmStatus::Processing,
-    CrmStatus::Refunded,
-    CrmStatus::Cancelled,
-    CrmStatus::Unknown,
-];
+crm_statuses! {
+    New = "new", "Новый", Some("N");
+    Accepted = "accepted", "Принят", Some("AP");
+    Delivering = "delivering", "Доставляется", Some("PD");
+    Completed = "completed", "Доставлен", Some("CO");
+    Returned = "returned", "Возврат", Some("RD");
+    Declined = "declined", "Отклонён", Some("DE");
+    Finished = "finished", "Завершён", Some("F");
+    /// From the older mapping (P).
+    Processing = "processing", "В обработке", None;
+    /// From the older mapping (RF).
+    Refunded = "refunded", "Деньги возвращены", None;
+    /// From the older mapping (CN).
+    Cancelled = "cancelled", "Отменён", None;
+    /// A code the map does not know: stored with its raw code, never rejected.
+    Unknown = "unknown", "Неизвестный статус", None;
+}
 
 impl CrmStatus {
-    /// Maps a Bitrix code; codes outside both maps become [`CrmStatus::Unknown`].
+    /// Maps a Bitrix code; codes outside both maps become [`CrmStatus::Unknown`]. The current
+    /// codes are the table's own; the older map's are listed here (`CF` is now `CO`).
     #[must_use]
     pub fn from_bitrix(code: &BitrixStatusCode) -> CrmStatus {
-        match code.as_str() {
-            "N" => CrmStatus::New,
-            "AP" => CrmStatus::Accepted,
-            "PD" => CrmStatus::Delivering,
-            "CO" | "CF" => CrmStatus::Completed,
-            "RD" => CrmStatus::Returned,
-            "DE" => CrmStatus::Declined,
-            "F" => CrmStatus::Finished,
+        let current = ALL_CRM_STATUSES.iter().copied().find(|status| status.to_bitrix().as_ref() == Some(code));
+        current.unwrap_or(match code.as_str() {
+            "CF" => CrmStatus::Completed,
             "P" => CrmStatus::Processing,
             "RF" => CrmStatus::Refunded,
             "CN" => CrmStatus::Cancelled,
             _ => CrmStatus::Unknown,
-        }
-    }
-
-    /// The Bitrix code to send for a status set in the CRM; `None` where the current Bitrix
-    /// map has no code (the legacy statuses and `Unknown`).
-    #[must_use]
-    pub fn to_bitrix(self) -> Option<BitrixStatusCode> {
-        let code = match self {
-            CrmStatus::New => "N",
-            CrmStatus::Accepted => "AP",
-            CrmStatus::Delivering => "PD",
-            CrmStatus::Completed => "CO",
-            CrmStatus::Returned => "RD",
-            CrmStatus::Declined => "DE",
-            CrmStatus::Finished => "F",
-            CrmStatus::Processing | CrmStatus::Refunded | CrmStatus::Cancelled | CrmStatus::Unknown => return None,
-        };
-        Some(BitrixStatusCode(code.to_owned()))
-    }
-
-    /// The name stored in `orders.status`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CrmStatus::New => "new",
-            CrmStatus::Accepted => "accepted",
-            CrmStatus::Delivering => "delivering",
-            CrmStatus::Completed => "completed",
-            CrmStatus::Returned => "returned",
-            CrmStatus::Declined => "declined",
-            CrmStatus::Finished => "finished",
-            CrmStatus::Processing => "processing",
-            CrmStatus::Refunded => "refunded",
-            CrmStatus::Cancelled => "cancelled",
-            CrmStatus::Unknown => "unknown",
-        }
+        })
     }
 
     /// Parses a stored or API-given status name.
     #[must_use]
     pub fn parse(name: &str) -> Option<CrmStatus> {
-        ALL_CRM_STATUSES.into_iter().find(|s| s.as_str() == name.trim())
+        ALL_CRM_STATUSES.iter().copied().find(|s| s.as_str() == name.trim())
     }
 
-    /// What the shop's staff read.
-    #[must_use]
-    pub fn label_ru(self) -> &'static str {
-        match self {
-            CrmStatus::New => "Новый",
-            CrmStatus::Accepted => "Принят",
-            CrmStatus::Delivering => "Доставляется",
-            CrmStatus::Completed => "Доставлен",
-            CrmStatus::Returned => "Возврат",
-            CrmStatus::Declined => "Отклонён",
-            CrmStatus::Finished => "Завершён",
-            CrmStatus::Processing => "В обработке",
-            CrmStatus::Refunded => "Деньги возвращены",
-            CrmStatus::Cancelled => "Отменён",
-            CrmStatus::Unknown => "Неизвестный статус",
-        }
+    /// The statuses the CRM can set (those Bitrix has a code for), in the table's order.
+    pub fn settable() -> impl Iterator<Item = CrmStatus> {
+        ALL_CRM_STATUSES.iter().copied().filter(|status| status.to_bitrix().is_some())
+    }
+}
+
+/// Read from a stored name; a name this code does not know reads as `Unknown`, never an error.
+impl<'de> Deserialize<'de> for CrmStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(CrmStatus::parse(&name).unwrap_or(CrmStatus::Unknown))
     }
 }
 
@@ -183,7 +161,7 @@ mod tests {
 
     #[test]
     fn every_current_crm_status_round_trips_through_its_bitrix_code() {
-        for status in ALL_CRM_STATUSES {
+        for &status in ALL_CRM_STATUSES {
             if let Some(bitrix) = status.to_bitrix() {
                 assert_eq!(CrmStatus::from_bitrix(&bitrix), status);
             }
@@ -193,10 +171,47 @@ mod tests {
 
     #[test]
     fn every_status_name_parses_back_and_has_a_russian_label() {
-        for status in ALL_CRM_STATUSES {
+        for &status in ALL_CRM_STATUSES {
             assert_eq!(CrmStatus::parse(status.as_str()), Some(status));
             assert!(!status.label_ru().is_empty());
         }
         assert_eq!(CrmStatus::parse("shipped"), None);
+    }
+
+    /// Exhaustive on purpose (no `_` arm): a new status must be placed here, and then the list
+    /// must hold it, or this test fails.
+    fn table_position(status: CrmStatus) -> usize {
+        match status {
+            CrmStatus::New => 0,
+            CrmStatus::Accepted => 1,
+            CrmStatus::Delivering => 2,
+            CrmStatus::Completed => 3,
+            CrmStatus::Returned => 4,
+            CrmStatus::Declined => 5,
+            CrmStatus::Finished => 6,
+            CrmStatus::Processing => 7,
+            CrmStatus::Refunded => 8,
+            CrmStatus::Cancelled => 9,
+            CrmStatus::Unknown => 10,
+        }
+    }
+
+    #[test]
+    fn the_list_holds_every_status_once_in_the_tables_order() {
+        let positions: Vec<usize> = ALL_CRM_STATUSES.iter().map(|s| table_position(*s)).collect();
+        assert_eq!(positions, (0..=table_position(CrmStatus::Unknown)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_statuses_the_crm_can_set_are_exactly_those_with_a_bitrix_code() {
+        let settable: Vec<&str> = CrmStatus::settable().map(CrmStatus::as_str).collect();
+        assert_eq!(settable, ["new", "accepted", "delivering", "completed", "returned", "declined", "finished"]);
+    }
+
+    #[test]
+    fn a_stored_name_reads_back_and_an_unknown_one_reads_as_unknown() {
+        let read = |name: &str| serde_json::from_value::<CrmStatus>(serde_json::json!(name)).unwrap();
+        assert_eq!(read("delivering"), CrmStatus::Delivering);
+        assert_eq!(read("teleported"), CrmStatus::Unknown);
     }
 }

@@ -1,9 +1,9 @@
 //! The shop chat's messages: an order card rendered as Telegram HTML, escaped, within 4096
 //! UTF-16 units (Telegram's limit; counting the markup too keeps us safely under it).
 
-use serde::Deserialize;
-
+use super::decimal::Money;
 use super::status::CrmStatus;
+use super::views::{ItemView, Named, OrderView};
 
 /// Telegram's limit for one message's text.
 pub const MAX_MESSAGE_UNITS: usize = 4096;
@@ -15,190 +15,175 @@ pub enum Occasion {
     StatusChanged(CrmStatus),
 }
 
-/// One basket line as shown.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct CardItem {
-    pub name: Option<String>,
-    pub price: String,
-    pub quantity: String,
-    #[serde(default)]
-    pub bitrix_product_id: Option<u64>,
+fn units(text: &str) -> usize {
+    text.encode_utf16().count()
 }
 
-/// An order as the chat sees it (read from the `order_card` SQL function).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OrderCard {
-    pub order_id: String,
-    pub bitrix_order_id: Option<u64>,
-    pub order_number: Option<String>,
-    pub origin: String,
-    pub status: String,
-    pub total_amount: Option<String>,
-    pub delivery_fee: Option<String>,
-    pub currency: Option<String>,
-    pub recipient_name: Option<String>,
-    pub recipient_phone: Option<String>,
-    pub delivery_address: Option<String>,
-    pub postcard_text: Option<String>,
-    pub delivery_date: Option<String>,
-    pub delivery_slot: Option<String>,
-    pub city: Option<String>,
-    pub shop: Option<String>,
-    #[serde(default)]
-    pub items: Vec<CardItem>,
-    #[serde(default)]
-    pub customer_comment: Option<String>,
-    #[serde(default)]
-    pub delivery_time_id: Option<u64>,
-    #[serde(default)]
-    pub bitrix_city_id: Option<u64>,
-    #[serde(default)]
-    pub bitrix_shop_id: Option<u64>,
+/// How many UTF-16 units of escaped text each part of a message may take. Every cap is small
+/// enough that the fixed part of any message, plus [`POSTCARD_RESERVE`] and the item note,
+/// stays under [`MAX_MESSAGE_UNITS`] (a test adds them up).
+pub mod caps {
+    /// Order numbers, amounts, quantities, phone, date, slot, city, shop, currency.
+    pub const SHORT: usize = 64;
+    /// The recipient's name, a basket line's name.
+    pub const NAME: usize = 256;
+    /// The delivery address.
+    pub const ADDRESS: usize = 512;
+}
+
+/// The postcard keeps at least this much room (or all it needs) before the items take the
+/// rest: the florist writes it by hand, a shortened item list has its note.
+pub const POSTCARD_RESERVE: usize = 1024;
+
+/// `text` escaped for Telegram's HTML, within `cap` units: cut with `…` when longer, never
+/// inside an entity. Reads at most `cap` + 1 characters of `text`, so the cost is bounded.
+#[must_use]
+pub fn escape_capped(text: &str, cap: usize) -> String {
+    let mut out = String::new();
+    let (mut used, mut checkpoint) = (0, (0, 0));
+    for c in text.chars() {
+        let piece_units = match c {
+            '<' | '>' => 4,
+            '&' => 5,
+            '"' => 6,
+            other => other.len_utf16(),
+        };
+        if used + piece_units > cap {
+            // Cut: back to the last point where the ellipsis still fits.
+            let (length, _) = checkpoint;
+            out.truncate(length);
+            if cap > 0 {
+                out.push('…');
+            }
+            return out;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            other => out.push(other),
+        }
+        used += piece_units;
+        if used < cap {
+            checkpoint = (out.len(), used);
+        }
+    }
+    out
 }
 
 /// Escapes text for Telegram's HTML parse mode: `<`, `>`, `&` (and `"` for safety in attributes).
 #[must_use]
 pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '&' => escaped.push_str("&amp;"),
-            '"' => escaped.push_str("&quot;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
+    escape_capped(text, usize::MAX)
 }
 
-fn units(text: &str) -> usize {
-    text.encode_utf16().count()
+fn or_dash(value: Option<&str>, cap: usize) -> String {
+    value.filter(|v| !v.trim().is_empty()).map_or_else(|| "—".to_owned(), |v| escape_capped(v, cap))
 }
 
-fn or_dash(value: Option<&str>) -> String {
-    value.filter(|v| !v.trim().is_empty()).map_or_else(|| "—".to_owned(), escape_html)
-}
-
-fn money(amount: Option<&str>, currency: Option<&str>) -> String {
+fn money(amount: Option<Money>, currency: Option<&str>) -> String {
     match amount {
         Some(amount) => {
             let symbol = match currency.unwrap_or("KZT") {
                 "KZT" => "₸".to_owned(),
-                other => escape_html(other),
+                other => escape_capped(other, caps::SHORT),
             };
-            format!("{} {symbol}", escape_html(amount))
+            format!("{amount} {symbol}")
         }
         None => "—".to_owned(),
     }
 }
 
-fn item_line(item: &CardItem, currency: Option<&str>) -> String {
+fn name_of(named: Option<&Named>) -> String {
+    or_dash(named.and_then(|n| n.name.as_deref()), caps::SHORT)
+}
+
+fn item_line(item: &ItemView, currency: Option<&str>) -> String {
     format!(
         "• {} — {} × {}",
-        or_dash(item.name.as_deref()),
-        money(Some(&item.price), currency),
-        escape_html(&item.quantity)
+        or_dash(item.name.as_deref(), caps::NAME),
+        money(Some(item.price), item.currency.as_deref().or(currency)),
+        item.quantity.plain()
     )
 }
 
-/// At most `max_units` UTF-16 units of `text`, ending in `…` when cut.
-fn truncate_chars(text: &str, max_units: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        if used + c.len_utf16() + 1 > max_units {
-            out.push('…');
-            break;
-        }
-        used += c.len_utf16();
-        out.push(c);
-    }
-    out
-}
-
-/// Renders the message. Too long: items are dropped from the end with a note of how many
-/// (the most that fit, found by bisection), then the postcard is shortened; markup is never cut.
+/// Renders the message, within [`MAX_MESSAGE_UNITS`] for any card, in one pass over bounded
+/// pieces: every field is capped, the postcard keeps [`POSTCARD_RESERVE`], the items take what
+/// fits (the rest is counted in a note), then the postcard takes what is left. Markup is ours
+/// alone and always whole; user text is escaped and never cut inside an entity.
 #[must_use]
-pub fn render(card: &OrderCard, occasion: Occasion) -> String {
-    let fits = |text: &String| units(text) <= MAX_MESSAGE_UNITS;
-    let full = compose(card, occasion, card.items.len(), card.postcard_text.as_deref());
-    if fits(&full) {
-        return full;
-    }
-    // The largest number of items that fits: fits(0..=best), not fits(best+1..).
-    let (mut best, mut over) = (0, card.items.len());
-    while over - best > 1 {
-        let middle = best + (over - best) / 2;
-        if fits(&compose(card, occasion, middle, card.postcard_text.as_deref())) {
-            best = middle;
-        } else {
-            over = middle;
-        }
-    }
-    let mut postcard = card.postcard_text.clone();
-    loop {
-        let text = compose(card, occasion, best, postcard.as_deref());
-        if fits(&text) {
-            return text;
-        }
-        match postcard.as_deref().filter(|p| !p.is_empty()) {
-            // Each raw unit removed shortens the escaped text by at least one unit.
-            Some(current) => {
-                postcard =
-                    Some(truncate_chars(current, units(current).saturating_sub(units(&text) - MAX_MESSAGE_UNITS + 1)))
-            }
-            None => return truncate_chars(&text, MAX_MESSAGE_UNITS),
-        }
-    }
+pub fn render(card: &OrderView, occasion: Occasion) -> String {
+    let mut text = header(card, occasion);
+    text.push_str(&format!("\n\n<b>Состав ({})</b>", card.items.len()));
+    let postcard_label = "\n\n<b>Открытка</b>: ";
+    let fixed = units(&text) + units(postcard_label);
+    let postcard = card.postcard_text.as_deref().filter(|p| !p.trim().is_empty());
+    // The postcard's own need, capped at the whole message: never more than that is read.
+    let postcard_need = postcard.map_or(1, |p| units(&escape_capped(p, MAX_MESSAGE_UNITS)));
+    let items_budget = MAX_MESSAGE_UNITS.saturating_sub(fixed + postcard_need.min(POSTCARD_RESERVE));
+    let items = item_lines(card, items_budget);
+    text.push_str(&items);
+    text.push_str(postcard_label);
+    let postcard_budget = MAX_MESSAGE_UNITS.saturating_sub(fixed + units(&items));
+    text.push_str(&or_dash(postcard, postcard_budget));
+    text
 }
 
-fn compose(card: &OrderCard, occasion: Occasion, shown_items: usize, postcard: Option<&str>) -> String {
-    let status = CrmStatus::parse(&card.status).unwrap_or(CrmStatus::Unknown);
-    let number = card
-        .bitrix_order_id
-        .map(|id| id.to_string())
-        .or_else(|| card.order_number.clone())
-        .unwrap_or_else(|| card.order_id.chars().take(8).collect());
-    let title = match occasion {
-        Occasion::NewOrder => format!("🆕 <b>Новый заказ №{}</b>", escape_html(&number)),
-        Occasion::StatusChanged(to) => {
-            format!("🔄 <b>Заказ №{}: статус «{}»</b>", escape_html(&number), escape_html(to.label_ru()))
+/// The longest note about left-out items: "\n… и ещё 500 поз." with room for any count.
+const ITEM_NOTE_UNITS: usize = 32;
+
+/// As many item lines as fit in `budget` units, then a note of how many were left out.
+fn item_lines(card: &OrderView, budget: usize) -> String {
+    if card.items.is_empty() {
+        return "\n—".to_owned();
+    }
+    let currency = card.currency.as_deref();
+    let mut lines = String::new();
+    let mut used = 0;
+    for (shown, item) in card.items.iter().enumerate() {
+        let line = format!("\n{}", item_line(item, currency));
+        let line_units = units(&line);
+        let last = shown + 1 == card.items.len();
+        let room = if last { budget } else { budget.saturating_sub(ITEM_NOTE_UNITS) };
+        if used + line_units > room {
+            lines.push_str(&format!("\n… и ещё {} поз.", card.items.len() - shown));
+            return lines;
         }
+        lines.push_str(&line);
+        used += line_units;
+    }
+    lines
+}
+
+fn header(card: &OrderView, occasion: Occasion) -> String {
+    let number = escape_capped(&card.number(), caps::SHORT);
+    let title = match occasion {
+        Occasion::NewOrder => format!("🆕 <b>Новый заказ №{number}</b>"),
+        Occasion::StatusChanged(to) => format!("🔄 <b>Заказ №{number}: статус «{}»</b>", to.label_ru()),
     };
     let currency = card.currency.as_deref();
-    let source = if card.origin == "crm" { "CRM" } else { "сайт" };
-    let mut lines = vec![
+    let date = card.delivery_date.map(|date| date.format("%Y-%m-%d").to_string());
+    [
         title,
-        format!("Статус: {}", escape_html(status.label_ru())),
-        format!("Сумма: <b>{}</b>", money(card.total_amount.as_deref(), currency)),
-        format!("Источник: {source}"),
+        format!("Статус: {}", card.status.label_ru()),
+        format!("Сумма: <b>{}</b>", money(card.total_amount, currency)),
+        format!("Источник: {}", card.origin.label_ru()),
         String::new(),
         "<b>Получатель</b>".to_owned(),
-        format!("Имя: {}", or_dash(card.recipient_name.as_deref())),
-        format!("Телефон: {}", or_dash(card.recipient_phone.as_deref())),
-        format!("Адрес: {}", or_dash(card.delivery_address.as_deref())),
+        format!("Имя: {}", or_dash(card.recipient_name.as_deref(), caps::NAME)),
+        format!("Телефон: {}", or_dash(card.recipient_phone.as_deref(), caps::SHORT)),
+        format!("Адрес: {}", or_dash(card.delivery_address.as_deref(), caps::ADDRESS)),
         String::new(),
         "<b>Доставка</b>".to_owned(),
-        format!("Дата: {}", or_dash(card.delivery_date.as_deref())),
-        format!("Время: {}", or_dash(card.delivery_slot.as_deref())),
-        format!("Город: {}", or_dash(card.city.as_deref())),
-        format!("Магазин: {}", or_dash(card.shop.as_deref())),
-        format!("Стоимость доставки: {}", money(card.delivery_fee.as_deref(), currency)),
-        String::new(),
-        format!("<b>Состав ({})</b>", card.items.len()),
-    ];
-    lines.extend(card.items.iter().take(shown_items).map(|item| item_line(item, currency)));
-    if shown_items < card.items.len() {
-        lines.push(format!("… и ещё {} поз.", card.items.len() - shown_items));
-    }
-    if card.items.is_empty() {
-        lines.push("—".to_owned());
-    }
-    lines.push(String::new());
-    lines.push(format!("<b>Открытка</b>: {}", or_dash(postcard)));
-    lines.join("\n")
+        format!("Дата: {}", or_dash(date.as_deref(), caps::SHORT)),
+        format!("Время: {}", name_of(card.delivery_slot.as_ref())),
+        format!("Город: {}", name_of(card.city.as_ref())),
+        format!("Магазин: {}", name_of(card.shop.as_ref())),
+        format!("Стоимость доставки: {}", money(card.delivery_fee, currency)),
+    ]
+    .join("\n")
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,9 +1,12 @@
 //! The Worker's configuration, read from its vars and secrets (names from SPEC.md) on every
 //! request, so that a var changed in the dashboard applies at once.
 
+use std::time::Duration;
+
 use worker::Env;
 
 use crate::core::jobs::Switches;
+use crate::core::settings::{outbound_timeout, retry_delay_scale};
 
 /// Binding names, as constants so that a typo is a compile error.
 pub mod names {
@@ -20,6 +23,7 @@ pub mod names {
     pub const BITRIX_SYNC_ENABLED: &str = "BITRIX_SYNC_ENABLED";
     pub const TELEGRAM_NOTIFICATIONS_ENABLED: &str = "TELEGRAM_NOTIFICATIONS_ENABLED";
     pub const RETRY_DELAY_SCALE: &str = "RETRY_DELAY_SCALE";
+    pub const OUTBOUND_TIMEOUT_SECONDS: &str = "OUTBOUND_TIMEOUT_SECONDS";
     /// The queue for jobs and delayed webhook applies (wrangler.toml).
     pub const JOBS_QUEUE: &str = "JOBS";
     /// The KV namespace for the webhook fast path (wrangler.toml).
@@ -41,16 +45,12 @@ pub struct Config {
     pub switches: Switches,
     /// 1.0 in production; a smaller value shortens the retry schedule on the test stack.
     pub retry_delay_scale: f64,
+    /// The longest an outbound call (Bitrix, Telegram) may take.
+    pub outbound_timeout: Duration,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|s| s.to_string()))
-}
-
-/// A switch is on unless it says `false`, `0`, `off` or `no`: a missing var never turns a flow off.
-fn switch(env: &Env, name: &str) -> bool {
-    let value = text(env, name).map(|v| v.trim().to_ascii_lowercase());
-    !matches!(value.as_deref(), Some("false" | "0" | "off" | "no"))
 }
 
 impl Config {
@@ -71,15 +71,13 @@ impl Config {
                 .to_owned(),
             telegram_bot_token: get(names::TELEGRAM_BOT_TOKEN),
             telegram_chat_id: get(names::TELEGRAM_CHAT_ID),
-            switches: Switches {
-                sync_enabled: switch(env, names::SYNC_ENABLED),
-                bitrix_sync_enabled: switch(env, names::BITRIX_SYNC_ENABLED),
-                telegram_notifications_enabled: switch(env, names::TELEGRAM_NOTIFICATIONS_ENABLED),
-            },
-            retry_delay_scale: text(env, names::RETRY_DELAY_SCALE)
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|scale| (0.0..=1.0).contains(scale))
-                .unwrap_or(1.0),
+            switches: Switches::from_vars(
+                text(env, names::SYNC_ENABLED).as_deref(),
+                text(env, names::BITRIX_SYNC_ENABLED).as_deref(),
+                text(env, names::TELEGRAM_NOTIFICATIONS_ENABLED).as_deref(),
+            ),
+            retry_delay_scale: retry_delay_scale(text(env, names::RETRY_DELAY_SCALE).as_deref()),
+            outbound_timeout: outbound_timeout(text(env, names::OUTBOUND_TIMEOUT_SECONDS).as_deref()),
         }
     }
 }

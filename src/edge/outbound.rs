@@ -1,5 +1,5 @@
-//! Calls to the outside: the Bitrix gateway and the Telegram Bot API over `fetch`, each with a
-//! timeout, and the Queue and KV bindings. Each implements a core port.
+//! Calls to the outside: the Bitrix gateway and the Telegram Bot API over `fetch`, each with the
+//! configured timeout, and the Queue and KV bindings. Each implements a core port.
 
 use std::time::Duration;
 
@@ -9,20 +9,22 @@ use serde_json::{json, Value};
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use super::config::Config;
-use crate::core::gateway::{read_answer, GatewayRequest};
+use crate::core::gateway::{parse_retry_after, read_answer, GatewayRequest, HttpAnswer};
 use crate::core::jobs::{read_telegram_answer, QueueMessage};
 use crate::core::ports::{BitrixGateway, DedupCache, JobQueue, Notifier};
 use crate::core::retry::Failure;
 
-/// No outbound call waits longer than this.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// KV entries for webhooks live a day (Cloudflare's minimum is 60 s).
 const DEDUP_TTL_SECONDS: u64 = 86_400;
 
-/// POSTs JSON and returns the status and body, or a transient failure on a network error or
-/// when `FETCH_TIMEOUT` passes (the request is then aborted).
-async fn post_json(url: &str, headers: &[(&str, &str)], body: &Value) -> Result<(u16, String), Failure> {
+/// POSTs JSON and returns the answer, or a transient failure on a network error or when
+/// `timeout` passes (the request is then aborted).
+async fn post_json(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+    timeout: Duration,
+) -> Result<HttpAnswer, Failure> {
     let transient = |reason: String| Failure::Transient { retry_after: None, reason };
     let request_headers = Headers::new();
     request_headers.set("Content-Type", "application/json").map_err(|e| transient(e.to_string()))?;
@@ -38,15 +40,16 @@ async fn post_json(url: &str, headers: &[(&str, &str)], body: &Value) -> Result<
     let call = Box::pin(async move {
         let mut response = Fetch::Request(request).send_with_signal(&signal).await?;
         let status = response.status_code();
-        let text = response.text().await?;
-        Ok::<_, worker::Error>((status, text))
+        let retry_after = parse_retry_after(response.headers().get("Retry-After")?.as_deref());
+        let body = response.text().await?;
+        Ok::<_, worker::Error>(HttpAnswer { status, retry_after, body })
     });
-    match select(call, Delay::from(FETCH_TIMEOUT)).await {
+    match select(call, Delay::from(timeout)).await {
         Either::Left((Ok(answer), _)) => Ok(answer),
         Either::Left((Err(error), _)) => Err(transient(format!("fetch failed: {error}"))),
         Either::Right(_) => {
             controller.abort();
-            Err(transient(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())))
+            Err(transient(format!("no answer within {} s", timeout.as_secs())))
         }
     }
 }
@@ -59,8 +62,8 @@ impl BitrixGateway for HttpBitrixGateway<'_> {
         let mut body = serde_json::to_value(request).map_err(|e| Failure::Permanent { reason: e.to_string() })?;
         body["idempotency_key"] = json!(idempotency_key);
         let headers = [("X-API-TOKEN", self.0.bitrix_api_token.as_str()), ("Idempotency-Key", idempotency_key)];
-        let (status, text) = post_json(&self.0.bitrix_api_url, &headers, &body).await?;
-        read_answer(status, &text)
+        let answer = post_json(&self.0.bitrix_api_url, &headers, &body, self.0.outbound_timeout).await?;
+        read_answer(&answer)
     }
 }
 
@@ -73,8 +76,8 @@ impl Notifier for TelegramNotifier<'_> {
         let url = format!("{}/bot{}/sendMessage", config.telegram_api_url, config.telegram_bot_token);
         let body = json!({"chat_id": config.telegram_chat_id, "text": html, "parse_mode": "HTML",
                           "disable_web_page_preview": true});
-        let (status, text) = post_json(&url, &[], &body).await?;
-        read_telegram_answer(status, &text)
+        let answer = post_json(&url, &[], &body, config.outbound_timeout).await?;
+        read_telegram_answer(answer.status, &answer.body)
     }
 }
 

@@ -1,13 +1,15 @@
-//! The Worker's HTTP routes. Each handler reads as steps: read the request, call core, answer.
+//! The Worker's HTTP routes: the request's route parsed by `core::routes` and matched
+//! exhaustively. Each handler reads as steps: read the request, call core, answer.
 
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use super::crm_api;
 use super::emit;
 use super::jobs::Bindings;
 use crate::core::api::{self, Answer};
 use crate::core::log::{mask_address, mask_phone, LogLine};
-use crate::core::ports::OrderStore;
+use crate::core::ports::{cause_chain, OrderStore};
+use crate::core::routes::{route, Method, Route};
 use crate::core::service::{ingest_webhook, WebhookError, WebhookPorts, WebhookSettings};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -16,18 +18,22 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub async fn handle(mut request: Request, env: Env) -> Result<Response> {
     let bindings = Bindings::from_env(&env);
     let path = request.path();
-    let answer = match (request.method(), path.as_str()) {
-        (Method::Post, "/webhooks/bitrix/order") => bitrix_order_webhook(&mut request, &bindings).await?,
-        (_, "/webhooks/bitrix/order") => api::method_not_allowed("POST"),
-        (Method::Get, "/health") => health(&bindings).await,
-        (_, "/health") => api::method_not_allowed("GET"),
-        (_, p) if p.starts_with("/api/") => match crm_api::handle(&mut request, &bindings, p).await {
-            Some(answer) => answer,
-            None => api::not_found(p),
-        },
-        _ => api::not_found(&path),
+    let method = Method::parse(request.method().as_ref());
+    let answer = match route(method, &path) {
+        Route::Health => health(&bindings).await,
+        Route::BitrixOrderWebhook => bitrix_order_webhook(&mut request, &bindings).await?,
+        Route::Api(api_route) => crm_api::handle(&mut request, &bindings, api_route, &path).await,
+        Route::Unknown(miss) => api::route_missed(miss, &path),
     };
-    Ok(Response::from_json(&answer.body)?.with_status(answer.status))
+    respond(&answer)
+}
+
+fn respond(answer: &Answer) -> Result<Response> {
+    let mut response = Response::from_json(&answer.body)?.with_status(answer.status);
+    for (name, value) in &answer.headers {
+        response.headers_mut().set(name, value)?;
+    }
+    Ok(response)
 }
 
 /// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer.
@@ -43,6 +49,15 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Res
             let details = &done.event.details;
             let outcome =
                 done.outcome().map_or_else(|| "queued".into(), |o| serde_json::to_value(o).unwrap_or_default());
+            if !done.cleaned.is_clean() {
+                emit(
+                    &LogLine::new("warn", "input.cleaned")
+                        .with("source", "webhook")
+                        .with("bitrix_order_id", done.event.bitrix_order_id.get())
+                        .with("removed_nul", done.cleaned.removed)
+                        .with("fields", done.cleaned.paths.clone()),
+                );
+            }
             emit(
                 &LogLine::new("info", "webhook.accepted")
                     .with("kind", done.event.kind.as_str())
@@ -60,7 +75,7 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Res
             emit(
                 &LogLine::new(level, "webhook.refused")
                     .with("status", answer.status)
-                    .with("reason", failure.to_string()),
+                    .with("reason", cause_chain(&failure)),
             );
             answer
         }
@@ -72,14 +87,14 @@ async fn health(bindings: &Bindings) -> Answer {
     let postgrest = match bindings.store.ping().await {
         Ok(()) => "ok",
         Err(error) => {
-            emit(&LogLine::new("error", "health.postgrest_unreachable").with("reason", error.to_string()));
+            emit(&LogLine::new("error", "health.postgrest_unreachable").with("reason", cause_chain(&error)));
             "unreachable"
         }
     };
     let healthy = postgrest == "ok";
-    Answer {
-        status: 200,
-        body: serde_json::json!({
+    Answer::json(
+        200,
+        serde_json::json!({
             "ok": healthy,
             "status": if healthy { "ok" } else { "degraded" },
             "version": VERSION,
@@ -88,5 +103,5 @@ async fn health(bindings: &Bindings) -> Answer {
             "postgrest": postgrest,
             "switches": bindings.config.switches,
         }),
-    }
+    )
 }

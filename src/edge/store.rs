@@ -1,39 +1,81 @@
-//! The store ports (`OrderStore`, `JobStore`) and the CRM's reads and writes on Supabase's
-//! PostgREST, through the `postgrest` crate (reqwest over the Worker's fetch).
+//! The store ports (`OrderStore`, `JobStore`, `CrmStore`) on Supabase's PostgREST, through the
+//! `postgrest` crate (reqwest over the Worker's fetch). Each call is one SQL function; what it
+//! answers is read into core's types here, and a failure keeps its cause.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use postgrest::Postgrest;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::core::apply::{Applied, ApplyCommand};
+use crate::core::crm::{NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
+use crate::core::ids::{CrmId, JobId};
 use crate::core::jobs::JobRow;
 use crate::core::order::OrderEvent;
-use crate::core::ports::{JobEnd, JobStore, OrderStore, ProductAvailability, StoreError};
-use crate::core::telegram::OrderCard;
+use crate::core::ports::{
+    CrmStore, JobEnd, JobStore, OrderCreation, OrderStore, ProductAvailability, StatusChange, StoreAnswer, StoreError,
+};
+use crate::core::retry::is_transient_status;
+use crate::core::status::CrmStatus;
+use crate::core::text::quote;
+use crate::core::views::{DeadLetter, OrderView, ProductView, Stock, SyncStatus};
 
 /// PostgREST with the service key as both `apikey` and bearer token, as hosted Supabase wants.
 pub struct PostgrestStore {
     client: Postgrest,
 }
 
-/// Sends a PostgREST request: 2xx gives its body; 408, 429, 5xx and transport errors are
-/// worth a retry; other statuses are refusals.
+/// Sends a PostgREST request: 2xx gives its body; a transport error or a transient status
+/// (`core::retry::is_transient_status`) is `Unavailable`; any other status is `Rejected`.
 async fn send(request: postgrest::Builder, what: &str) -> Result<String, StoreError> {
-    let response = request.execute().await.map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))?;
-    let status = response.status();
-    let body = response.text().await.map_err(|e| StoreError::Unavailable(format!("{what}: reading body: {e}")))?;
-    match status.as_u16() {
-        200..=299 => Ok(body),
-        408 | 429 | 500..=599 => Err(StoreError::Unavailable(format!("{what}: HTTP {status}: {body}"))),
-        _ => Err(StoreError::Rejected(format!("{what}: HTTP {status}: {body}"))),
+    let response = request.execute().await.map_err(|e| StoreError::unavailable(what, Some(Arc::new(e) as _)))?;
+    let status = response.status().as_u16();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| StoreError::unavailable(format!("{what}: reading the answer"), Some(Arc::new(e) as _)))?;
+    if (200..300).contains(&status) {
+        return Ok(body);
+    }
+    let answer = Some(Arc::new(StoreAnswer { status, body: quote(&body) }) as _);
+    if is_transient_status(status) {
+        Err(StoreError::unavailable(what, answer))
+    } else {
+        Err(StoreError::rejected(what, answer))
     }
 }
 
-/// A function returning `void` answers with an empty body: that is `null`.
-fn json_of(body: &str, what: &str) -> Result<Value, StoreError> {
-    if body.trim().is_empty() {
-        return Ok(Value::Null);
+/// Reads a function's JSON answer into `T`; `null` (or a `void` function's empty body) is `None`.
+fn read<T: DeserializeOwned>(body: &str, what: &str) -> Result<Option<T>, StoreError> {
+    if body.trim().is_empty() || body.trim() == "null" {
+        return Ok(None);
     }
-    serde_json::from_str(body).map_err(|e| StoreError::Rejected(format!("{what}: unexpected answer {body}: {e}")))
+    serde_json::from_str(body)
+        .map(Some)
+        .map_err(|e| StoreError::rejected(format!("{what}: unexpected answer {}", quote(body)), Some(Arc::new(e) as _)))
+}
+
+fn page_json(page: Page) -> Value {
+    json!({"limit": page.limit, "offset": page.offset})
+}
+
+fn search_json(search: Option<&Search>) -> Value {
+    match search {
+        Some(search) => json!({"q": search.text, "q_like": search.like_pattern(), "q_digits": search.digits}),
+        None => json!({}),
+    }
+}
+
+fn merged(parts: &[Value]) -> Value {
+    let mut all = serde_json::Map::new();
+    for part in parts {
+        if let Value::Object(fields) = part {
+            all.extend(fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    Value::Object(all)
 }
 
 impl PostgrestStore {
@@ -45,40 +87,23 @@ impl PostgrestStore {
         PostgrestStore { client }
     }
 
-    /// Calls a SQL function with named arguments and returns its JSON answer.
-    pub async fn rpc(&self, function: &str, arguments: &Value) -> Result<Value, StoreError> {
+    /// Calls a SQL function with named arguments and reads its answer.
+    async fn call<T: DeserializeOwned>(&self, function: &str, arguments: &Value) -> Result<Option<T>, StoreError> {
         let body = send(self.client.rpc(function, arguments.to_string()), function).await?;
-        json_of(&body, function)
+        read(&body, function)
     }
 
-    /// Reads rows: `table` with PostgREST query parameters.
-    pub async fn select(&self, table: &str, query: &[(&str, String)]) -> Result<Value, StoreError> {
-        let mut request = self.client.from(table);
-        for (key, value) in query {
-            request = match *key {
-                "select" => request.select(value.clone()),
-                "order" => request.order(value.clone()),
-                "limit" => request.limit(value.parse().unwrap_or(50)),
-                "offset" => {
-                    let low: usize = value.parse().unwrap_or(0);
-                    let size =
-                        query.iter().find(|(k, _)| *k == "limit").and_then(|(_, v)| v.parse().ok()).unwrap_or(50);
-                    request.range(low, low + size - 1)
-                }
-                _ => request.eq(*key, value.clone()),
-            };
-        }
-        let body = send(request, table).await?;
-        json_of(&body, table)
+    /// As `call`, for a function that always answers.
+    async fn call_some<T: DeserializeOwned>(&self, function: &str, arguments: &Value) -> Result<T, StoreError> {
+        self.call(function, arguments)
+            .await?
+            .ok_or_else(|| StoreError::rejected(format!("{function}: answered null"), None))
     }
 }
 
 impl OrderStore for PostgrestStore {
     async fn apply_order_event(&self, event: &OrderEvent) -> Result<Applied, StoreError> {
-        let answer =
-            self.rpc("apply_bitrix_order_event", &json!({ "command": ApplyCommand::for_event(event) })).await?;
-        serde_json::from_value(answer.clone())
-            .map_err(|e| StoreError::Rejected(format!("apply_bitrix_order_event: unexpected answer {answer}: {e}")))
+        self.call_some("apply_bitrix_order_event", &json!({ "command": ApplyCommand::for_event(event) })).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -87,15 +112,11 @@ impl OrderStore for PostgrestStore {
 }
 
 impl JobStore for PostgrestStore {
-    async fn claim_job(&self, job_id: &str) -> Result<Option<JobRow>, StoreError> {
-        let answer = self.rpc("claim_sync_job", &json!({"p_job_id": job_id, "p_lease_seconds": 60})).await?;
-        if answer.is_null() {
-            return Ok(None);
-        }
-        serde_json::from_value(answer).map(Some).map_err(|e| StoreError::Rejected(format!("claim_sync_job: {e}")))
+    async fn claim_job(&self, job_id: &JobId, lease: Duration) -> Result<Option<JobRow>, StoreError> {
+        self.call("claim_sync_job", &json!({"p_job_id": job_id, "p_lease_seconds": lease.as_secs()})).await
     }
 
-    async fn finish_job(&self, job_id: &str, end: &JobEnd) -> Result<(), StoreError> {
+    async fn finish_job(&self, job_id: &JobId, end: &JobEnd) -> Result<(), StoreError> {
         let (status, error, retry_in, result) = match end {
             JobEnd::Done { result } => ("done", None, None, result.clone()),
             JobEnd::Skipped { reason } => ("skipped", Some(reason.clone()), None, None),
@@ -105,28 +126,18 @@ impl JobStore for PostgrestStore {
         };
         let arguments = json!({"p_job_id": job_id, "p_status": status, "p_error": error,
                                "p_retry_in_seconds": retry_in, "p_result": result});
-        self.rpc("finish_sync_job", &arguments).await.map(|_| ())
+        self.call::<Value>("finish_sync_job", &arguments).await.map(|_| ())
     }
 
-    async fn order_card(&self, order_id: &str) -> Result<Option<OrderCard>, StoreError> {
-        let answer = self.rpc("order_card", &json!({"p_order_id": order_id})).await?;
-        if answer.is_null() {
-            return Ok(None);
-        }
-        serde_json::from_value(answer).map(Some).map_err(|e| StoreError::Rejected(format!("order_card: {e}")))
+    async fn order_view(&self, order_id: &CrmId) -> Result<Option<OrderView>, StoreError> {
+        self.call("order_view", &json!({"p_order_id": order_id})).await
     }
 
-    async fn product_availability(&self, product_id: &str) -> Result<Option<ProductAvailability>, StoreError> {
-        let rows = self.select("products", &[("select", "metadata".into()), ("id", product_id.into())]).await?;
-        Ok(rows.get(0).map(|row| {
-            let properties = &row["metadata"]["properties"];
-            ProductAvailability {
-                bitrix_product_id: properties["bitrix_id"]
-                    .as_str()
-                    .and_then(|id| id.parse().ok())
-                    .or_else(|| properties["bitrix_id"].as_u64()),
-                in_stock: properties["IN_STOCK"].as_str() == Some(crate::core::gateway::IN_STOCK),
-            }
+    async fn product_availability(&self, product_id: &CrmId) -> Result<Option<ProductAvailability>, StoreError> {
+        let product: Option<ProductView> = self.call("product_view", &json!({"p_product_id": product_id})).await?;
+        Ok(product.map(|product| ProductAvailability {
+            bitrix_product_id: product.bitrix_product_id,
+            in_stock: product.stock == Stock::InStock,
         }))
     }
 
@@ -138,6 +149,107 @@ impl JobStore for PostgrestStore {
         attempts: u32,
     ) -> Result<(), StoreError> {
         let arguments = json!({"p_event_key": event_key, "p_body": body, "p_error": error, "p_attempts": attempts});
-        self.rpc("record_dead_webhook", &arguments).await.map(|_| ())
+        self.call::<Value>("record_dead_webhook", &arguments).await.map(|_| ())
+    }
+
+    async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError> {
+        Ok(self.call("due_sync_jobs", &json!({"p_limit": limit})).await?.unwrap_or_default())
+    }
+}
+
+/// `crm_create_order`'s answer.
+#[derive(serde::Deserialize)]
+struct CreateAnswer {
+    order_id: Option<CrmId>,
+    #[serde(default)]
+    jobs: Vec<JobId>,
+    #[serde(default)]
+    replayed: bool,
+    problems: Option<Vec<Problem>>,
+}
+
+#[derive(serde::Deserialize)]
+struct JobsAnswer {
+    #[serde(default)]
+    jobs: Vec<JobId>,
+}
+
+#[derive(serde::Deserialize)]
+struct StatusAnswer {
+    changed: bool,
+    #[serde(default)]
+    jobs: Vec<JobId>,
+}
+
+impl CrmStore for PostgrestStore {
+    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError> {
+        let p_filter = merged(&[
+            page_json(filter.page),
+            json!({"status": filter.status.map(CrmStatus::as_str), "date": filter.date, "shop": filter.shop,
+                   "origin": filter.origin}),
+            search_json(filter.search.as_ref()),
+        ]);
+        self.call_some("order_views", &json!({ "p_filter": p_filter })).await
+    }
+
+    async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError> {
+        self.order_view(id).await
+    }
+
+    async fn create_order(&self, order: &NewOrder, key: Option<&RequestKey>) -> Result<OrderCreation, StoreError> {
+        let echo = crate::core::jobs::echo_window().as_secs();
+        let arguments = json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo});
+        let answer: CreateAnswer = self.call_some("crm_create_order", &arguments).await?;
+        if let Some(problems) = answer.problems {
+            return Ok(OrderCreation::UnknownProducts(problems));
+        }
+        let order_id =
+            answer.order_id.ok_or_else(|| StoreError::rejected("crm_create_order: answered no order id", None))?;
+        Ok(if answer.replayed {
+            OrderCreation::Replayed { order_id }
+        } else {
+            OrderCreation::Created { order_id, jobs: answer.jobs }
+        })
+    }
+
+    async fn set_order_status(
+        &self,
+        id: &CrmId,
+        status: CrmStatus,
+        echo_window: Duration,
+    ) -> Result<Option<StatusChange>, StoreError> {
+        let code = status.to_bitrix().map(|c| c.as_str().to_owned());
+        let arguments = json!({"p_order_id": id, "p_status": status.as_str(), "p_status_raw": code,
+                               "p_echo_seconds": echo_window.as_secs()});
+        let answer: Option<StatusAnswer> = self.call("crm_set_order_status", &arguments).await?;
+        Ok(answer.map(|a| StatusChange { changed: a.changed, jobs: a.jobs }))
+    }
+
+    async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError> {
+        let stock = filter.available.map(Stock::code_for);
+        let p_filter = merged(&[page_json(filter.page), json!({"stock": stock}), search_json(filter.search.as_ref())]);
+        self.call_some("product_views", &json!({ "p_filter": p_filter })).await
+    }
+
+    async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError> {
+        self.call("product_view", &json!({"p_product_id": id})).await
+    }
+
+    async fn set_availability(&self, id: &CrmId, stock_code: &str) -> Result<Option<Vec<JobId>>, StoreError> {
+        let arguments = json!({"p_product_id": id, "p_stock_code": stock_code});
+        let answer: Option<JobsAnswer> = self.call("crm_set_product_availability", &arguments).await?;
+        Ok(answer.map(|a| a.jobs))
+    }
+
+    async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
+        self.call_some("sync_status", &json!({})).await
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError> {
+        self.call_some("dead_letters", &json!({"p_limit": limit})).await
+    }
+
+    async fn replay_dead_letters(&self, job: Option<&JobId>) -> Result<Vec<JobId>, StoreError> {
+        Ok(self.call("replay_dead_jobs", &json!({"p_job_id": job})).await?.unwrap_or_default())
     }
 }

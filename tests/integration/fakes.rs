@@ -1,8 +1,10 @@
-#![allow(dead_code)] // shared by two test binaries, each using a part
-//! Small HTTP servers that speak the protocols of the services we cannot run: the Bitrix PHP
-//! gateway (docs/bitrix-gateway.md) and the Telegram Bot API. They record what they receive and
-//! can be told to fail for requests whose body contains a given text (tests run in parallel,
-//! so each test scripts failures for its own orders only).
+#![allow(dead_code)] // shared by several test binaries, each using a part
+//! Small HTTP servers that speak the protocols of the services we cannot run, as strictly as
+//! the services do: the Bitrix PHP gateway (docs/bitrix-gateway.md: token, Idempotency-Key in
+//! the header and the body, one answer per key) and the Telegram Bot API's `sendMessage`
+//! (token, chat id, HTML entities, 4096 characters, its real error texts). They record what they
+//! receive and can be told to fail for requests whose body contains a given text (tests run in
+//! parallel, so each test scripts failures for its own orders only).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,15 +14,24 @@ use serde_json::{json, Value};
 
 /// The dev token the stack gives the Worker for the gateway.
 pub const BITRIX_API_TOKEN: &str = "dev-bitrix-token";
+/// The dev bot token the stack gives the Worker.
+pub const TELEGRAM_BOT_TOKEN: &str = "123456:dev-telegram-token";
+/// The shop chat the test stack is configured with.
+pub const TELEGRAM_CHAT_ID: &str = "-1001234567890";
 
 /// A scripted answer.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    /// This status with this body.
+    /// This status with this JSON body.
     Status(u16, Value),
+    /// This status, these headers and this body as it is (not JSON, a `Retry-After`, …).
+    Raw { status: u16, headers: Vec<(&'static str, String)>, body: String },
     /// Telegram's flood control: 429 with `parameters.retry_after`.
     TooManyRequests { retry_after: u64 },
-    /// Answer only after this long (past the Worker's timeout).
+    /// Telegram's answer when the shop's chat blocked the bot.
+    Blocked,
+    /// Do the work as usual, then answer only after this long (past the Worker's timeout):
+    /// the real danger of a slow peer, which did what was asked but answered too late.
     Hang(Duration),
 }
 
@@ -39,8 +50,11 @@ pub struct Received {
 struct State {
     received: Vec<Received>,
     scripts: Vec<(String, VecDeque<Reply>)>,
-    /// The gateway's own idempotency: one Bitrix order per idempotency key.
+    /// The gateway's idempotency store: each key's first answer.
+    answers: HashMap<String, (u16, Value)>,
+    /// Bitrix orders created, by idempotency key, and how many times each key created one.
     created_orders: HashMap<String, u64>,
+    creations: HashMap<String, u32>,
     next_order_id: u64,
     next_message_id: u64,
 }
@@ -68,6 +82,11 @@ impl Fake {
         self.state.lock().unwrap().created_orders.clone()
     }
 
+    /// How many times a key really created an order (a repeat answered from the store does not).
+    pub fn creations(&self, key: &str) -> u32 {
+        self.state.lock().unwrap().creations.get(key).copied().unwrap_or(0)
+    }
+
     fn scripted(&self, body: &str) -> Option<Reply> {
         let mut state = self.state.lock().unwrap();
         let index =
@@ -76,9 +95,18 @@ impl Fake {
     }
 }
 
-type Answer = fn(&Fake, &str, &HashMap<String, String>, &Value) -> (u16, Value);
+/// What a fake answers: status, headers, body.
+struct Response(u16, Vec<(&'static str, String)>, String);
 
-fn start(port: u16, answer: Answer) -> Result<Fake, String> {
+impl Response {
+    fn json(status: u16, body: &Value) -> Response {
+        Response(status, vec![("Content-Type", "application/json".into())], body.to_string())
+    }
+}
+
+type Protocol = fn(&Fake, &str, &HashMap<String, String>, &Value) -> (u16, Value);
+
+fn start(port: u16, protocol: Protocol) -> Result<Fake, String> {
     let fake = Fake {
         state: Arc::new(Mutex::new(State { next_order_id: 9_000_000, next_message_id: 1, ..State::default() })),
     };
@@ -97,24 +125,36 @@ fn start(port: u16, answer: Answer) -> Result<Fake, String> {
                     .iter()
                     .map(|h| (h.field.to_string().to_ascii_lowercase(), h.value.to_string()))
                     .collect();
-                let (status, reply) = match fake.scripted(&text) {
-                    Some(Reply::Status(status, reply)) => (status, reply),
-                    Some(Reply::TooManyRequests { retry_after }) => (
+                let answer = |fake: &Fake| {
+                    let (status, reply) = protocol(fake, &path, &headers, &body);
+                    Response::json(status, &reply)
+                };
+                let response = match fake.scripted(&text) {
+                    Some(Reply::Status(status, reply)) => Response::json(status, &reply),
+                    Some(Reply::Raw { status, headers, body }) => Response(status, headers, body),
+                    Some(Reply::TooManyRequests { retry_after }) => Response::json(
                         429,
-                        json!({"ok": false, "error_code": 429,
-                        "description": format!("Too Many Requests: retry after {retry_after}"),
-                        "parameters": {"retry_after": retry_after}}),
+                        &json!({"ok": false, "error_code": 429,
+                                "description": format!("Too Many Requests: retry after {retry_after}"),
+                                "parameters": {"retry_after": retry_after}}),
+                    ),
+                    Some(Reply::Blocked) => Response::json(
+                        403,
+                        &json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
                     ),
                     Some(Reply::Hang(wait)) => {
+                        let done = answer(&fake);
                         std::thread::sleep(wait);
-                        answer(&fake, &path, &headers, &body)
+                        done
                     }
-                    None => answer(&fake, &path, &headers, &body),
+                    None => answer(&fake),
                 };
+                let Response(status, extra, reply) = response;
                 fake.state.lock().unwrap().received.push(Received { at: Instant::now(), path, headers, body, status });
-                let response = tiny_http::Response::from_string(reply.to_string())
-                    .with_status_code(status)
-                    .with_header("Content-Type: application/json".parse::<tiny_http::Header>().unwrap());
+                let mut response = tiny_http::Response::from_string(reply).with_status_code(status);
+                for (name, value) in extra {
+                    response.add_header(tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap());
+                }
                 let _ = request.respond(response);
             });
         }
@@ -122,40 +162,156 @@ fn start(port: u16, answer: Answer) -> Result<Fake, String> {
     Ok(fake)
 }
 
-/// The Bitrix gateway: checks `X-API-TOKEN` like the PHP side and answers per the contract.
+fn refused(status: u16, error: &str, message: &str) -> (u16, Value) {
+    (status, json!({"ok": false, "error": error, "message": message}))
+}
+
+/// The Bitrix gateway, as docs/bitrix-gateway.md says the PHP side behaves.
 pub fn start_bitrix(port: u16) -> Result<Fake, String> {
     start(port, |fake, _path, headers, body| {
         if headers.get("x-api-token").map(String::as_str) != Some(BITRIX_API_TOKEN) {
-            return (401, json!({"ok": false, "error": "unauthorized", "message": "Invalid X-API-TOKEN"}));
+            return refused(401, "unauthorized", "Invalid X-API-TOKEN");
+        }
+        let Some(key) = headers.get("idempotency-key").cloned() else {
+            return refused(400, "missing_idempotency_key", "Нет заголовка Idempotency-Key");
+        };
+        if body["idempotency_key"].as_str() != Some(key.as_str()) {
+            return refused(422, "idempotency_key_mismatch", "Idempotency-Key заголовка и тела не совпадают");
         }
         let mut state = fake.state.lock().unwrap();
-        match body["action"].as_str() {
+        if let Some(first) = state.answers.get(&key) {
+            return first.clone();
+        }
+        let answer = match body["action"].as_str() {
             Some("order.create") => {
-                let key = body["idempotency_key"].as_str().unwrap_or_default().to_owned();
-                let next = state.next_order_id;
-                let id = *state.created_orders.entry(key).or_insert(next);
-                if id == next {
-                    state.next_order_id += 1;
-                }
+                let id = state.next_order_id;
+                state.next_order_id += 1;
+                state.created_orders.insert(key.clone(), id);
+                *state.creations.entry(key.clone()).or_default() += 1;
                 (200, json!({"ok": true, "bitrix_order_id": id.to_string()}))
             }
             Some("order.set_status" | "product.set_availability") => (200, json!({"ok": true})),
-            _ => (400, json!({"ok": false, "error": "unknown_action", "message": "Unknown action"})),
-        }
+            _ => refused(400, "unknown_action", "Unknown action"),
+        };
+        state.answers.insert(key, answer.clone());
+        answer
     })
 }
 
-/// The Telegram Bot API's `sendMessage`.
+/// The HTML Telegram accepts: these tags, properly nested, and these entities.
+const TELEGRAM_TAGS: [&str; 14] =
+    ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "tg-spoiler", "blockquote", "a"];
+
+/// Parses Telegram HTML as the Bot API does; the text without markup, or the error it answers.
+pub fn telegram_text(html: &str) -> Result<String, String> {
+    let mut text = String::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(['<', '&']) {
+        text.push_str(&rest[..at]);
+        let offset = html.len() - rest.len() + at;
+        let tail = &rest[at..];
+        if tail.starts_with('&') {
+            let end = tail.find(';').filter(|end| *end <= 10).ok_or(format!(
+                "Bad Request: can't parse entities: Character entity expected at byte offset {offset}"
+            ))?;
+            let decoded = match &tail[1..end] {
+                "lt" => "<".to_owned(),
+                "gt" => ">".to_owned(),
+                "amp" => "&".to_owned(),
+                "quot" => "\"".to_owned(),
+                numeric if numeric.starts_with('#') => numeric[1..]
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(char::from_u32)
+                    .map(String::from)
+                    .ok_or(format!("Bad Request: can't parse entities: Invalid entity at byte offset {offset}"))?,
+                other => {
+                    return Err(format!(
+                        "Bad Request: can't parse entities: Unsupported entity \"{other}\" at byte offset {offset}"
+                    ))
+                }
+            };
+            text.push_str(&decoded);
+            rest = &tail[end + 1..];
+            continue;
+        }
+        let end = tail
+            .find('>')
+            .ok_or(format!("Bad Request: can't parse entities: Unclosed start tag at byte offset {offset}"))?;
+        let inner = &tail[1..end];
+        if let Some(name) = inner.strip_prefix('/') {
+            if open.pop().as_deref() != Some(name) {
+                return Err(format!(
+                    "Bad Request: can't parse entities: Unmatched end tag at byte offset {offset}, expected \"</{}>\", found \"</{name}>\"",
+                    open.last().cloned().unwrap_or_default()
+                ));
+            }
+        } else {
+            let name = inner.split_whitespace().next().unwrap_or_default();
+            if !TELEGRAM_TAGS.contains(&name) {
+                return Err(format!(
+                    "Bad Request: can't parse entities: Unsupported start tag \"{name}\" at byte offset {offset}"
+                ));
+            }
+            open.push(name.to_owned());
+        }
+        rest = &tail[end + 1..];
+    }
+    text.push_str(rest);
+    match open.last() {
+        Some(name) => {
+            Err(format!("Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{name}\""))
+        }
+        None => Ok(text),
+    }
+}
+
+/// The Telegram Bot API's `sendMessage`, with its checks and its error texts.
 pub fn start_telegram(port: u16) -> Result<Fake, String> {
     start(port, |fake, path, _headers, body| {
-        if !path.ends_with("/sendMessage")
-            || body["chat_id"].is_null()
-            || body["text"].as_str().is_none_or(str::is_empty)
-        {
-            return (400, json!({"ok": false, "error_code": 400, "description": "Bad Request: message text is empty"}));
+        let error = |code: u16, description: String| {
+            (code, json!({"ok": false, "error_code": code, "description": description}))
+        };
+        let Some(rest) = path.strip_prefix("/bot") else { return error(404, "Not Found".into()) };
+        let Some((token, method)) = rest.split_once('/') else { return error(404, "Not Found".into()) };
+        if token != TELEGRAM_BOT_TOKEN {
+            return error(401, "Unauthorized".into());
+        }
+        if method != "sendMessage" {
+            return error(404, "Not Found".into());
+        }
+        let chat = match &body["chat_id"] {
+            Value::String(id) => id.clone(),
+            Value::Number(id) => id.to_string(),
+            _ => return error(400, "Bad Request: chat_id is empty".into()),
+        };
+        if chat != TELEGRAM_CHAT_ID {
+            return error(400, "Bad Request: chat not found".into());
+        }
+        let html = body["text"].as_str().unwrap_or_default();
+        let text = if body["parse_mode"] == "HTML" { telegram_text(html) } else { Ok(html.to_owned()) };
+        let text = match text {
+            Ok(text) => text,
+            Err(description) => return error(400, description),
+        };
+        if text.trim().is_empty() {
+            return error(400, "Bad Request: message text is empty".into());
+        }
+        if text.encode_utf16().count() > 4096 {
+            return error(400, "Bad Request: message is too long".into());
         }
         let mut state = fake.state.lock().unwrap();
         state.next_message_id += 1;
-        (200, json!({"ok": true, "result": {"message_id": state.next_message_id, "text": body["text"]}}))
+        (200, json!({"ok": true, "result": {"message_id": state.next_message_id, "chat": {"id": chat}, "text": text}}))
     })
+}
+
+#[test]
+fn the_fake_telegram_parses_html_as_the_bot_api_does() {
+    assert_eq!(telegram_text("🆕 <b>Заказ №1</b> &lt;b&gt; &amp; &quot;").unwrap(), "🆕 Заказ №1 <b> & \"");
+    assert!(telegram_text("<b>open").unwrap_err().contains("Can't find end tag"));
+    assert!(telegram_text("<x>y</x>").unwrap_err().contains("Unsupported start tag \"x\""));
+    assert!(telegram_text("a & b").unwrap_err().contains("can't parse entities"));
+    assert!(telegram_text("<b><i>a</b></i>").unwrap_err().contains("Unmatched end tag"));
 }

@@ -1,4 +1,4 @@
-#![allow(dead_code)] // shared by two test binaries, each using a part
+#![allow(dead_code)] // shared by several test binaries, each using a part
 //! Starts the test stack once per test run and gives tests what they need to drive it:
 //! an HTTP client for the Worker, SQL for the database, and fresh Bitrix ids.
 
@@ -19,7 +19,9 @@ const WORKER: &str = "http://127.0.0.1:8788";
 const DATABASE: &str = "host=127.0.0.1 port=55322 user=postgres dbname=postgres";
 const BITRIX_PORT: u16 = 55380;
 const TELEGRAM_PORT: u16 = 55381;
-pub const TELEGRAM_CHAT_ID: &str = "-1001234567890";
+pub use crate::fakes::TELEGRAM_CHAT_ID;
+/// The test stack's outbound timeout: a hanging peer costs its own test two seconds.
+pub const OUTBOUND_TIMEOUT_SECONDS: u64 = 2;
 
 /// The fakes the Worker of the test stack talks to.
 pub struct Stack {
@@ -50,6 +52,7 @@ fn stack_script_with(command: &str, settings: &[(&str, &str)]) -> Result<(), Str
         .env("TELEGRAM_CHAT_ID", TELEGRAM_CHAT_ID)
         // The retry schedule shortened 100 times: 10 s becomes 0.1 s (the queue rounds up to 1 s).
         .env("RETRY_DELAY_SCALE", "0.01")
+        .env("OUTBOUND_TIMEOUT_SECONDS", OUTBOUND_TIMEOUT_SECONDS.to_string())
         .envs(settings.iter().copied())
         .current_dir(root)
         .status()
@@ -108,6 +111,80 @@ pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
         assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+static EXCLUSIVE: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+
+/// Held by a test whose effects reach every other test of its binary (PostgREST stopped, every
+/// dead letter replayed): such tests run one at a time.
+pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+    EXCLUSIVE.get_or_init(|| tokio::sync::Mutex::new(())).lock().await
+}
+
+/// The Worker's log so far (wrangler dev's output: our JSON lines among its own).
+pub fn worker_log() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".local/test/logs/worker.log");
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Runs the Worker's cron handler now, as Cloudflare does every minute (wrangler dev's
+/// `/__scheduled`, enabled by `--test-scheduled`).
+pub async fn trigger_cron() {
+    let answer = send(reqwest::Client::new().get(url("/__scheduled?cron=*+*+*+*+*"))).await;
+    assert_eq!(answer.status, 200, "the cron handler did not run: {answer:?}");
+}
+
+/// A `sync_jobs` row as a test sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub flow: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+impl Job {
+    /// `(flow, status, attempts)`, for exact comparisons.
+    pub fn short(&self) -> (&str, &str, i32) {
+        (&self.flow, &self.status, self.attempts)
+    }
+}
+
+/// The jobs whose payload says `key = value` (an order's, a product's), oldest first; jobs written
+/// in one transaction (one `created_at`) by flow name.
+pub async fn jobs_of(key: &str, value: &str) -> Vec<Job> {
+    let rows = db()
+        .await
+        .query(
+            "select flow, status, attempts, last_error from sync_jobs where payload ->> $1 = $2
+             order by created_at, flow, idempotency_key",
+            &[&key, &value],
+        )
+        .await
+        .expect("failed to read sync_jobs");
+    rows.iter().map(|r| Job { flow: r.get(0), status: r.get(1), attempts: r.get(2), last_error: r.get(3) }).collect()
+}
+
+/// Waits until every job of a cause has ended (done, skipped or dead: none pending, running or
+/// retrying), so that what the fakes received can no longer grow, and returns the jobs. Count
+/// after this, never after a bare sleep: a duplicate that comes later would pass.
+pub async fn settled(key: &str, value: &str) -> Vec<Job> {
+    eventually(Duration::from_secs(45), &format!("every job with {key} = {value} to end"), || async {
+        let jobs = jobs_of(key, value).await;
+        jobs.iter().all(|job| matches!(job.status.as_str(), "done" | "skipped" | "dead")).then_some(jobs)
+    })
+    .await
+}
+
+/// As [`settled`], for the jobs of an order.
+pub async fn settled_order(order_id: &str) -> Vec<Job> {
+    settled("order_id", order_id).await
+}
+
+/// The CRM id of the order with this Bitrix id.
+pub async fn order_id_of(bitrix_id: u64) -> String {
+    let row = order_row(bitrix_id).await;
+    row["id"].as_str().unwrap_or_else(|| panic!("no order {bitrix_id}")).to_owned()
 }
 
 /// A Bitrix order id no other test uses.

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    counts, crm, ensure_stack, eventually, fresh_id, order_row, post_webhook, send, url, TELEGRAM_CHAT_ID,
+    counts, crm, ensure_stack, eventually, fresh_id, order_id_of, order_row, post_webhook, send, settled,
+    settled_order, url, Job, TELEGRAM_CHAT_ID,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -33,6 +34,10 @@ async fn created_and_synced(recipient: &str) -> (String, u64) {
     let order_id = created.body["order_id"].as_str().unwrap().to_owned();
     let bitrix_id = eventually(WAIT, "the Bitrix id to be written back", || bitrix_id_of(&order_id)).await;
     (order_id, bitrix_id)
+}
+
+fn short(jobs: &[Job]) -> Vec<(&str, &str, i32)> {
+    jobs.iter().map(Job::short).collect()
 }
 
 fn texts(received: &[crate::fakes::Received]) -> Vec<String> {
@@ -76,7 +81,8 @@ async fn a_crm_order_reaches_bitrix_once_gets_its_id_back_and_its_webhook_create
     let items = crate::harness::order_items(bitrix_id).await;
     assert_eq!(items.len(), 1, "Bitrix's basket replaces the CRM's lines, it does not add to them: {items:?}");
     assert_eq!(items[0]["bitrix_basket_id"], 1);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let jobs = settled_order(&order_id).await;
+    assert_eq!(short(&jobs), [("reverse_sync", "done", 1), ("telegram", "done", 1)], "no job beyond these two");
     assert_eq!(stack.bitrix.received(&recipient).len(), 1, "no second reverse sync");
     let messages = texts(&stack.telegram.received(&recipient));
     assert_eq!(messages.len(), 1, "one new-order message: {messages:?}");
@@ -111,7 +117,12 @@ async fn a_crm_status_change_reaches_bitrix_once_and_its_echo_changes_nothing() 
 
     assert_eq!(echo.body["outcome"], "unchanged", "{:?}", echo.body);
     assert_eq!(order_row(bitrix_id).await["status"], "accepted");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let jobs = settled_order(&order_id).await;
+    assert_eq!(
+        short(&jobs),
+        [("reverse_sync", "done", 1), ("telegram", "done", 1), ("status_sync", "done", 1), ("telegram", "done", 1)],
+        "the echo queued nothing"
+    );
     assert_eq!(stack.bitrix.received(&needle).len(), 1, "the echo is not sent back to Bitrix");
     assert_eq!(status_messages(), 1, "nobody is notified twice");
 }
@@ -137,7 +148,8 @@ async fn a_status_changed_in_bitrix_is_notified_and_never_sent_back_to_bitrix() 
     .await;
     assert!(messages.iter().any(|t| t.contains(&format!("Новый заказ №{id}"))), "{messages:?}");
     assert!(messages.iter().any(|t| t.contains("статус «Доставляется»")), "{messages:?}");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let jobs = settled_order(&order_id_of(id).await).await;
+    assert_eq!(short(&jobs), [("telegram", "done", 1), ("telegram", "done", 1)], "no Bitrix job for a Bitrix change");
     assert_eq!(texts(&stack.telegram.received(&needle)).len(), 2);
     assert!(stack.bitrix.received(&format!("\"bitrix_order_id\":{id}")).is_empty());
 }
@@ -220,8 +232,13 @@ async fn availability_toggles_update_supabase_and_reach_bitrix_with_the_products
     })
     .await;
     assert_eq!(calls[1].body["in_stock_value"], "158");
+    let jobs = settled("product_id", &product_id).await;
+    assert_eq!(short(&jobs), [("availability_sync", "done", 1), ("availability_sync", "done", 1)]);
+    assert_eq!(stack.bitrix.received(&needle).len(), 2, "one call per toggle");
     let product = crm(Method::GET, &format!("/api/products/{product_id}"), None).await;
     assert_eq!(product.body["storefront_url"], "https://cvety.kz/products/tyulpany/");
+    assert_eq!(product.body["product"]["is_available"], true);
+    assert_eq!(product.body["product"]["stock_label"], "В наличии");
 }
 
 #[tokio::test]
@@ -279,9 +296,12 @@ async fn a_crm_order_posted_twice_with_one_idempotency_key_is_created_once() {
     assert_eq!(second.body["replayed"], true);
     assert_eq!(first.body["order_id"], second.body["order_id"]);
     assert_eq!(crate::harness::orders_for_recipient(&recipient).await, 1);
-    eventually(WAIT, "the reverse sync", || async { (!stack.bitrix.received(&recipient).is_empty()).then_some(()) })
-        .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let jobs = settled_order(first.body["order_id"].as_str().unwrap()).await;
+    assert_eq!(
+        short(&jobs),
+        [("reverse_sync", "done", 1), ("telegram", "done", 1)],
+        "the replayed POST queued nothing"
+    );
     assert_eq!(stack.bitrix.received(&recipient).len(), 1);
 }
 
@@ -317,10 +337,60 @@ async fn orders_are_listed_newest_first_with_filters_and_read_one_by_one() {
     assert!(orders.len() <= 5 && orders.iter().all(|o| o["status"] == "new" && o["delivery_date"] == "2025-08-25"));
     let created_at: Vec<&str> = orders.iter().map(|o| o["created_at"].as_str().unwrap()).collect();
     assert!(created_at.windows(2).all(|w| w[0] >= w[1]), "newest first: {created_at:?}");
-    assert_eq!(one.body["order"]["recipient_name"], recipient.as_str());
-    assert_eq!(one.body["order"]["order_items"][0]["price"], 7500.0);
+    let order = &one.body["order"];
+    assert_eq!(order["recipient_name"], recipient.as_str());
+    assert_eq!(order["items"][0]["price"], "7500.00", "money is exact text");
+    assert_eq!((order["total_amount"].as_str(), order["delivery_fee"].as_str()), (Some("9000.00"), Some("1500.00")));
+    assert_eq!((order["status"].as_str(), order["status_label"].as_str()), (Some("new"), Some("Новый")));
+    assert_eq!(order["delivery_slot"], json!({"id": 18, "name": "15:00-16:00"}));
+    assert_eq!(order["city"], json!({"id": 2, "name": "Алматы"}));
+    assert_eq!(order["shop"], json!({"id": 17008, "name": "CVETYKZ"}));
+    for internal in ["status_echoes", "status_echoes_until", "crm_request_key", "bitrix_updated_at", "order_items"] {
+        assert!(order.get(internal).is_none(), "{internal} is internal: {order}");
+    }
     assert_eq!(bad.status, 422);
+    let fields: Vec<&str> =
+        bad.body["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["limit", "status"]);
     assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn orders_are_found_by_a_phone_typed_any_way_by_a_name_and_by_a_number() {
+    ensure_stack();
+    let id = fresh_id();
+    let suffix = format!("{:07}", id % 10_000_000);
+    let phone = format!("+7705{suffix}");
+    let mut body = crate::harness::fixture("order-create.json", Some(id));
+    body["data"]["properties"]["phoneRecipient"] =
+        json!(format!("8 (705) {}-{}-{}", &suffix[..3], &suffix[3..5], &suffix[5..]));
+    body["data"]["properties"]["nameRecipient"] = json!(format!("Поиск Гүлнар {id}"));
+    assert_eq!(post_webhook(&body).await.body["outcome"], "created");
+
+    let search = |q: String| async move {
+        let mut address = reqwest::Url::parse("http://x/api/orders").unwrap();
+        address.query_pairs_mut().append_pair("q", &q);
+        let found = crm(Method::GET, &format!("/api/orders?{}", address.query().unwrap()), None).await;
+        assert_eq!(found.status, 200, "{:?}", found.body);
+        found.body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["bitrix_order_id"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+
+    for typed in [
+        phone.clone(),
+        format!("8 705 {} {} {}", &suffix[..3], &suffix[3..5], &suffix[5..]),
+        suffix.clone(),
+        format!("гүлнар {id}"),
+        id.to_string(),
+    ] {
+        assert_eq!(search(typed.clone()).await, vec![id], "searching {typed:?}");
+    }
+    assert!(search("%".to_owned()).await.len() <= 50, "a wildcard is text, and the page is bounded");
+    assert!(!search(format!("нет такого {id}")).await.contains(&id));
 }
 
 #[tokio::test]

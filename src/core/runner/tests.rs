@@ -5,31 +5,41 @@ use serde_json::json;
 
 use super::*;
 use crate::core::apply::{Applied, ApplyOutcome};
+use crate::core::ids::test_id;
+use crate::core::jobs::HOLD_RECHECK;
 use crate::core::order::OrderEvent;
 use crate::core::ports::ProductAvailability;
 use crate::core::retry::MAX_ATTEMPTS;
-use crate::core::telegram::OrderCard;
 
 /// Every outside system in one place, recording what it was asked; each can be told to fail.
 #[derive(Default)]
 struct World {
     job: RefCell<Option<JobRow>>,
+    leases: RefCell<Vec<Duration>>,
     ends: RefCell<Vec<JobEnd>>,
-    card: RefCell<Option<OrderCard>>,
+    card: RefCell<Option<OrderView>>,
     gateway_calls: RefCell<Vec<Value>>,
     gateway_failure: RefCell<Option<Failure>>,
     messages: RefCell<Vec<String>>,
     queued: RefCell<Vec<(QueueMessage, Duration)>>,
+    /// The store cannot apply webhooks.
     store_down: RefCell<bool>,
-    dead_webhooks: RefCell<Vec<String>>,
+    /// The outbox (claim, finish, dead letters) cannot be reached either.
+    outbox_down: RefCell<bool>,
+    dead_webhooks: RefCell<Vec<(String, String)>>,
+    due: RefCell<Vec<JobId>>,
+}
+
+fn down() -> StoreError {
+    StoreError::unavailable("connection refused", None)
 }
 
 impl OrderStore for World {
     async fn apply_order_event(&self, _event: &OrderEvent) -> Result<Applied, StoreError> {
         if *self.store_down.borrow() {
-            return Err(StoreError::Unavailable("connection refused".into()));
+            return Err(down());
         }
-        Ok(Applied { outcome: ApplyOutcome::Created, order_id: Some("o1".into()), jobs: vec!["j9".into()] })
+        Ok(Applied { outcome: ApplyOutcome::Created, order_id: Some("o1".into()), jobs: vec![test_id(9)] })
     }
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
@@ -37,28 +47,41 @@ impl OrderStore for World {
 }
 
 impl JobStore for World {
-    async fn claim_job(&self, _job_id: &str) -> Result<Option<JobRow>, StoreError> {
+    async fn claim_job(&self, _job_id: &JobId, lease: Duration) -> Result<Option<JobRow>, StoreError> {
+        if *self.outbox_down.borrow() {
+            return Err(down());
+        }
+        self.leases.borrow_mut().push(lease);
         Ok(self.job.borrow().clone())
     }
-    async fn finish_job(&self, _job_id: &str, end: &JobEnd) -> Result<(), StoreError> {
+    async fn finish_job(&self, _job_id: &JobId, end: &JobEnd) -> Result<(), StoreError> {
+        if *self.outbox_down.borrow() {
+            return Err(down());
+        }
         self.ends.borrow_mut().push(end.clone());
         Ok(())
     }
-    async fn order_card(&self, _order_id: &str) -> Result<Option<OrderCard>, StoreError> {
+    async fn order_view(&self, _order_id: &CrmId) -> Result<Option<OrderView>, StoreError> {
         Ok(self.card.borrow().clone())
     }
-    async fn product_availability(&self, _id: &str) -> Result<Option<ProductAvailability>, StoreError> {
+    async fn product_availability(&self, _id: &CrmId) -> Result<Option<ProductAvailability>, StoreError> {
         Ok(Some(ProductAvailability { bitrix_product_id: Some(15652), in_stock: false }))
     }
     async fn record_dead_webhook(
         &self,
         event_key: &str,
         _body: &Value,
-        _error: &str,
+        error: &str,
         _attempts: u32,
     ) -> Result<(), StoreError> {
-        self.dead_webhooks.borrow_mut().push(event_key.into());
+        if *self.outbox_down.borrow() {
+            return Err(down());
+        }
+        self.dead_webhooks.borrow_mut().push((event_key.into(), error.into()));
         Ok(())
+    }
+    async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError> {
+        Ok(self.due.borrow().iter().take(limit as usize).cloned().collect())
     }
 }
 
@@ -106,25 +129,38 @@ fn runtime(world: &World, switches: Switches) -> Runtime<'_, World, World, World
     }
 }
 
-fn card(bitrix_order_id: Option<u64>) -> OrderCard {
-    serde_json::from_value(json!({"order_id": "o1", "bitrix_order_id": bitrix_order_id, "order_number": null,
-        "origin": "crm", "status": "accepted", "total_amount": "9000.00", "delivery_fee": null, "currency": "KZT",
-        "recipient_name": "Айгерим", "recipient_phone": null, "delivery_address": null, "postcard_text": null,
-        "delivery_date": null, "delivery_slot": null, "city": null, "shop": null, "items": []}))
-    .unwrap()
+fn card(bitrix_order_id: Option<u64>) -> OrderView {
+    let mut card = crate::core::telegram::tests::card();
+    card.bitrix_order_id = bitrix_order_id;
+    card.origin = crate::core::views::Origin::Crm;
+    card.status = crate::core::status::CrmStatus::Accepted;
+    card
 }
 
+const ORDER: &str = "00000000-0000-4000-8000-000000000001";
+
 fn job(flow: &str, payload: Value, attempts: u32) -> JobRow {
-    JobRow { id: "j1".into(), flow: flow.into(), idempotency_key: format!("{flow}:k"), payload, attempts }
+    JobRow {
+        id: test_id(1),
+        flow: flow.into(),
+        idempotency_key: format!("{flow}:k"),
+        payload,
+        attempts,
+        orphaned: false,
+    }
+}
+
+fn run(world: &World, switches: Switches) -> Handled {
+    block_on(runtime(world, switches).run_job(&test_id(1))).unwrap()
 }
 
 #[test]
 fn a_notification_is_sent_and_its_job_recorded_done() {
     let world = World::default();
-    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": "o1", "occasion": "new_order"}), 1));
+    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1));
     *world.card.borrow_mut() = Some(card(None));
 
-    let handled = block_on(runtime(&world, Switches::all_on()).run_job("j1")).unwrap();
+    let handled = run(&world, Switches::all_on());
 
     assert_eq!(handled, Handled::Done);
     assert_eq!(world.messages.borrow().len(), 1);
@@ -136,7 +172,7 @@ fn a_notification_is_sent_and_its_job_recorded_done() {
 fn a_job_that_cannot_be_claimed_is_left_alone() {
     let world = World::default();
 
-    let handled = block_on(runtime(&world, Switches::all_on()).run_job("j1")).unwrap();
+    let handled = run(&world, Switches::all_on());
 
     assert_eq!(handled, Handled::Nothing);
     assert!(world.ends.borrow().is_empty() && world.messages.borrow().is_empty());
@@ -145,15 +181,15 @@ fn a_job_that_cannot_be_claimed_is_left_alone() {
 #[test]
 fn a_transient_gateway_failure_is_retried_as_the_next_attempt() {
     let world = World::default();
-    *world.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": "o1"}), 2));
+    *world.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": ORDER}), 2));
     *world.card.borrow_mut() = Some(card(None));
     *world.gateway_failure.borrow_mut() = Some(Failure::Transient { retry_after: None, reason: "HTTP 502".into() });
 
-    let handled = block_on(runtime(&world, Switches::all_on()).run_job("j1")).unwrap();
+    let handled = run(&world, Switches::all_on());
 
     let delay = Duration::from_secs(60);
     assert_eq!(handled, Handled::Retrying { delay });
-    assert_eq!(*world.queued.borrow(), vec![(QueueMessage::Job { job_id: "j1".into(), attempt: 3 }, delay)]);
+    assert_eq!(*world.queued.borrow(), vec![(QueueMessage::Job { job_id: test_id(1), attempt: 3 }, delay)]);
     assert_eq!(*world.ends.borrow(), vec![JobEnd::Retrying { error: "HTTP 502".into(), delay }]);
 }
 
@@ -164,10 +200,10 @@ fn a_permanent_failure_and_the_last_attempt_both_end_dead() {
         (Failure::Transient { retry_after: None, reason: "HTTP 502".into() }, MAX_ATTEMPTS),
     ] {
         let world = World::default();
-        *world.job.borrow_mut() = Some(job("availability_sync", json!({"product_id": "p1"}), attempts));
+        *world.job.borrow_mut() = Some(job("availability_sync", json!({"product_id": ORDER}), attempts));
         *world.gateway_failure.borrow_mut() = Some(failure.clone());
 
-        let handled = block_on(runtime(&world, Switches::all_on()).run_job("j1")).unwrap();
+        let handled = run(&world, Switches::all_on());
 
         assert_eq!(handled, Handled::Dead { error: failure.reason().into() });
         assert!(world.queued.borrow().is_empty());
@@ -177,16 +213,16 @@ fn a_permanent_failure_and_the_last_attempt_both_end_dead() {
 #[test]
 fn a_reverse_sync_returns_the_bitrix_id_and_skips_the_call_when_the_webhook_linked_it_first() {
     let world = World::default();
-    *world.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": "o1"}), 1));
+    *world.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": ORDER}), 1));
     *world.card.borrow_mut() = Some(card(None));
-    block_on(runtime(&world, Switches::all_on()).run_job("j1")).unwrap();
+    run(&world, Switches::all_on());
     assert_eq!(world.ends.borrow()[0], JobEnd::Done { result: Some(json!({"bitrix_order_id": 555})) });
     assert_eq!(world.gateway_calls.borrow()[0]["action"], "order.create");
 
     let linked = World::default();
-    *linked.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": "o1"}), 1));
+    *linked.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": ORDER}), 1));
     *linked.card.borrow_mut() = Some(card(Some(777)));
-    block_on(runtime(&linked, Switches::all_on()).run_job("j1")).unwrap();
+    run(&linked, Switches::all_on());
     assert!(linked.gateway_calls.borrow().is_empty());
 }
 
@@ -194,12 +230,12 @@ fn a_reverse_sync_returns_the_bitrix_id_and_skips_the_call_when_the_webhook_link
 fn the_switches_skip_notifications_and_hold_bitrix_calls() {
     let off = Switches { sync_enabled: true, bitrix_sync_enabled: false, telegram_notifications_enabled: false };
     let world = World::default();
-    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": "o1", "occasion": "new_order"}), 1));
-    assert_eq!(block_on(runtime(&world, off).run_job("j1")).unwrap(), Handled::Skipped);
+    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1));
+    assert_eq!(run(&world, off), Handled::Skipped);
     assert!(world.messages.borrow().is_empty());
 
-    *world.job.borrow_mut() = Some(job("status_sync", json!({"order_id": "o1"}), 1));
-    assert_eq!(block_on(runtime(&world, off).run_job("j1")).unwrap(), Handled::Held);
+    *world.job.borrow_mut() = Some(job("status_sync", json!({"order_id": ORDER}), 1));
+    assert_eq!(run(&world, off), Handled::Held);
     assert!(world.gateway_calls.borrow().is_empty());
 }
 
@@ -214,9 +250,130 @@ fn a_webhook_waiting_for_the_store_is_requeued_and_finally_kept_as_a_dead_letter
     assert!(matches!(&world.queued.borrow()[0].0, QueueMessage::Webhook { attempt: 2, .. }));
 
     assert!(matches!(block_on(rt.run_webhook("k1", &body, MAX_ATTEMPTS)).unwrap(), Handled::Dead { .. }));
-    assert_eq!(*world.dead_webhooks.borrow(), vec!["k1".to_owned()]);
+    assert_eq!(world.dead_webhooks.borrow()[0].0, "k1");
 
     *world.store_down.borrow_mut() = false;
     assert_eq!(block_on(rt.run_webhook("k1", &body, 3)).unwrap(), Handled::Done);
-    assert!(matches!(&world.queued.borrow().last().unwrap().0, QueueMessage::Job { job_id, .. } if job_id == "j9"));
+    assert!(
+        matches!(&world.queued.borrow().last().unwrap().0, QueueMessage::Job { job_id, .. } if *job_id == test_id(9))
+    );
+}
+
+#[test]
+fn an_attempt_orphaned_by_a_dead_consumer_counts_as_failed_and_waits_for_the_schedule() {
+    let world = World::default();
+    let mut orphan = job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 2);
+    orphan.orphaned = true;
+    *world.job.borrow_mut() = Some(orphan);
+    *world.card.borrow_mut() = Some(card(None));
+
+    let handled = run(&world, Switches::all_on());
+
+    let delay = Duration::from_secs(60);
+    assert_eq!(handled, Handled::Retrying { delay }, "attempt 2 failed: the next waits the schedule's 1 min");
+    assert!(world.messages.borrow().is_empty(), "nothing is tried again at once");
+    let JobEnd::Retrying { error, .. } = &world.ends.borrow()[0] else { panic!("{:?}", world.ends.borrow()) };
+    assert!(error.starts_with("attempt 2 ended without a result"), "{error}");
+    assert_eq!(*world.queued.borrow(), vec![(QueueMessage::Job { job_id: test_id(1), attempt: 3 }, delay)]);
+}
+
+#[test]
+fn an_orphaned_last_attempt_is_a_dead_letter() {
+    let world = World::default();
+    let mut orphan = job("reverse_sync", json!({"order_id": ORDER}), MAX_ATTEMPTS);
+    orphan.orphaned = true;
+    *world.job.borrow_mut() = Some(orphan);
+
+    assert!(matches!(run(&world, Switches::all_on()), Handled::Dead { .. }));
+    assert!(world.gateway_calls.borrow().is_empty() && world.queued.borrow().is_empty());
+}
+
+#[test]
+fn a_job_is_claimed_with_the_lease_of_the_jobs_module() {
+    let world = World::default();
+    run(&world, Switches::all_on());
+    assert_eq!(*world.leases.borrow(), vec![JOB_LEASE]);
+}
+
+#[test]
+fn a_held_job_and_a_held_webhook_wait_the_same_scaled_recheck() {
+    let off = Switches { sync_enabled: false, bitrix_sync_enabled: false, telegram_notifications_enabled: true };
+    let world = World::default();
+    *world.job.borrow_mut() = Some(job("status_sync", json!({"order_id": ORDER}), 1));
+    let mut rt = runtime(&world, off);
+    rt.delay_scale = 0.01;
+
+    block_on(rt.run_job(&test_id(1))).unwrap();
+    let held = block_on(rt.run_webhook("k1", &json!({"event": "order.create", "data": {"ID": "1"}}), 1)).unwrap();
+
+    let scaled = HOLD_RECHECK.mul_f64(0.01);
+    assert_eq!(world.ends.borrow()[0], JobEnd::Held { reason: "BITRIX_SYNC_ENABLED=false".into(), recheck_in: scaled });
+    assert_eq!(held, Handled::Held);
+    assert_eq!(world.queued.borrow()[0].1, scaled);
+}
+
+#[test]
+fn an_unreadable_queue_message_is_kept_as_a_dead_letter_and_acked() {
+    let world = World::default();
+    let body = json!({"kind": "fax", "to": "+7 701"});
+
+    let (ack, line) = block_on(runtime(&world, Switches::all_on()).handle_message("m-7", &body, false));
+
+    assert_eq!(ack, Ack::Ack);
+    assert_eq!(
+        *world.dead_webhooks.borrow(),
+        vec![("unreadable:m-7".to_owned(), "unreadable queue message".to_owned())]
+    );
+    assert!(line.render().contains("queue.unreadable_message"));
+}
+
+#[test]
+fn a_message_whose_store_is_down_is_redelivered_after_the_scaled_store_wait() {
+    let world = World::default();
+    *world.outbox_down.borrow_mut() = true;
+    let body = serde_json::to_value(QueueMessage::Job { job_id: test_id(1), attempt: 1 }).unwrap();
+    let mut rt = runtime(&world, Switches::all_on());
+    rt.delay_scale = 0.01;
+
+    let (ack, line) = block_on(rt.handle_message("m-1", &body, false));
+    let (unreadable, _) = block_on(rt.handle_message("m-2", &json!(null), false));
+
+    assert_eq!(ack, Ack::RetryAfter(STORE_RETRY.mul_f64(0.01)));
+    assert_eq!(unreadable, Ack::RetryAfter(STORE_RETRY.mul_f64(0.01)), "not dropped while it cannot be kept");
+    assert!(line.render().contains("connection refused"), "the cause is logged: {}", line.render());
+}
+
+#[test]
+fn the_dead_letter_queues_messages_are_kept_as_dead_jobs_not_run() {
+    let world = World::default();
+    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1));
+    let rt = runtime(&world, Switches::all_on());
+    let job_message = serde_json::to_value(QueueMessage::Job { job_id: test_id(1), attempt: 4 }).unwrap();
+    let webhook = json!({"kind": "webhook", "event_key": "k5", "body": {"event": "order.create"}, "attempt": 2});
+
+    let (first, _) = block_on(rt.handle_message("d-1", &job_message, true));
+    let (second, _) = block_on(rt.handle_message("d-2", &webhook, true));
+
+    assert_eq!((first, second), (Ack::Ack, Ack::Ack));
+    assert!(world.messages.borrow().is_empty() && world.leases.borrow().is_empty(), "nothing was run");
+    assert!(matches!(&world.ends.borrow()[0], JobEnd::Dead { error } if error.contains("queue's own retries")));
+    assert_eq!(world.dead_webhooks.borrow()[0].0, "k5");
+}
+
+#[test]
+fn a_sweep_hands_every_due_job_to_the_queue_as_a_first_attempt() {
+    let world = World::default();
+    *world.due.borrow_mut() = vec![test_id(3), test_id(4)];
+
+    let sent = block_on(sweep(&world, &world)).unwrap();
+
+    assert_eq!(sent, 2);
+    let queued: Vec<QueueMessage> = world.queued.borrow().iter().map(|(m, _)| m.clone()).collect();
+    assert_eq!(
+        queued,
+        vec![
+            QueueMessage::Job { job_id: test_id(3), attempt: 1 },
+            QueueMessage::Job { job_id: test_id(4), attempt: 1 }
+        ]
+    );
 }

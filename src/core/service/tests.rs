@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::*;
 use crate::core::apply::ApplyOutcome;
+use crate::core::ids::test_id;
 
 /// Store, queue and KV in one: records what it was asked; each can be told to fail.
 #[derive(Default)]
@@ -51,7 +52,7 @@ impl OrderStore for FakeStore {
             return Err(error);
         }
         self.applied.borrow_mut().push(event.event_key.clone());
-        Ok(Applied { outcome: ApplyOutcome::Created, order_id: Some("crm-1".into()), jobs: vec!["job-1".into()] })
+        Ok(Applied { outcome: ApplyOutcome::Created, order_id: Some("crm-1".into()), jobs: vec![test_id(1)] })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -77,7 +78,7 @@ fn a_webhook_with_the_bearer_token_is_applied() {
     let done = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
     assert_eq!(done.outcome(), Some(ApplyOutcome::Created));
     assert_eq!(store.applied.borrow().len(), 1);
-    assert_eq!(*store.queued.borrow(), vec![QueueMessage::Job { job_id: "job-1".into(), attempt: 1 }]);
+    assert_eq!(*store.queued.borrow(), vec![QueueMessage::Job { job_id: test_id(1), attempt: 1 }]);
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn with_sync_switched_off_a_valid_webhook_is_refused_for_a_later_retry() {
 #[test]
 fn with_the_store_down_the_event_is_queued_without_its_token_and_accepted() {
     let store = FakeStore::default();
-    *store.failure.borrow_mut() = Some(StoreError::Unavailable("connection refused".into()));
+    *store.failure.borrow_mut() = Some(StoreError::unavailable("connection refused", None));
     let mut with_token = create();
     with_token["token"] = json!("secret-token");
 
@@ -146,10 +147,10 @@ fn with_the_store_down_the_event_is_queued_without_its_token_and_accepted() {
 #[test]
 fn with_the_store_and_the_queue_down_the_webhook_is_refused_so_that_bitrix_retries() {
     let store = FakeStore::default();
-    *store.failure.borrow_mut() = Some(StoreError::Unavailable("connection refused".into()));
+    *store.failure.borrow_mut() = Some(StoreError::unavailable("connection refused", None));
     *store.queue_broken.borrow_mut() = true;
     let error = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap_err();
-    assert!(matches!(error, WebhookError::Store(StoreError::Unavailable(_))));
+    assert!(matches!(error, WebhookError::Store(StoreError::Unavailable { .. })));
 }
 
 #[test]
@@ -162,4 +163,19 @@ fn a_repeat_known_to_kv_is_answered_without_asking_the_store() {
     assert_eq!(again.outcome(), Some(ApplyOutcome::Duplicate));
     assert_eq!(again.order_id(), Some("crm-1"));
     assert_eq!(store.applied.borrow().len(), 1);
+}
+
+#[test]
+fn nul_in_any_text_is_removed_before_parsing_and_reported() {
+    let store = FakeStore::default();
+    let body =
+        br#"{"event": "order.create", "data": {"ID": "10", "properties": {"nameRecipient": "\u0000\u0410\u0000"},
+        "basket": [{"ID": "1", "NAME": "Rose\u0000", "PRICE": "1", "QUANTITY": "1"}]}}"#;
+
+    let done = ingest(&store, &settings(), Some("Bearer secret-token"), body).unwrap();
+
+    assert_eq!(done.event.details.recipient_name.value().map(String::as_str), Some("\u{410}"));
+    assert_eq!(done.event.basket.as_ref().unwrap()[0].product_snapshot.name.as_deref(), Some("Rose"));
+    assert_eq!(done.cleaned.removed, 3);
+    assert!(!done.event.payload.to_string().contains('\0'), "the stored payload is clean too");
 }

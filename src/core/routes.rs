@@ -1,0 +1,248 @@
+//! The Worker's route table: a request's method and path parsed once into a [`Route`], which
+//! the edge matches exhaustively. A path names one route or none; a record id in a path is
+//! parsed here, so a handler never sees text where it expects an id.
+
+use super::ids::{CrmId, JobId};
+
+/// The HTTP methods the routes tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Other,
+}
+
+impl Method {
+    /// Reads a method name (`GET`, `post`, …).
+    #[must_use]
+    pub fn parse(name: &str) -> Method {
+        match name.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// What a path names when it names a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Order,
+    Product,
+    Job,
+}
+
+/// A CRM API route (`/api/...`, behind `CRM_API_TOKEN`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiRoute {
+    /// `GET /api/orders`
+    ListOrders,
+    /// `POST /api/orders`
+    CreateOrder,
+    /// `GET /api/orders/{id}`
+    Order(CrmId),
+    /// `PATCH /api/orders/{id}/status`
+    SetOrderStatus(CrmId),
+    /// `GET /api/products`
+    ListProducts,
+    /// `GET /api/products/{id}`
+    Product(CrmId),
+    /// `POST /api/products/{id}/set-available` (`true`) and `/set-unavailable` (`false`)
+    SetAvailability(CrmId, bool),
+    /// `GET /api/sync/status`
+    SyncStatus,
+    /// `GET /api/sync/dead-letters`
+    DeadLetters,
+    /// `POST /api/sync/dead-letters/replay`
+    ReplayAllDeadLetters,
+    /// `POST /api/sync/dead-letters/{id}/replay`
+    ReplayDeadLetter(JobId),
+    /// `POST /api/sync/run`
+    RunSweep,
+}
+
+/// Why a path names no route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// No route has this path.
+    NotFound,
+    /// The path is a route, but not for this method; `allow` lists the methods it takes.
+    MethodNotAllowed { allow: &'static str },
+    /// The path's id segment is not an id, so it names no record.
+    NoSuchRecord(Record),
+}
+
+/// Every route of the Worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /health`
+    Health,
+    /// `POST /webhooks/bitrix/order`
+    BitrixOrderWebhook,
+    /// Under `/api/`: the CRM token is checked before the route or its miss is answered, so a
+    /// caller without it learns nothing about which paths exist.
+    Api(Result<ApiRoute, Miss>),
+    /// Any other path.
+    Unknown(Miss),
+}
+
+/// `Ok(route)` when `method` is one of `allowed` (given with the route it gives), else the miss.
+fn only(method: Method, allowed: &[(Method, ApiRoute)], allow: &'static str) -> Result<ApiRoute, Miss> {
+    allowed.iter().find(|(m, _)| *m == method).map(|(_, route)| route.clone()).ok_or(Miss::MethodNotAllowed { allow })
+}
+
+fn id(segment: &str, record: Record) -> Result<CrmId, Miss> {
+    CrmId::parse(segment).map_err(|_| Miss::NoSuchRecord(record))
+}
+
+fn api(method: Method, segments: &[&str]) -> Result<ApiRoute, Miss> {
+    use Method::{Get, Patch, Post};
+    match segments {
+        ["orders"] => only(method, &[(Get, ApiRoute::ListOrders), (Post, ApiRoute::CreateOrder)], "GET, POST"),
+        ["orders", order] => only(method, &[(Get, ApiRoute::Order(id(order, Record::Order)?))], "GET"),
+        ["orders", order, "status"] => {
+            only(method, &[(Patch, ApiRoute::SetOrderStatus(id(order, Record::Order)?))], "PATCH")
+        }
+        ["products"] => only(method, &[(Get, ApiRoute::ListProducts)], "GET"),
+        ["products", product] => only(method, &[(Get, ApiRoute::Product(id(product, Record::Product)?))], "GET"),
+        ["products", product, action @ ("set-available" | "set-unavailable")] => {
+            let route = ApiRoute::SetAvailability(id(product, Record::Product)?, *action == "set-available");
+            only(method, &[(Post, route)], "POST")
+        }
+        ["sync", "status"] => only(method, &[(Get, ApiRoute::SyncStatus)], "GET"),
+        ["sync", "dead-letters"] => only(method, &[(Get, ApiRoute::DeadLetters)], "GET"),
+        ["sync", "dead-letters", "replay"] => only(method, &[(Post, ApiRoute::ReplayAllDeadLetters)], "POST"),
+        ["sync", "dead-letters", job, "replay"] => {
+            only(method, &[(Post, ApiRoute::ReplayDeadLetter(id(job, Record::Job)?))], "POST")
+        }
+        ["sync", "run"] => only(method, &[(Post, ApiRoute::RunSweep)], "POST"),
+        _ => Err(Miss::NotFound),
+    }
+}
+
+/// Parses a request's method and path (without its query) into its route.
+#[must_use]
+pub fn route(method: Method, path: &str) -> Route {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["health"] => match method {
+            Method::Get | Method::Head => Route::Health,
+            _ => Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }),
+        },
+        ["webhooks", "bitrix", "order"] => match method {
+            Method::Post => Route::BitrixOrderWebhook,
+            _ => Route::Unknown(Miss::MethodNotAllowed { allow: "POST" }),
+        },
+        ["api", rest @ ..] => Route::Api(api(method, rest)),
+        _ => Route::Unknown(Miss::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORDER: &str = "0b6f3c1e-0000-4000-8000-000000000001";
+
+    fn order() -> CrmId {
+        CrmId::parse(ORDER).unwrap()
+    }
+
+    #[test]
+    fn every_route_is_parsed_from_its_method_and_path() {
+        let table = [
+            (Method::Get, "/health".to_owned(), Route::Health),
+            (Method::Post, "/webhooks/bitrix/order".to_owned(), Route::BitrixOrderWebhook),
+            (Method::Get, "/api/orders".to_owned(), Route::Api(Ok(ApiRoute::ListOrders))),
+            (Method::Post, "/api/orders/".to_owned(), Route::Api(Ok(ApiRoute::CreateOrder))),
+            (Method::Get, format!("/api/orders/{ORDER}"), Route::Api(Ok(ApiRoute::Order(order())))),
+            (Method::Patch, format!("/api/orders/{ORDER}/status"), Route::Api(Ok(ApiRoute::SetOrderStatus(order())))),
+            (Method::Get, "/api/products".to_owned(), Route::Api(Ok(ApiRoute::ListProducts))),
+            (Method::Get, format!("/api/products/{ORDER}"), Route::Api(Ok(ApiRoute::Product(order())))),
+            (
+                Method::Post,
+                format!("/api/products/{ORDER}/set-available"),
+                Route::Api(Ok(ApiRoute::SetAvailability(order(), true))),
+            ),
+            (
+                Method::Post,
+                format!("/api/products/{ORDER}/set-unavailable"),
+                Route::Api(Ok(ApiRoute::SetAvailability(order(), false))),
+            ),
+            (Method::Get, "/api/sync/status".to_owned(), Route::Api(Ok(ApiRoute::SyncStatus))),
+            (Method::Get, "/api/sync/dead-letters".to_owned(), Route::Api(Ok(ApiRoute::DeadLetters))),
+            (Method::Post, "/api/sync/dead-letters/replay".to_owned(), Route::Api(Ok(ApiRoute::ReplayAllDeadLetters))),
+            (
+                Method::Post,
+                format!("/api/sync/dead-letters/{ORDER}/replay"),
+                Route::Api(Ok(ApiRoute::ReplayDeadLetter(order()))),
+            ),
+            (Method::Post, "/api/sync/run".to_owned(), Route::Api(Ok(ApiRoute::RunSweep))),
+        ];
+        for (method, path, expected) in table {
+            assert_eq!(route(method, &path), expected, "{method:?} {path}");
+        }
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_is_refused_naming_the_methods_it_takes() {
+        assert_eq!(
+            route(Method::Delete, "/api/orders"),
+            Route::Api(Err(Miss::MethodNotAllowed { allow: "GET, POST" }))
+        );
+        assert_eq!(
+            route(Method::Get, &format!("/api/products/{ORDER}/set-available")),
+            Route::Api(Err(Miss::MethodNotAllowed { allow: "POST" }))
+        );
+        assert_eq!(
+            route(Method::Get, "/webhooks/bitrix/order"),
+            Route::Unknown(Miss::MethodNotAllowed { allow: "POST" })
+        );
+        assert_eq!(route(Method::Post, "/health"), Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }));
+    }
+
+    #[test]
+    fn a_third_products_segment_other_than_the_two_actions_is_no_route() {
+        for action in ["set-availabl", "delete", "set-available-now"] {
+            let path = format!("/api/products/{ORDER}/{action}");
+            assert_eq!(route(Method::Post, &path), Route::Api(Err(Miss::NotFound)), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_path_that_is_no_route_is_never_taken_for_another() {
+        for path in ["/api/sync", "/api/sync/runs", "/api/orders/x/y/z", "/api", "/api/sync/dead-letters/x/y"] {
+            assert_eq!(route(Method::Post, path), Route::Api(Err(Miss::NotFound)), "{path}");
+        }
+        assert_eq!(route(Method::Get, "/nope"), Route::Unknown(Miss::NotFound));
+    }
+
+    #[test]
+    fn an_id_segment_that_is_not_an_id_names_no_record() {
+        assert_eq!(route(Method::Get, "/api/orders/122183"), Route::Api(Err(Miss::NoSuchRecord(Record::Order))));
+        assert_eq!(
+            route(Method::Post, "/api/products/abc/set-available"),
+            Route::Api(Err(Miss::NoSuchRecord(Record::Product)))
+        );
+        assert_eq!(
+            route(Method::Post, "/api/sync/dead-letters/abc/replay"),
+            Route::Api(Err(Miss::NoSuchRecord(Record::Job)))
+        );
+    }
+
+    #[test]
+    fn method_names_are_read_in_any_case() {
+        assert_eq!(Method::parse("patch"), Method::Patch);
+        assert_eq!(Method::parse("BREW"), Method::Other);
+    }
+}

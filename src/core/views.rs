@@ -1,0 +1,280 @@
+//! What the CRM shows of its records, read from the store's view functions (`order_view`,
+//! `order_views`, `product_views`, `sync_status`, `dead_letters`) into typed values: exact
+//! money, typed status and ids, names beside ids, no internal columns. The CRM API answers with
+//! them, Telegram messages and Bitrix gateway requests are built from them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::decimal::{Money, Quantity};
+use super::gateway::{IN_STOCK, OUT_OF_STOCK};
+use super::ids::{CrmId, JobId};
+use super::jobs::Flow;
+use super::status::CrmStatus;
+
+/// Where an order was born.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A Bitrix webhook (the storefront).
+    Bitrix,
+    /// The CRM itself (sent to Bitrix by reverse sync).
+    Crm,
+}
+
+impl Origin {
+    /// What the staff read.
+    #[must_use]
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            Origin::Bitrix => "сайт",
+            Origin::Crm => "CRM",
+        }
+    }
+}
+
+/// A reference id with the name the CRM knows for it (`None` for an id it does not know yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: u64,
+    pub name: Option<String>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub id: CrmId,
+    pub bitrix_basket_id: Option<u64>,
+    pub bitrix_product_id: Option<u64>,
+    pub product_id: Option<CrmId>,
+    /// The name as it was when ordered.
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub price: Money,
+    pub quantity: Quantity,
+}
+
+/// An order as the CRM shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: CrmId,
+    pub origin: Origin,
+    pub bitrix_order_id: Option<u64>,
+    pub order_number: Option<String>,
+    pub status: CrmStatus,
+    /// The Bitrix code as last received or sent.
+    pub status_raw: Option<String>,
+    pub total_amount: Option<Money>,
+    pub delivery_fee: Option<Money>,
+    pub currency: Option<String>,
+    pub recipient_name: Option<String>,
+    pub recipient_phone: Option<String>,
+    pub delivery_address: Option<String>,
+    pub postcard_text: Option<String>,
+    /// The buyer's comment to the shop.
+    pub customer_comment: Option<String>,
+    pub delivery_date: Option<NaiveDate>,
+    /// The slot id with its label (`15:00-16:00`).
+    pub delivery_slot: Option<Named>,
+    pub city: Option<Named>,
+    pub shop: Option<Named>,
+    /// False while the order is known only from a status change that overtook its creation.
+    pub details_known: bool,
+    pub items: Vec<ItemView>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl OrderView {
+    /// The number people use: Bitrix's id, else the account number, else the start of the CRM id.
+    #[must_use]
+    pub fn number(&self) -> String {
+        self.bitrix_order_id
+            .map(|id| id.to_string())
+            .or_else(|| self.order_number.clone())
+            .unwrap_or_else(|| self.id.as_str().chars().take(8).collect())
+    }
+}
+
+/// A product's availability in the catalogue (`metadata.properties.IN_STOCK`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stock {
+    /// `"158"`.
+    InStock,
+    /// `"159"`.
+    OutOfStock,
+    /// Not set, or a code the CRM does not know.
+    Unknown,
+}
+
+impl Stock {
+    /// Reads the catalogue code.
+    #[must_use]
+    pub fn from_code(code: Option<&str>) -> Stock {
+        match code {
+            Some(IN_STOCK) => Stock::InStock,
+            Some(OUT_OF_STOCK) => Stock::OutOfStock,
+            _ => Stock::Unknown,
+        }
+    }
+
+    /// The catalogue code to store for "available" or not.
+    #[must_use]
+    pub fn code_for(available: bool) -> &'static str {
+        if available {
+            IN_STOCK
+        } else {
+            OUT_OF_STOCK
+        }
+    }
+
+    /// What the staff read on the badge.
+    #[must_use]
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            Stock::InStock => "В наличии",
+            Stock::OutOfStock => "Нет в наличии",
+            Stock::Unknown => "Наличие не указано",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Stock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = Option::<String>::deserialize(deserializer)?;
+        Ok(Stock::from_code(code.as_deref()))
+    }
+}
+
+/// A catalogue product as the CRM shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    pub id: CrmId,
+    pub name: String,
+    pub price: Option<Money>,
+    pub bitrix_product_id: Option<u64>,
+    /// Read from the catalogue code `IN_STOCK`.
+    pub stock: Stock,
+    /// The storefront slug (`metadata.properties.ru_url`).
+    pub ru_url: Option<String>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// The storefront's address for a product slug: `https://cvety.kz/products/{ru_url}/`. Any
+/// character outside a URL path segment's unreserved set is percent-encoded, so a slug can
+/// never leave the products path or break out of an attribute.
+#[must_use]
+pub fn storefront_url(ru_url: &str) -> Option<String> {
+    let slug = ru_url.trim().trim_matches('/');
+    if slug.is_empty() {
+        return None;
+    }
+    let mut encoded = String::with_capacity(slug.len());
+    for byte in slug.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(format!("https://cvety.kz/products/{encoded}/"))
+}
+
+impl ProductView {
+    /// The product's page on the storefront, when it has a slug.
+    #[must_use]
+    pub fn storefront_url(&self) -> Option<String> {
+        self.ru_url.as_deref().and_then(storefront_url)
+    }
+}
+
+/// The newest error of a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastError {
+    pub at: DateTime<FixedOffset>,
+    pub error: String,
+}
+
+/// One flow's health: its jobs by state, its last success and its last error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowHealth {
+    pub done: u64,
+    pub pending: u64,
+    pub retrying: u64,
+    pub dead: u64,
+    pub last_success_at: Option<DateTime<FixedOffset>>,
+    pub last_error: Option<LastError>,
+}
+
+/// Every flow's health, by flow.
+pub type SyncStatus = std::collections::BTreeMap<Flow, FlowHealth>;
+
+/// A job that gave up, kept for staff to see and replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub id: JobId,
+    pub flow: Flow,
+    pub idempotency_key: String,
+    pub payload: Value,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub fn order_json() -> Value {
+        json!({
+            "id": "0b6f3c1e-0000-4000-8000-000000000001", "origin": "bitrix", "bitrix_order_id": 122183,
+            "order_number": "122183", "status": "accepted", "status_raw": "AP",
+            "total_amount": "16500.00", "delivery_fee": "1500.00", "currency": "KZT",
+            "recipient_name": "Айгерим", "recipient_phone": "+77015551234", "delivery_address": "Алматы",
+            "postcard_text": "Люблю", "customer_comment": null, "delivery_date": "2025-08-25",
+            "delivery_slot": {"id": 18, "name": "15:00-16:00"}, "city": {"id": 2, "name": "Алматы"},
+            "shop": {"id": 99, "name": null}, "details_known": true,
+            "items": [{"id": "0b6f3c1e-0000-4000-8000-000000000002", "bitrix_basket_id": 900311,
+                       "bitrix_product_id": 15652, "product_id": null, "name": "Букет Стандарт",
+                       "currency": "KZT", "price": "7500.00", "quantity": "1.00"}],
+            "created_at": "2025-08-24T08:05:11.123456+00:00", "updated_at": "2025-08-24T08:05:11+00:00"
+        })
+    }
+
+    #[test]
+    fn an_order_is_read_with_exact_money_a_typed_status_and_names_beside_ids() {
+        let order: OrderView = serde_json::from_value(order_json()).unwrap();
+        assert_eq!(order.status, CrmStatus::Accepted);
+        assert_eq!(order.total_amount.unwrap().ten_thousandths(), 165_000_000);
+        assert_eq!(order.delivery_slot.as_ref().unwrap().name.as_deref(), Some("15:00-16:00"));
+        assert_eq!(order.shop, Some(Named { id: 99, name: None }), "an unknown shop keeps its id");
+        assert_eq!(order.number(), "122183");
+        let back = serde_json::to_value(&order).unwrap();
+        assert_eq!(back["total_amount"], "16500.00", "money goes out as text, never a float");
+        assert_eq!(back["items"][0]["quantity"], "1.00");
+    }
+
+    #[test]
+    fn the_storefront_url_is_built_from_the_slug_and_cannot_escape_its_path() {
+        assert_eq!(storefront_url("buket-standart").as_deref(), Some("https://cvety.kz/products/buket-standart/"));
+        assert_eq!(
+            storefront_url("../\"><script>").as_deref(),
+            Some("https://cvety.kz/products/..%2F%22%3E%3Cscript%3E/")
+        );
+        assert_eq!(storefront_url("розы").as_deref(), Some("https://cvety.kz/products/%D1%80%D0%BE%D0%B7%D1%8B/"));
+        assert_eq!(storefront_url("  "), None);
+    }
+
+    #[test]
+    fn stock_codes_read_into_availability_and_back() {
+        assert_eq!(Stock::from_code(Some("158")), Stock::InStock);
+        assert_eq!(Stock::from_code(Some("159")), Stock::OutOfStock);
+        assert_eq!(Stock::from_code(Some("160")), Stock::Unknown);
+        assert_eq!(Stock::from_code(None), Stock::Unknown);
+        assert_eq!((Stock::code_for(true), Stock::code_for(false)), ("158", "159"));
+    }
+}

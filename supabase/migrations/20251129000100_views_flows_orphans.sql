@@ -1,0 +1,353 @@
+-- One home per rule, and jobs that cannot spin.
+--
+-- * sync_flows: the list of job kinds, referenced by sync_jobs.flow (src/core/jobs.rs has the
+--   same list as the Flow enum; an integration test proves they agree).
+-- * Views: the shapes the CRM shows (API, Telegram, gateway) are built here once, with money as
+--   exact text and names beside ids (src/core/views.rs reads them).
+-- * claim_sync_job hands back an attempt whose consumer died (lease run out) as `orphaned`,
+--   without counting a new attempt, so the Worker records it as failed and the retry schedule
+--   decides what comes next: never a tight loop.
+-- * Constants that lived in SQL and in Rust now come from Rust as arguments: the stock codes
+--   and the status echo window.
+
+create table public.sync_flows (
+  flow text primary key
+);
+comment on table public.sync_flows is 'The kinds of job in sync_jobs (src/core/jobs.rs Flow)';
+insert into public.sync_flows (flow)
+values ('webhook_apply'), ('reverse_sync'), ('status_sync'), ('availability_sync'), ('telegram');
+alter table public.sync_flows enable row level security;
+grant select on public.sync_flows to service_role;
+
+alter table public.sync_jobs drop constraint sync_jobs_flow_check;
+alter table public.sync_jobs add constraint sync_jobs_flow_fkey foreign key (flow) references public.sync_flows (flow);
+
+-- Per flow: counts by state, the last success and the last error.
+create or replace function public.sync_status()
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_object_agg(f.flow, jsonb_build_object(
+    'done', (select count(*) from public.sync_jobs j where j.flow = f.flow and j.status in ('done', 'skipped'))
+            + case when f.flow = 'webhook_apply' then (select count(*) from public.webhook_events) else 0 end,
+    'pending', (select count(*) from public.sync_jobs j where j.flow = f.flow and j.status in ('pending', 'running')),
+    'retrying', (select count(*) from public.sync_jobs j where j.flow = f.flow and j.status = 'retrying'),
+    'dead', (select count(*) from public.sync_jobs j where j.flow = f.flow and j.status = 'dead'),
+    'last_success_at', greatest(
+        (select max(j.done_at) from public.sync_jobs j where j.flow = f.flow and j.status = 'done'),
+        case when f.flow = 'webhook_apply' then (select max(e.received_at) from public.webhook_events e) end),
+    'last_error', (select jsonb_build_object('at', j.updated_at, 'error', j.last_error)
+                   from public.sync_jobs j where j.flow = f.flow and j.last_error is not null
+                   order by j.updated_at desc limit 1)))
+  from public.sync_flows f
+$$;
+
+-- Takes a job for one attempt: a pending or retrying job that is due (a second, early message
+-- for it finds nothing), or a running one whose lease has run out. The latter is handed back
+-- with "orphaned": true and its attempts unchanged: its consumer died mid-attempt, and the
+-- Worker records that attempt as failed. Returns null when there is nothing to do.
+create or replace function public.claim_sync_job(p_job_id uuid, p_lease_seconds integer default 60)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_job public.sync_jobs%rowtype;
+  v_orphaned boolean;
+begin
+  select * into v_job from public.sync_jobs j where j.id = p_job_id for update;
+  if not found then
+    return null;
+  end if;
+  if v_job.status in ('pending', 'retrying') and v_job.next_attempt_at <= now() + interval '1 second' then
+    v_orphaned := false;
+  elsif v_job.status = 'running' and v_job.locked_until < now() then
+    v_orphaned := true;
+  else
+    return null;
+  end if;
+  update public.sync_jobs j set
+    status = 'running',
+    attempts = j.attempts + case when v_orphaned then 0 else 1 end,
+    locked_until = now() + make_interval(secs => p_lease_seconds),
+    updated_at = now()
+  where j.id = p_job_id
+  returning * into v_job;
+  return to_jsonb(v_job) || jsonb_build_object('orphaned', v_orphaned);
+end
+$$;
+
+-- An order as the CRM shows it (src/core/views.rs OrderView).
+create or replace function public.order_view_of(o public.orders)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', o.id, 'origin', o.origin, 'bitrix_order_id', o.bitrix_order_id, 'order_number', o.order_number,
+    'status', o.status, 'status_raw', o.status_raw,
+    'total_amount', o.total_amount::text, 'delivery_fee', o.delivery_fee::text, 'currency', o.currency,
+    'recipient_name', o.recipient_name, 'recipient_phone', o.recipient_phone,
+    'delivery_address', o.delivery_address, 'postcard_text', o.postcard_text,
+    'customer_comment', o.customer_comment, 'delivery_date', o.delivery_date,
+    'delivery_slot', case when o.delivery_time_id is not null then jsonb_build_object('id', o.delivery_time_id,
+        'name', (select s.label from public.delivery_time_slots s where s.bitrix_slot_id = o.delivery_time_id)) end,
+    'city', case when o.bitrix_city_id is not null then jsonb_build_object('id', o.bitrix_city_id,
+        'name', (select c.name from public.cities c where c.bitrix_city_id = o.bitrix_city_id)) end,
+    'shop', case when o.bitrix_shop_id is not null then jsonb_build_object('id', o.bitrix_shop_id,
+        'name', (select s.name from public.shops s where s.bitrix_shop_id = o.bitrix_shop_id)) end,
+    'details_known', o.details_known,
+    'items', coalesce((
+      select jsonb_agg(jsonb_build_object(
+               'id', i.id, 'bitrix_basket_id', i.bitrix_basket_id, 'bitrix_product_id', i.bitrix_product_id,
+               'product_id', i.product_id, 'name', i.product_snapshot ->> 'name',
+               'currency', i.product_snapshot ->> 'currency', 'price', i.price::text, 'quantity', i.quantity::text)
+             order by i.created_at, i.bitrix_basket_id)
+      from public.order_items i where i.order_id = o.id), '[]'::jsonb),
+    'created_at', o.created_at, 'updated_at', o.updated_at)
+$$;
+
+create or replace function public.order_view(p_order_id uuid)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select public.order_view_of(o) from public.orders o where o.id = p_order_id
+$$;
+
+-- A page of orders, newest first. p_filter: { limit, offset, status?, date?, shop?, origin?,
+-- q?, q_like?, q_digits? } (read and checked by src/core/crm.rs). The search matches a part of
+-- the recipient's name, or (by digits) a part of the phone, the Bitrix id or the order number.
+create or replace function public.order_views(p_filter jsonb)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(public.order_view_of(o) order by o.created_at desc, o.id), '[]'::jsonb)
+  from (
+    select * from public.orders o
+    where (p_filter ->> 'status' is null or o.status = p_filter ->> 'status')
+      and (p_filter ->> 'date' is null or o.delivery_date = (p_filter ->> 'date')::date)
+      and (p_filter ->> 'shop' is null or o.bitrix_shop_id = (p_filter ->> 'shop')::bigint)
+      and (p_filter ->> 'origin' is null or o.origin = p_filter ->> 'origin')
+      and (p_filter ->> 'q' is null
+           or o.recipient_name ilike p_filter ->> 'q_like'
+           or (coalesce(p_filter ->> 'q_digits', '') <> '' and (
+                 regexp_replace(coalesce(o.recipient_phone, ''), '[^0-9]', '', 'g') like '%' || (p_filter ->> 'q_digits') || '%'
+                 or o.bitrix_order_id::text = p_filter ->> 'q_digits'
+                 or o.order_number = p_filter ->> 'q_digits')))
+    order by o.created_at desc, o.id
+    limit (p_filter ->> 'limit')::integer offset (p_filter ->> 'offset')::integer
+  ) o
+$$;
+
+-- A catalogue product as the CRM shows it (src/core/views.rs ProductView).
+create or replace function public.product_view_of(p public.products)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', p.id, 'name', p.name, 'price', p.price::text,
+    'bitrix_product_id', case when p.metadata -> 'properties' ->> 'bitrix_id' ~ '^[0-9]{1,18}$'
+                              then (p.metadata -> 'properties' ->> 'bitrix_id')::bigint end,
+    'stock', p.metadata -> 'properties' ->> 'IN_STOCK',
+    'ru_url', p.metadata -> 'properties' ->> 'ru_url',
+    'updated_at', p.updated_at)
+$$;
+
+create or replace function public.product_view(p_product_id uuid)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select public.product_view_of(p) from public.products p where p.id = p_product_id
+$$;
+
+-- A page of products by name. p_filter: { limit, offset, q?, q_like?, stock? } (stock: the
+-- catalogue code to match, from src/core/views.rs).
+create or replace function public.product_views(p_filter jsonb)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(public.product_view_of(p) order by p.name, p.id), '[]'::jsonb)
+  from (
+    select * from public.products p
+    where (p_filter ->> 'q' is null or p.name ilike p_filter ->> 'q_like')
+      and (p_filter ->> 'stock' is null or p.metadata -> 'properties' ->> 'IN_STOCK' = p_filter ->> 'stock')
+    order by p.name, p.id
+    limit (p_filter ->> 'limit')::integer offset (p_filter ->> 'offset')::integer
+  ) p
+$$;
+
+-- The newest dead letters (src/core/views.rs DeadLetter).
+create or replace function public.dead_letters(p_limit integer default 200)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'id', j.id, 'flow', j.flow, 'idempotency_key', j.idempotency_key, 'payload', j.payload,
+           'attempts', j.attempts, 'last_error', j.last_error, 'created_at', j.created_at, 'updated_at', j.updated_at)
+         order by j.updated_at desc, j.id), '[]'::jsonb)
+  from (select * from public.sync_jobs j where j.status = 'dead' order by j.updated_at desc, j.id limit p_limit) j
+$$;
+
+-- Marks a product in or out of stock with the catalogue code the Worker gives ("158" / "159",
+-- src/core/gateway.rs). Returns null for an unknown product, else { jobs }; a product with no
+-- bitrix_id has nothing to sync.
+drop function public.crm_set_product_availability(uuid, boolean);
+create or replace function public.crm_set_product_availability(p_product_id uuid, p_stock_code text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_product public.products%rowtype;
+  v_jobs uuid[] := '{}';
+begin
+  update public.products p set
+    metadata = jsonb_set(case when jsonb_typeof(p.metadata -> 'properties') = 'object' then p.metadata
+                              else jsonb_set(p.metadata, '{properties}', '{}'::jsonb) end,
+                         '{properties,IN_STOCK}', to_jsonb(p_stock_code)),
+    updated_at = now()
+  where p.id = p_product_id
+  returning * into v_product;
+  if not found then
+    return null;
+  end if;
+  if v_product.metadata -> 'properties' ->> 'bitrix_id' is not null then
+    v_jobs := v_jobs || public.add_sync_job('availability_sync',
+                                           'bitrix:availability:' || p_product_id || ':' || gen_random_uuid(),
+                                           jsonb_build_object('product_id', p_product_id));
+  end if;
+  return jsonb_build_object('jobs', to_jsonb(v_jobs));
+end
+$$;
+
+-- As before (20251124000400_crm_api.sql), with the echo window given by the Worker: the status
+-- code sent to Bitrix is expected back for p_echo_seconds (the longest retry schedule of the
+-- job that sends it, src/core/jobs.rs echo_window).
+drop function public.crm_create_order(jsonb, text);
+create or replace function public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+  v_jobs uuid[] := '{}';
+  v_unknown jsonb;
+begin
+  -- Items naming a CRM product that does not exist: refused with their fields, nothing stored.
+  select jsonb_agg(jsonb_build_object('field', format('items[%s].product_id', n - 1), 'message', 'Товар не найден'))
+  into v_unknown
+  from jsonb_array_elements(p_order -> 'items') with ordinality as l(line, n)
+  where line ->> 'product_id' is not null
+    and not exists (select 1 from public.products p where p.id = (line ->> 'product_id')::uuid);
+  if v_unknown is not null then
+    return jsonb_build_object('problems', v_unknown);
+  end if;
+
+  insert into public.orders (origin, crm_request_key, status, status_raw, status_echoes, status_echoes_until,
+                             total_amount, delivery_fee, currency,
+                             recipient_name, recipient_phone, delivery_address, postcard_text, customer_comment,
+                             delivery_date, delivery_time_id, bitrix_city_id, bitrix_shop_id, details_known)
+  values ('crm', p_request_key, 'new', 'N', array['N'], now() + make_interval(secs => p_echo_seconds),
+          (p_order ->> 'total_amount')::numeric, (p_order ->> 'delivery_fee')::numeric,
+          coalesce(p_order ->> 'currency', 'KZT'), p_order ->> 'recipient_name', p_order ->> 'recipient_phone',
+          p_order ->> 'delivery_address', p_order ->> 'postcard_text', p_order ->> 'customer_comment',
+          (p_order ->> 'delivery_date')::date, (p_order ->> 'delivery_time_id')::bigint,
+          (p_order ->> 'bitrix_city_id')::bigint, (p_order ->> 'bitrix_shop_id')::bigint, true)
+  on conflict (crm_request_key) do nothing
+  returning id into v_id;
+  if v_id is null then
+    select o.id into v_id from public.orders o where o.crm_request_key = p_request_key;
+    return jsonb_build_object('order_id', v_id, 'jobs', '[]'::jsonb, 'replayed', true);
+  end if;
+
+  insert into public.order_items (order_id, bitrix_product_id, product_id, product_snapshot, price, quantity)
+  select v_id,
+         coalesce((line ->> 'bitrix_product_id')::bigint, (p.metadata -> 'properties' ->> 'bitrix_id')::bigint),
+         p.id,
+         jsonb_build_object('name', coalesce(line ->> 'name', p.name), 'currency', coalesce(p_order ->> 'currency', 'KZT')),
+         (line ->> 'price')::numeric,
+         (line ->> 'quantity')::numeric
+  from jsonb_array_elements(p_order -> 'items') with ordinality as l(line, n)
+  left join public.products p
+    on p.id = (line ->> 'product_id')::uuid
+    or (line ->> 'product_id' is null and p.metadata -> 'properties' ->> 'bitrix_id' = line ->> 'bitrix_product_id')
+  order by n;
+
+  v_jobs := v_jobs || public.add_sync_job('reverse_sync', 'bitrix:create_order:' || v_id, jsonb_build_object('order_id', v_id));
+  v_jobs := v_jobs || public.add_sync_job('telegram', 'telegram:new_order:' || v_id,
+                                         jsonb_build_object('order_id', v_id, 'occasion', 'new_order'));
+  return jsonb_build_object('order_id', v_id, 'jobs', to_jsonb(v_jobs), 'replayed', false);
+end
+$$;
+
+drop function public.crm_set_order_status(uuid, text, text);
+create or replace function public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text,
+                                                       p_echo_seconds integer)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_old text;
+  v_jobs uuid[] := '{}';
+  v_change constant text := gen_random_uuid()::text;
+begin
+  select o.status into v_old from public.orders o where o.id = p_order_id for update;
+  if not found then
+    return null;
+  end if;
+  if v_old = p_status then
+    return jsonb_build_object('changed', false, 'jobs', '[]'::jsonb);
+  end if;
+  update public.orders o set
+    status = p_status,
+    status_raw = coalesce(p_status_raw, o.status_raw),
+    status_echoes = case when p_status_raw is null then o.status_echoes
+                         when o.status_echoes_until > now() then o.status_echoes || p_status_raw
+                         else array[p_status_raw] end,
+    status_echoes_until = case when p_status_raw is null then o.status_echoes_until
+                               else now() + make_interval(secs => p_echo_seconds) end,
+    updated_at = now()
+  where o.id = p_order_id;
+  if p_status_raw is not null then
+    v_jobs := v_jobs || public.add_sync_job('status_sync', 'bitrix:status:' || p_order_id || ':' || v_change,
+                                           jsonb_build_object('order_id', p_order_id, 'status', p_status));
+  end if;
+  v_jobs := v_jobs || public.add_sync_job('telegram', 'telegram:status:' || p_order_id || ':crm:' || v_change,
+                                         jsonb_build_object('order_id', p_order_id, 'occasion', 'status_changed',
+                                                            'status', p_status));
+  return jsonb_build_object('changed', true, 'jobs', to_jsonb(v_jobs));
+end
+$$;
+
+drop function public.order_card(uuid);
+
+do $$
+declare f text;
+begin
+  foreach f in array array['claim_sync_job(uuid,integer)', 'sync_status()', 'order_view_of(public.orders)',
+    'order_view(uuid)', 'order_views(jsonb)', 'product_view_of(public.products)', 'product_view(uuid)',
+    'product_views(jsonb)', 'dead_letters(integer)', 'crm_set_product_availability(uuid,text)',
+    'crm_create_order(jsonb,text,integer)', 'crm_set_order_status(uuid,text,text,integer)']
+  loop
+    execute format('revoke all on function public.%s from public, anon, authenticated', f);
+    execute format('grant execute on function public.%s to service_role', f);
+  end loop;
+end
+$$;
