@@ -1,6 +1,6 @@
 # The two commands of the contract: `make dev` and `make test`. Everything else is a helper.
 # Ports and tokens: see README.md ("Local stack").
-.PHONY: dev test up down install build unit integration bench soak deploy clean
+.PHONY: dev test up down install build unit integration bench soak prove deploy clean
 
 dev:            ## install what is missing, then run the local stack with demo data (foreground)
 	bash scripts/stack.sh dev
@@ -25,6 +25,9 @@ bench: install  ## webhook throughput and latency on the local stack (see README
 
 soak: install   ## the fuzzing soak with 10,000 mutated webhooks (make test runs 1,000); SOAK_SEED repeats a run
 	SOAK_WEBHOOKS=$${SOAK_WEBHOOKS:-10000} cargo test --test soak -- --nocapture
+
+prove: install  ## break each promise on purpose (tests/proofs.toml) and see its tests fail; about an hour
+	python3 scripts/prove.py
 
 deploy: build   ## production: crm.cvety.kz
 	npx wrangler deploy --env production
