@@ -58,7 +58,10 @@ def prove(case):
             result = run(command_for(test), WORKTREE)
             output = result.stdout + result.stderr
             name = test.partition("::")[2]
-            if result.returncode != 0 and f"{name}" in output and ("FAILED" in output or "panicked" in output):
+            if "the test stack is not up" in output or "error[E" in output:
+                # A failure for another reason proves nothing: the case could not run.
+                notes.append(f"{test} could not run: " + ("the stack did not start" if "stack" in output else "no build"))
+            elif result.returncode != 0 and name in output and ("FAILED" in output or "panicked" in output):
                 failed.append(test)
             else:
                 notes.append(f"{test} did not fail (exit {result.returncode})")
@@ -69,18 +72,26 @@ def prove(case):
                        capture_output=True)
 
 
+def stop_stacks():
+    """No test stack may be up when a case starts: its ports would refuse the case's stack."""
+    for tree in (ROOT, WORKTREE):
+        subprocess.run(["bash", "scripts/stack.sh", "down"], cwd=tree, env=dict(os.environ, CRM_STACK="test"),
+                       capture_output=True)
+
+
 def main():
     cases = tomllib.loads((ROOT / "tests" / "proofs.toml").read_text())["case"]
     wanted = set(sys.argv[1:])
     if wanted:
         cases = [c for c in cases if c["id"] in wanted]
     worktree()
+    stop_stacks()
     broken = 0
     for case in cases:
         started = time.time()
         ok, note = prove(case)
         broken += not ok
-        verdict = "seen to fail" if ok else "DID NOT FAIL"
+        verdict = "seen to fail" if ok else ("COULD NOT RUN" if "could not run" in note else "DID NOT FAIL")
         print(f"{case['id']:<40} {verdict:<14} {time.time() - started:5.0f} s  {', '.join(case['tests'])}"
               + (f"  ({note})" if note else ""), flush=True)
     print(f"{len(cases) - broken} of {len(cases)} promises seen to fail when broken")
