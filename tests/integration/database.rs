@@ -123,21 +123,51 @@ async fn two_events_for_one_order_at_once_apply_one_after_the_other_on_the_row_l
     apply(&fixture("order-create.json", Some(id))).await;
     let (first, second) = (db().await, db().await);
     first.batch_execute("begin").await.unwrap();
-    let price = apply_on(&first, &update(id, "2025-08-24T18:00:00+05:00", json!({"PRICE": "12000.00"}))).await;
+    let newer =
+        apply_on(&first, &update(id, "2025-08-24T19:00:00+05:00", json!({"STATUS_ID": "PD", "PRICE": "12000.00"})))
+            .await;
 
-    // The second event for the same order must wait for the first transaction's row lock.
-    let status_change = update(id, "2025-08-24T19:00:00+05:00", json!({"STATUS_ID": "PD"}));
-    let waiting = tokio::spawn(async move { apply_on(&second, &status_change).await });
+    // An older event for the same order arrives meanwhile: it must wait for the newer one's
+    // transaction, then see it, and so be stale. Reading the order without the row lock, it
+    // would judge itself against the state before the newer event and overwrite it.
+    let older = update(id, "2025-08-24T18:00:00+05:00", json!({"STATUS_ID": "DE", "PRICE": "1.00"}));
+    let waiting = tokio::spawn(async move { apply_on(&second, &older).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!waiting.is_finished(), "the second event did not wait for the first");
     first.batch_execute("commit").await.unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(5), waiting).await.unwrap().unwrap();
+    let older = tokio::time::timeout(Duration::from_secs(5), waiting).await.unwrap().unwrap();
 
-    assert_eq!((price["outcome"].as_str(), status["outcome"].as_str()), (Some("updated"), Some("updated")));
+    assert_eq!((newer["outcome"].as_str(), older["outcome"].as_str()), (Some("updated"), Some("stale")));
     let order = order_row(id).await;
-    assert_eq!(order["total_amount"].as_f64(), Some(12000.0), "the first event's change survived");
-    assert_eq!(order["status"], "delivering", "the second event saw the first and applied on top");
-    assert_eq!(counts(id).await.2, 3);
+    assert_eq!(order["status"], "delivering", "the newer event's status stands");
+    assert_eq!(order["total_amount"].as_f64(), Some(12000.0), "the newer event's price stands");
+    assert_eq!(counts(id).await.2, 3, "both events are recorded");
+}
+
+#[tokio::test]
+async fn a_job_key_makes_one_job_however_often_and_however_concurrently_it_is_added() {
+    let key = format!("telegram:new_order:test-{}", fresh_id());
+    let add = || {
+        let key = key.clone();
+        async move {
+            db().await
+                .query_one("select add_sync_job('telegram', $1, '{}')::text", &[&key])
+                .await
+                .unwrap()
+                .get::<_, Option<String>>(0)
+        }
+    };
+
+    let added = futures::future::join_all((0..10).map(|_| add())).await;
+
+    assert_eq!(added.iter().filter(|id| id.is_some()).count(), 1, "one new job, nine repeats: {added:?}");
+    let rows: i64 = db()
+        .await
+        .query_one("select count(*) from sync_jobs where idempotency_key = $1", &[&key])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
 }
 
 #[tokio::test]
