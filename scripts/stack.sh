@@ -2,7 +2,8 @@
 # The local stack: PostgreSQL + the real PostgREST binary + `wrangler dev` (workerd), on loopback.
 #
 #   scripts/stack.sh install   install what is missing (rust target, worker-build, wasm-bindgen,
-#                              npm packages, PostgreSQL); skips what is present
+#                              npm packages, PostgreSQL, Chromium, Playwright for Python);
+#                              skips what is present
 #   scripts/stack.sh up        start everything in the background, return once the Worker answers
 #   scripts/stack.sh dev       start the database side, then `wrangler dev` in the foreground
 #   scripts/stack.sh down      stop everything this stack started
@@ -38,6 +39,10 @@ export WEBHOOK_TOKEN="${WEBHOOK_TOKEN:-dev-webhook-token}"
 export CRM_API_TOKEN="${CRM_API_TOKEN:-dev-crm-token}"
 export BITRIX_API_TOKEN="${BITRIX_API_TOKEN:-dev-bitrix-token}"
 export TELEGRAM_BOT_TOKEN="${TELEGRAM_BOT_TOKEN:-123456:dev-telegram-token}"
+export SESSION_SECRET="${SESSION_SECRET:-dev-session-secret-cvety-crm-0123456789abcdef}"
+# The staff account of the dev stack (made up): log in at /crm/login.
+STAFF_LOGIN="${STAFF_LOGIN:-admin}"
+STAFF_PASSWORD="${STAFF_PASSWORD:-dev-staff-password}"
 export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
 # Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
 WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
@@ -89,6 +94,16 @@ install() {
     [ "$(id -u)" = 0 ] || die "PostgreSQL 15 is missing: sudo apt-get install -y postgresql-15"
     log "installing PostgreSQL 15"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+  fi
+  # The browser tests: Debian's Chromium driven by Playwright for Python (never its own browser).
+  if [ ! -x /usr/bin/chromium ]; then
+    [ "$(id -u)" = 0 ] || die "Chromium is missing: sudo apt-get install -y chromium"
+    log "installing Chromium (browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  if ! python3 -c 'import sys; from importlib.metadata import version; sys.exit(version("playwright") != "1.64.1")' 2>/dev/null; then
+    log "pip install playwright==1.64.1 (the browser tests drive /usr/bin/chromium; no browser download)"
+    python3 -m pip install -q playwright==1.64.1
   fi
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
@@ -152,6 +167,10 @@ migrate() {
 seed() {
   log "demo data (supabase/seed.sql)"
   psql_admin -f supabase/seed.sql
+  if [ -z "$(psql_admin -tA -c "select 1 from public.staff where login = '$STAFF_LOGIN'")" ]; then
+    log "staff account $STAFF_LOGIN (password: $STAFF_PASSWORD)"
+    printf '%s\n' "$STAFF_PASSWORD" | CRM_STACK="$STACK" PG_PORT="$PG_PORT" bash scripts/staff.sh add "$STAFF_LOGIN" "Администратор"
+  fi
 }
 
 # -------------------------------------------------------------------------------- processes
@@ -221,6 +240,7 @@ WEBHOOK_TOKEN=$WEBHOOK_TOKEN
 CRM_API_TOKEN=$CRM_API_TOKEN
 BITRIX_API_TOKEN=$BITRIX_API_TOKEN
 TELEGRAM_BOT_TOKEN=$TELEGRAM_BOT_TOKEN
+SESSION_SECRET=$SESSION_SECRET
 SUPABASE_SERVICE_KEY=$(service_key)
 VARS
 }
@@ -231,7 +251,8 @@ wrangler_args() {
               --persist-to "$STATE_DIR/wrangler" --show-interactive-dev-session=false --test-scheduled
               --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_key)"
               --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "CRM_API_TOKEN:$CRM_API_TOKEN"
-              --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN")
+              --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN"
+              --var "SESSION_SECRET:$SESSION_SECRET")
   local name
   for name in "${WORKER_SETTINGS[@]}"; do
     if [ -n "${!name:-}" ]; then args+=(--var "$name:${!name}"); fi
@@ -267,6 +288,7 @@ up() {
   write_dev_vars
   worker_start
   log "ready: Worker http://127.0.0.1:$WORKER_PORT  PostgREST http://127.0.0.1:$POSTGREST_PORT  PostgreSQL 127.0.0.1:$PG_PORT"
+  [ "$STACK" = dev ] && log "the CRM: http://127.0.0.1:$WORKER_PORT/crm (login: $STAFF_LOGIN, password: $STAFF_PASSWORD)"
 }
 
 down() {
@@ -279,6 +301,7 @@ down() {
 print_try_it() {
   cat <<TXT
 
+  The CRM:        http://127.0.0.1:$WORKER_PORT/crm   (login: $STAFF_LOGIN, password: $STAFF_PASSWORD)
   The Worker:     http://127.0.0.1:$WORKER_PORT/health
   Bitrix/Telegram stand-ins log what the Worker sent: $LOG_DIR/peers.log
   PostgREST:      http://127.0.0.1:$POSTGREST_PORT

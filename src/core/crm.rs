@@ -13,6 +13,27 @@ use super::phone::Phone;
 use super::status::CrmStatus;
 use super::views::Origin;
 
+/// Who makes a change in the CRM: a staff member (pages) or the API's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub staff_id: Option<CrmId>,
+    pub name: String,
+}
+
+impl Actor {
+    /// A change made through the CRM API (`CRM_API_TOKEN`).
+    #[must_use]
+    pub fn api() -> Actor {
+        Actor { staff_id: None, name: "API".into() }
+    }
+
+    /// A change made by a staff member in the pages.
+    #[must_use]
+    pub fn staff(staff: &super::views::Staff) -> Actor {
+        Actor { staff_id: Some(staff.id.clone()), name: staff.name.clone() }
+    }
+}
+
 /// One problem with the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {

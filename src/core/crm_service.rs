@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::api::{self, Answer};
 use super::crm::{
-    parse_order_filter, parse_product_filter, parse_status_change, NewOrderInput, OrderFilter, Problem, ProductFilter,
-    RequestKey,
+    parse_order_filter, parse_product_filter, parse_status_change, Actor, NewOrderInput, OrderFilter, Problem,
+    ProductFilter, RequestKey,
 };
 use super::ids::{CrmId, JobId};
 use super::jobs::{echo_window, Switches};
@@ -18,7 +18,7 @@ use super::routes::{ApiRoute, Record};
 use super::runner::{enqueue_jobs, sweep};
 use super::status::CrmStatus;
 use super::text::remove_nul;
-use super::views::{DeadLetter, OrderView, ProductView, Stock, SyncStatus};
+use super::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, Stock, SyncPage, SyncStatus};
 
 /// A CRM API body above this is refused with 413 (an order with 200 lines is about 40 KB).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -68,9 +68,10 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
         &self,
         input: &NewOrderInput,
         key: Option<&RequestKey>,
+        actor: &Actor,
     ) -> Result<CreatedOrder, CrmError> {
         let order = input.check().map_err(CrmError::Invalid)?;
-        match self.store.create_order(&order, key).await? {
+        match self.store.create_order(&order, key, actor).await? {
             OrderCreation::Created { order_id, jobs } => {
                 enqueue_jobs(self.queue, &jobs).await;
                 Ok(CreatedOrder { order_id, replayed: false })
@@ -81,9 +82,12 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
     }
 
     /// Sets a status the CRM can send to Bitrix; its echo is expected for [`echo_window`].
-    pub async fn set_status(&self, id: &CrmId, status: CrmStatus) -> Result<StatusChange, CrmError> {
-        let change =
-            self.store.set_order_status(id, status, echo_window()).await?.ok_or(CrmError::NotFound(Record::Order))?;
+    pub async fn set_status(&self, id: &CrmId, status: CrmStatus, actor: &Actor) -> Result<StatusChange, CrmError> {
+        let change = self
+            .store
+            .set_order_status(id, status, echo_window(), actor)
+            .await?
+            .ok_or(CrmError::NotFound(Record::Order))?;
         enqueue_jobs(self.queue, &change.jobs).await;
         Ok(change)
     }
@@ -97,10 +101,10 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
     }
 
     /// Marks a product in or out of stock and queues its sync to Bitrix.
-    pub async fn set_availability(&self, id: &CrmId, available: bool) -> Result<(), CrmError> {
+    pub async fn set_availability(&self, id: &CrmId, available: bool, actor: &Actor) -> Result<(), CrmError> {
         let jobs = self
             .store
-            .set_availability(id, Stock::code_for(available))
+            .set_availability(id, Stock::code_for(available), actor)
             .await?
             .ok_or(CrmError::NotFound(Record::Product))?;
         enqueue_jobs(self.queue, &jobs).await;
@@ -117,8 +121,8 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
     }
 
     /// Replays one dead letter (or all) and queues what was put back.
-    pub async fn replay(&self, job: Option<&JobId>) -> Result<Vec<JobId>, CrmError> {
-        let replayed = self.store.replay_dead_letters(job).await?;
+    pub async fn replay(&self, job: Option<&JobId>, actor: &Actor) -> Result<Vec<JobId>, CrmError> {
+        let replayed = self.store.replay_dead_letters(job, actor).await?;
         enqueue_jobs(self.queue, &replayed).await;
         Ok(replayed)
     }
@@ -126,6 +130,31 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
     /// Hands every due job to the queue now (what the cron does every minute).
     pub async fn sweep(&self) -> Result<usize, CrmError> {
         Ok(sweep(self.store, self.queue).await?)
+    }
+
+    /// The order card.
+    pub async fn order_page(&self, id: &CrmId) -> Result<OrderPage, CrmError> {
+        self.store.order_page(id).await?.ok_or(CrmError::NotFound(Record::Order))
+    }
+
+    /// The day's slots and orders.
+    pub async fn day_orders(&self, date: chrono::NaiveDate) -> Result<DayOrders, CrmError> {
+        Ok(self.store.day_orders(date).await?)
+    }
+
+    /// A page of orders, and the shops to filter by.
+    pub async fn orders_page(&self, filter: &OrderFilter) -> Result<(Vec<OrderView>, Reference), CrmError> {
+        Ok(self.store.orders_page(filter).await?)
+    }
+
+    /// What the new order form offers.
+    pub async fn order_form(&self) -> Result<Reference, CrmError> {
+        Ok(self.store.order_form().await?)
+    }
+
+    /// Every flow's health and the newest dead letters.
+    pub async fn sync_page(&self) -> Result<SyncPage, CrmError> {
+        Ok(self.store.sync_page(200).await?)
     }
 }
 
@@ -201,7 +230,7 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
                         message: format!("Неверная структура заказа: {}", super::text::quote(&e.to_string())),
                     }])
                 })?;
-                let created = self.create_order(&order, key.as_ref()).await?;
+                let created = self.create_order(&order, key.as_ref(), &Actor::api()).await?;
                 logs.push(
                     LogLine::new("info", "crm_api.order_created")
                         .with("order_id", created.order_id.as_str())
@@ -212,7 +241,7 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
             ApiRoute::SetOrderStatus(id) => {
                 let body = read_body(input.body, logs)?;
                 let status = parse_status_change(&body).map_err(|p| CrmError::Invalid(vec![p]))?;
-                let change = self.set_status(id, status).await?;
+                let change = self.set_status(id, status, &Actor::api()).await?;
                 logs.push(
                     LogLine::new("info", "crm_api.status_set")
                         .with("order_id", id.as_str())
@@ -227,7 +256,7 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
             }
             ApiRoute::Product(id) => api::product(&self.product(id).await?),
             ApiRoute::SetAvailability(id, available) => {
-                self.set_availability(id, *available).await?;
+                self.set_availability(id, *available, &Actor::api()).await?;
                 logs.push(
                     LogLine::new("info", "crm_api.availability_set")
                         .with("product_id", id.as_str())
@@ -242,7 +271,7 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
                     ApiRoute::ReplayDeadLetter(job) => Some(job),
                     _ => None,
                 };
-                let replayed = self.replay(job).await?;
+                let replayed = self.replay(job, &Actor::api()).await?;
                 logs.push(LogLine::new("info", "crm_api.dead_letters_replayed").with("jobs", replayed.len()));
                 api::dead_letters_replayed(&replayed)
             }

@@ -9,14 +9,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::apply::Applied;
-use super::crm::{NewOrder, OrderFilter, Problem, ProductFilter, RequestKey};
+use super::crm::{Actor, NewOrder, OrderFilter, Problem, ProductFilter, RequestKey};
 use super::gateway::GatewayRequest;
 use super::ids::{CrmId, JobId};
 use super::jobs::{JobRow, QueueMessage};
 use super::order::OrderEvent;
 use super::retry::Failure;
 use super::status::CrmStatus;
-use super::views::{DeadLetter, OrderView, ProductView, SyncStatus};
+use super::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, Staff, SyncPage, SyncStatus};
 
 /// What lies under a store failure (the HTTP client's error, the store's answer), kept so that
 /// logs show the whole chain.
@@ -179,28 +179,84 @@ pub trait CrmStore {
     /// MUST answer at most `filter.page.limit` orders, newest first.
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError>;
     async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError>;
-    /// MUST store the order, its items and its jobs in one transaction, or nothing; MUST return
-    /// the first order for a request key used before, and queue nothing again.
-    async fn create_order(&self, order: &NewOrder, key: Option<&RequestKey>) -> Result<OrderCreation, StoreError>;
-    /// `None` for an unknown order. MUST record the status and its jobs in one transaction, and
-    /// remember the Bitrix code sent, for `echo_window`, so that its webhook echo changes nothing.
+    /// MUST store the order, its items, its jobs and who created it in one transaction, or
+    /// nothing; MUST return the first order for a request key used before, and queue nothing again.
+    async fn create_order(
+        &self,
+        order: &NewOrder,
+        key: Option<&RequestKey>,
+        actor: &Actor,
+    ) -> Result<OrderCreation, StoreError>;
+    /// `None` for an unknown order. MUST record the status, its jobs and who set it in one
+    /// transaction, and remember the Bitrix code sent, for `echo_window`, so that its webhook
+    /// echo changes nothing.
     async fn set_order_status(
         &self,
         id: &CrmId,
         status: CrmStatus,
         echo_window: Duration,
+        actor: &Actor,
     ) -> Result<Option<StatusChange>, StoreError>;
     /// MUST answer at most `filter.page.limit` products, by name.
     async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError>;
     async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError>;
-    /// `None` for an unknown product; else the jobs that carry the change to Bitrix.
-    async fn set_availability(&self, id: &CrmId, stock_code: &str) -> Result<Option<Vec<JobId>>, StoreError>;
+    /// `None` for an unknown product; else the jobs that carry the change to Bitrix. MUST record
+    /// who made it.
+    async fn set_availability(
+        &self,
+        id: &CrmId,
+        stock_code: &str,
+        actor: &Actor,
+    ) -> Result<Option<Vec<JobId>>, StoreError>;
     async fn sync_status(&self) -> Result<SyncStatus, StoreError>;
     /// The newest dead letters, at most `limit`.
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
-    /// Puts one dead job (or all) back in line with a fresh attempt count; a job that is not
-    /// dead is left alone. Returns the jobs put back.
-    async fn replay_dead_letters(&self, job: Option<&JobId>) -> Result<Vec<JobId>, StoreError>;
+    /// Puts one dead job (or all) back in line with a fresh attempt count, recording who did it;
+    /// a job that is not dead is left alone. Returns the jobs put back.
+    async fn replay_dead_letters(&self, job: Option<&JobId>, actor: &Actor) -> Result<Vec<JobId>, StoreError>;
+    /// The order card: the order and everything that happened to it, in one call.
+    async fn order_page(&self, id: &CrmId) -> Result<Option<OrderPage>, StoreError>;
+    /// The slots and the orders to deliver on `date`, in one call.
+    async fn day_orders(&self, date: chrono::NaiveDate) -> Result<DayOrders, StoreError>;
+    /// A page of orders and the shops to filter by, in one call.
+    async fn orders_page(&self, filter: &OrderFilter) -> Result<(Vec<OrderView>, Reference), StoreError>;
+    /// What the new order form offers: slots, cities, shops and the catalogue.
+    async fn order_form(&self) -> Result<Reference, StoreError>;
+    /// Every flow's health and the newest dead letters, in one call.
+    async fn sync_page(&self, limit: u32) -> Result<SyncPage, StoreError>;
+}
+
+/// What a login attempt found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginState {
+    /// The account and its password hash, when the login has one (and it is not disabled).
+    pub account: Option<(Staff, String)>,
+    /// The login's failed attempts within the lockout window, oldest first.
+    pub failures: Vec<chrono::DateTime<chrono::Utc>>,
+}
+
+/// How a login attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Failed,
+    /// A new session for this staff member.
+    Session {
+        staff_id: CrmId,
+        session_id: String,
+        lifetime: Duration,
+    },
+}
+
+/// Staff accounts and sessions.
+pub trait StaffStore {
+    /// The account of `login` and its failures within `window`.
+    async fn login_state(&self, login: &str, window: Duration) -> Result<LoginState, StoreError>;
+    /// MUST record a failure, or start the session (clearing the login's failures).
+    async fn login_result(&self, login: &str, outcome: &LoginOutcome) -> Result<(), StoreError>;
+    /// The staff member of a live session (not ended, not expired, account not disabled).
+    async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError>;
+    /// MUST end the session so that its cookie opens nothing anymore.
+    async fn logout(&self, session_id: &str) -> Result<(), StoreError>;
 }
 
 /// The Bitrix PHP gateway.

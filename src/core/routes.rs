@@ -71,6 +71,100 @@ pub enum ApiRoute {
     RunSweep,
 }
 
+/// A staff page (`/crm/...`). Every one but the login needs a session; every change is a POST
+/// from our own origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRoute {
+    /// `GET /crm/login`
+    Login,
+    /// `POST /crm/login`
+    LoginSubmit,
+    /// `POST /crm/logout`
+    Logout,
+    /// `GET /crm`: the day board.
+    Board,
+    /// `GET /crm/orders`
+    Orders,
+    /// `GET /crm/orders/new`
+    NewOrder,
+    /// `POST /crm/orders/new`
+    CreateOrder,
+    /// `GET /crm/orders/{id}`
+    Order(CrmId),
+    /// `POST /crm/orders/{id}/status`
+    SetOrderStatus(CrmId),
+    /// `GET /crm/orders/{id}/print`
+    PrintOrder(CrmId),
+    /// `GET /crm/products`
+    Products,
+    /// `GET /crm/products/{id}`
+    Product(CrmId),
+    /// `POST /crm/products/{id}/availability`
+    SetAvailability(CrmId),
+    /// `GET /crm/sync`
+    Sync,
+    /// `POST /crm/sync/dead-letters/replay`
+    ReplayAllDeadLetters,
+    /// `POST /crm/sync/dead-letters/{id}/replay`
+    ReplayDeadLetter(JobId),
+}
+
+impl PageRoute {
+    /// True for the routes that change something (POST).
+    #[must_use]
+    pub fn is_change(&self) -> bool {
+        matches!(
+            self,
+            PageRoute::LoginSubmit
+                | PageRoute::Logout
+                | PageRoute::CreateOrder
+                | PageRoute::SetOrderStatus(_)
+                | PageRoute::SetAvailability(_)
+                | PageRoute::ReplayAllDeadLetters
+                | PageRoute::ReplayDeadLetter(_)
+        )
+    }
+}
+
+fn page_only(method: Method, allowed: &[(Method, PageRoute)], allow: &'static str) -> Result<PageRoute, Miss> {
+    allowed
+        .iter()
+        .find(|(m, _)| *m == method || (*m == Method::Get && method == Method::Head))
+        .map(|(_, route)| route.clone())
+        .ok_or(Miss::MethodNotAllowed { allow })
+}
+
+fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
+    use Method::{Get, Post};
+    match segments {
+        [] => page_only(method, &[(Get, PageRoute::Board)], "GET"),
+        ["login"] => page_only(method, &[(Get, PageRoute::Login), (Post, PageRoute::LoginSubmit)], "GET, POST"),
+        ["logout"] => page_only(method, &[(Post, PageRoute::Logout)], "POST"),
+        ["orders"] => page_only(method, &[(Get, PageRoute::Orders)], "GET"),
+        ["orders", "new"] => {
+            page_only(method, &[(Get, PageRoute::NewOrder), (Post, PageRoute::CreateOrder)], "GET, POST")
+        }
+        ["orders", order] => page_only(method, &[(Get, PageRoute::Order(id(order, Record::Order)?))], "GET"),
+        ["orders", order, "status"] => {
+            page_only(method, &[(Post, PageRoute::SetOrderStatus(id(order, Record::Order)?))], "POST")
+        }
+        ["orders", order, "print"] => {
+            page_only(method, &[(Get, PageRoute::PrintOrder(id(order, Record::Order)?))], "GET")
+        }
+        ["products"] => page_only(method, &[(Get, PageRoute::Products)], "GET"),
+        ["products", product] => page_only(method, &[(Get, PageRoute::Product(id(product, Record::Product)?))], "GET"),
+        ["products", product, "availability"] => {
+            page_only(method, &[(Post, PageRoute::SetAvailability(id(product, Record::Product)?))], "POST")
+        }
+        ["sync"] => page_only(method, &[(Get, PageRoute::Sync)], "GET"),
+        ["sync", "dead-letters", "replay"] => page_only(method, &[(Post, PageRoute::ReplayAllDeadLetters)], "POST"),
+        ["sync", "dead-letters", job, "replay"] => {
+            page_only(method, &[(Post, PageRoute::ReplayDeadLetter(id(job, Record::Job)?))], "POST")
+        }
+        _ => Err(Miss::NotFound),
+    }
+}
+
 /// Why a path names no route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Miss {
@@ -92,6 +186,8 @@ pub enum Route {
     /// Under `/api/`: the CRM token is checked before the route or its miss is answered, so a
     /// caller without it learns nothing about which paths exist.
     Api(Result<ApiRoute, Miss>),
+    /// Under `/crm`: a staff page, or why there is none (answered after the session check).
+    Page(Result<PageRoute, Miss>),
     /// Any other path.
     Unknown(Miss),
 }
@@ -144,6 +240,7 @@ pub fn route(method: Method, path: &str) -> Route {
             _ => Route::Unknown(Miss::MethodNotAllowed { allow: "POST" }),
         },
         ["api", rest @ ..] => Route::Api(api(method, rest)),
+        ["crm", rest @ ..] => Route::Page(page(method, rest)),
         _ => Route::Unknown(Miss::NotFound),
     }
 }
@@ -238,6 +335,42 @@ mod tests {
             route(Method::Post, "/api/sync/dead-letters/abc/replay"),
             Route::Api(Err(Miss::NoSuchRecord(Record::Job)))
         );
+    }
+
+    #[test]
+    fn every_page_is_parsed_from_its_method_and_path_and_new_is_not_an_order() {
+        let table = [
+            (Method::Get, "/crm".to_owned(), PageRoute::Board),
+            (Method::Get, "/crm/".to_owned(), PageRoute::Board),
+            (Method::Get, "/crm/login".to_owned(), PageRoute::Login),
+            (Method::Post, "/crm/login".to_owned(), PageRoute::LoginSubmit),
+            (Method::Post, "/crm/logout".to_owned(), PageRoute::Logout),
+            (Method::Get, "/crm/orders".to_owned(), PageRoute::Orders),
+            (Method::Get, "/crm/orders/new".to_owned(), PageRoute::NewOrder),
+            (Method::Post, "/crm/orders/new".to_owned(), PageRoute::CreateOrder),
+            (Method::Get, format!("/crm/orders/{ORDER}"), PageRoute::Order(order())),
+            (Method::Post, format!("/crm/orders/{ORDER}/status"), PageRoute::SetOrderStatus(order())),
+            (Method::Get, format!("/crm/orders/{ORDER}/print"), PageRoute::PrintOrder(order())),
+            (Method::Get, "/crm/products".to_owned(), PageRoute::Products),
+            (Method::Get, format!("/crm/products/{ORDER}"), PageRoute::Product(order())),
+            (Method::Post, format!("/crm/products/{ORDER}/availability"), PageRoute::SetAvailability(order())),
+            (Method::Get, "/crm/sync".to_owned(), PageRoute::Sync),
+            (Method::Post, "/crm/sync/dead-letters/replay".to_owned(), PageRoute::ReplayAllDeadLetters),
+            (Method::Post, format!("/crm/sync/dead-letters/{ORDER}/replay"), PageRoute::ReplayDeadLetter(order())),
+        ];
+        for (method, path, expected) in table {
+            assert_eq!(route(method, &path), Route::Page(Ok(expected.clone())), "{method:?} {path}");
+            assert_eq!(expected.is_change(), method == Method::Post, "{path}");
+        }
+    }
+
+    #[test]
+    fn nothing_on_the_pages_changes_on_get() {
+        for path in ["/crm/logout", "/crm/sync/dead-letters/replay", &format!("/crm/orders/{ORDER}/status")] {
+            assert!(matches!(route(Method::Get, path), Route::Page(Err(Miss::MethodNotAllowed { .. }))), "{path}");
+        }
+        assert_eq!(route(Method::Get, "/crm/orders/122183"), Route::Page(Err(Miss::NoSuchRecord(Record::Order))));
+        assert_eq!(route(Method::Head, "/crm/orders"), Route::Page(Ok(PageRoute::Orders)));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The shop chat's messages: an order card rendered as Telegram HTML, escaped, within 4096
-//! UTF-16 units (Telegram's limit; counting the markup too keeps us safely under it).
+//! UTF-16 units (Telegram's limit; counting the markup too keeps us safely under it), in the
+//! formats the staff read on the pages (`human`).
 
 use super::decimal::Money;
+use super::human;
 use super::status::CrmStatus;
 use super::views::{ItemView, Named, OrderView};
 
@@ -82,15 +84,10 @@ fn or_dash(value: Option<&str>, cap: usize) -> String {
     value.filter(|v| !v.trim().is_empty()).map_or_else(|| "—".to_owned(), |v| escape_capped(v, cap))
 }
 
+/// `9 000 ₸` as on the pages (`human::money`), the currency code capped and escaped.
 fn money(amount: Option<Money>, currency: Option<&str>) -> String {
     match amount {
-        Some(amount) => {
-            let symbol = match currency.unwrap_or("KZT") {
-                "KZT" => "₸".to_owned(),
-                other => escape_capped(other, caps::SHORT),
-            };
-            format!("{amount} {symbol}")
-        }
+        Some(amount) => escape_capped(&human::money(amount, currency), caps::SHORT * 2),
         None => "—".to_owned(),
     }
 }
@@ -104,7 +101,7 @@ fn item_line(item: &ItemView, currency: Option<&str>) -> String {
         "• {} — {} × {}",
         or_dash(item.name.as_deref(), caps::NAME),
         money(Some(item.price), item.currency.as_deref().or(currency)),
-        item.quantity.plain()
+        human::count(item.quantity)
     )
 }
 
@@ -163,7 +160,8 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         Occasion::StatusChanged(to) => format!("🔄 <b>Заказ №{number}: статус «{}»</b>", to.label_ru()),
     };
     let currency = card.currency.as_deref();
-    let date = card.delivery_date.map(|date| date.format("%Y-%m-%d").to_string());
+    let date = card.delivery_date.map(human::date_with_weekday);
+    let phone = card.recipient_phone.as_deref().map(human::phone);
     [
         title,
         format!("Статус: {}", card.status.label_ru()),
@@ -172,7 +170,7 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         String::new(),
         "<b>Получатель</b>".to_owned(),
         format!("Имя: {}", or_dash(card.recipient_name.as_deref(), caps::NAME)),
-        format!("Телефон: {}", or_dash(card.recipient_phone.as_deref(), caps::SHORT)),
+        format!("Телефон: {}", or_dash(phone.as_deref(), caps::SHORT)),
         format!("Адрес: {}", or_dash(card.delivery_address.as_deref(), caps::ADDRESS)),
         String::new(),
         "<b>Доставка</b>".to_owned(),

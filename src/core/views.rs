@@ -3,7 +3,7 @@
 //! money, typed status and ids, names beside ids, no internal columns. The CRM API answers with
 //! them, Telegram messages and Bitrix gateway requests are built from them.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -222,6 +222,79 @@ pub struct DeadLetter {
     pub last_error: Option<String>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
+}
+
+/// A staff member, as a session names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: CrmId,
+    pub login: String,
+    pub name: String,
+}
+
+/// One thing that happened to an order, for its timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineEntry {
+    /// A Bitrix webhook applied to the order, with its outcome.
+    Webhook { at: DateTime<FixedOffset>, event: String, outcome: String },
+    /// A change made in the CRM, and who made it.
+    Change { at: DateTime<FixedOffset>, change: String, actor: String, detail: Value },
+    /// A Bitrix call or a Telegram message, in its current state.
+    Job {
+        at: DateTime<FixedOffset>,
+        flow: Flow,
+        status: String,
+        attempts: u32,
+        last_error: Option<String>,
+        occasion: Option<String>,
+        updated_at: DateTime<FixedOffset>,
+        done_at: Option<DateTime<FixedOffset>>,
+    },
+}
+
+/// The order card: the order and its timeline (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderPage {
+    pub order: OrderView,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A delivery slot with its times (when the CRM knows them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotView {
+    pub id: u64,
+    pub label: String,
+    pub starts_at: Option<NaiveTime>,
+    pub ends_at: Option<NaiveTime>,
+}
+
+/// The day board's data: the slots, and the orders to deliver that day (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DayOrders {
+    pub slots: Vec<SlotView>,
+    pub orders: Vec<OrderView>,
+}
+
+/// The reference data a form offers (slots, cities, shops), with the catalogue for the new
+/// order form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Reference {
+    #[serde(default)]
+    pub slots: Vec<SlotView>,
+    #[serde(default)]
+    pub cities: Vec<Named>,
+    #[serde(default)]
+    pub shops: Vec<Named>,
+    #[serde(default)]
+    pub products: Vec<ProductView>,
+}
+
+/// The sync page's data (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SyncPage {
+    pub flows: SyncStatus,
+    pub dead_letters: Vec<DeadLetter>,
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod names {
     pub const TELEGRAM_NOTIFICATIONS_ENABLED: &str = "TELEGRAM_NOTIFICATIONS_ENABLED";
     pub const RETRY_DELAY_SCALE: &str = "RETRY_DELAY_SCALE";
     pub const OUTBOUND_TIMEOUT_SECONDS: &str = "OUTBOUND_TIMEOUT_SECONDS";
+    pub const SESSION_SECRET: &str = "SESSION_SECRET";
     /// The queue for jobs and delayed webhook applies (wrangler.toml).
     pub const JOBS_QUEUE: &str = "JOBS";
     /// The KV namespace for the webhook fast path (wrangler.toml).
@@ -47,6 +48,8 @@ pub struct Config {
     pub retry_delay_scale: f64,
     /// The longest an outbound call (Bitrix, Telegram) may take.
     pub outbound_timeout: Duration,
+    /// Signs the staff's session cookie; empty: nobody can log in.
+    pub session_secret: String,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -78,6 +81,7 @@ impl Config {
             ),
             retry_delay_scale: retry_delay_scale(text(env, names::RETRY_DELAY_SCALE).as_deref()),
             outbound_timeout: outbound_timeout(text(env, names::OUTBOUND_TIMEOUT_SECONDS).as_deref()),
+            session_secret: get(names::SESSION_SECRET),
         }
     }
 }

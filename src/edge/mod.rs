@@ -1,10 +1,11 @@
-//! The thin edge: the core's ports implemented on Worker bindings, the HTTP routes, the queue
-//! consumer and the sweep.
+//! The thin edge: the core's ports implemented on Worker bindings, the HTTP routes (the API and
+//! the staff pages), the queue consumer and the sweep.
 
 pub mod config;
 pub mod crm_api;
 pub mod jobs;
 pub mod outbound;
+pub mod pages;
 pub mod routes;
 pub mod store;
 

@@ -6,6 +6,7 @@ use worker::{Env, Request, Response, Result};
 use super::crm_api;
 use super::emit;
 use super::jobs::Bindings;
+use super::pages;
 use crate::core::api::{self, Answer};
 use crate::core::log::{mask_address, mask_phone, LogLine};
 use crate::core::ports::{cause_chain, OrderStore};
@@ -23,6 +24,7 @@ pub async fn handle(mut request: Request, env: Env) -> Result<Response> {
         Route::Health => health(&bindings).await,
         Route::BitrixOrderWebhook => bitrix_order_webhook(&mut request, &bindings).await?,
         Route::Api(api_route) => crm_api::handle(&mut request, &bindings, api_route, &path).await,
+        Route::Page(page_route) => return pages::handle(&mut request, &bindings, &page_route).await,
         Route::Unknown(miss) => api::route_missed(miss, &path),
     };
     respond(&answer)

@@ -1,4 +1,4 @@
-//! The store ports (`OrderStore`, `JobStore`, `CrmStore`) on Supabase's PostgREST, through the
+//! The store ports (`OrderStore`, `JobStore`, `CrmStore`, `StaffStore`) on Supabase's PostgREST, through the
 //! `postgrest` crate (reqwest over the Worker's fetch). Each call is one SQL function; what it
 //! answers is read into core's types here, and a failure keeps its cause.
 
@@ -10,17 +10,20 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::core::apply::{Applied, ApplyCommand};
-use crate::core::crm::{NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
+use crate::core::crm::{Actor, NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
 use crate::core::ids::{CrmId, JobId};
 use crate::core::jobs::JobRow;
 use crate::core::order::OrderEvent;
 use crate::core::ports::{
-    CrmStore, JobEnd, JobStore, OrderCreation, OrderStore, ProductAvailability, StatusChange, StoreAnswer, StoreError,
+    CrmStore, JobEnd, JobStore, LoginOutcome, LoginState, OrderCreation, OrderStore, ProductAvailability, StaffStore,
+    StatusChange, StoreAnswer, StoreError,
 };
 use crate::core::retry::is_transient_status;
 use crate::core::status::CrmStatus;
 use crate::core::text::quote;
-use crate::core::views::{DeadLetter, OrderView, ProductView, Stock, SyncStatus};
+use crate::core::views::{
+    DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, Staff, Stock, SyncPage, SyncStatus,
+};
 
 /// PostgREST with the service key as both `apikey` and bearer token, as hosted Supabase wants.
 pub struct PostgrestStore {
@@ -181,24 +184,34 @@ struct StatusAnswer {
     jobs: Vec<JobId>,
 }
 
+/// An order filter as `order_views` reads it.
+fn order_filter(filter: &OrderFilter) -> Value {
+    merged(&[
+        page_json(filter.page),
+        json!({"status": filter.status.map(CrmStatus::as_str), "date": filter.date, "shop": filter.shop,
+               "origin": filter.origin}),
+        search_json(filter.search.as_ref()),
+    ])
+}
+
 impl CrmStore for PostgrestStore {
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError> {
-        let p_filter = merged(&[
-            page_json(filter.page),
-            json!({"status": filter.status.map(CrmStatus::as_str), "date": filter.date, "shop": filter.shop,
-                   "origin": filter.origin}),
-            search_json(filter.search.as_ref()),
-        ]);
-        self.call_some("order_views", &json!({ "p_filter": p_filter })).await
+        self.call_some("order_views", &json!({ "p_filter": order_filter(filter) })).await
     }
 
     async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError> {
         self.order_view(id).await
     }
 
-    async fn create_order(&self, order: &NewOrder, key: Option<&RequestKey>) -> Result<OrderCreation, StoreError> {
+    async fn create_order(
+        &self,
+        order: &NewOrder,
+        key: Option<&RequestKey>,
+        actor: &Actor,
+    ) -> Result<OrderCreation, StoreError> {
         let echo = crate::core::jobs::echo_window().as_secs();
-        let arguments = json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo});
+        let arguments =
+            json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo, "p_actor": actor});
         let answer: CreateAnswer = self.call_some("crm_create_order", &arguments).await?;
         if let Some(problems) = answer.problems {
             return Ok(OrderCreation::UnknownProducts(problems));
@@ -217,10 +230,11 @@ impl CrmStore for PostgrestStore {
         id: &CrmId,
         status: CrmStatus,
         echo_window: Duration,
+        actor: &Actor,
     ) -> Result<Option<StatusChange>, StoreError> {
         let code = status.to_bitrix().map(|c| c.as_str().to_owned());
         let arguments = json!({"p_order_id": id, "p_status": status.as_str(), "p_status_raw": code,
-                               "p_echo_seconds": echo_window.as_secs()});
+                               "p_echo_seconds": echo_window.as_secs(), "p_actor": actor});
         let answer: Option<StatusAnswer> = self.call("crm_set_order_status", &arguments).await?;
         Ok(answer.map(|a| StatusChange { changed: a.changed, jobs: a.jobs }))
     }
@@ -235,8 +249,13 @@ impl CrmStore for PostgrestStore {
         self.call("product_view", &json!({"p_product_id": id})).await
     }
 
-    async fn set_availability(&self, id: &CrmId, stock_code: &str) -> Result<Option<Vec<JobId>>, StoreError> {
-        let arguments = json!({"p_product_id": id, "p_stock_code": stock_code});
+    async fn set_availability(
+        &self,
+        id: &CrmId,
+        stock_code: &str,
+        actor: &Actor,
+    ) -> Result<Option<Vec<JobId>>, StoreError> {
+        let arguments = json!({"p_product_id": id, "p_stock_code": stock_code, "p_actor": actor});
         let answer: Option<JobsAnswer> = self.call("crm_set_product_availability", &arguments).await?;
         Ok(answer.map(|a| a.jobs))
     }
@@ -249,7 +268,74 @@ impl CrmStore for PostgrestStore {
         self.call_some("dead_letters", &json!({"p_limit": limit})).await
     }
 
-    async fn replay_dead_letters(&self, job: Option<&JobId>) -> Result<Vec<JobId>, StoreError> {
-        Ok(self.call("replay_dead_jobs", &json!({"p_job_id": job})).await?.unwrap_or_default())
+    async fn replay_dead_letters(&self, job: Option<&JobId>, actor: &Actor) -> Result<Vec<JobId>, StoreError> {
+        Ok(self.call("replay_dead_jobs", &json!({"p_job_id": job, "p_actor": actor})).await?.unwrap_or_default())
+    }
+
+    async fn order_page(&self, id: &CrmId) -> Result<Option<OrderPage>, StoreError> {
+        self.call("order_page", &json!({"p_order_id": id})).await
+    }
+
+    async fn day_orders(&self, date: chrono::NaiveDate) -> Result<DayOrders, StoreError> {
+        self.call_some("day_board", &json!({"p_date": date})).await
+    }
+
+    async fn orders_page(&self, filter: &OrderFilter) -> Result<(Vec<OrderView>, Reference), StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            orders: Vec<OrderView>,
+            reference: Reference,
+        }
+        let answer: Answer = self.call_some("orders_page", &json!({ "p_filter": order_filter(filter) })).await?;
+        Ok((answer.orders, answer.reference))
+    }
+
+    async fn order_form(&self) -> Result<Reference, StoreError> {
+        self.call_some("order_form", &json!({})).await
+    }
+
+    async fn sync_page(&self, limit: u32) -> Result<SyncPage, StoreError> {
+        self.call_some("sync_page", &json!({"p_limit": limit})).await
+    }
+}
+
+/// `staff_login_state`'s answer.
+#[derive(serde::Deserialize)]
+struct LoginAnswer {
+    staff: Option<LoginAccount>,
+    failures: Vec<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(serde::Deserialize)]
+struct LoginAccount {
+    #[serde(flatten)]
+    staff: Staff,
+    password_hash: String,
+}
+
+impl StaffStore for PostgrestStore {
+    async fn login_state(&self, login: &str, window: Duration) -> Result<LoginState, StoreError> {
+        let arguments = json!({"p_login": login, "p_window_seconds": window.as_secs()});
+        let answer: LoginAnswer = self.call_some("staff_login_state", &arguments).await?;
+        Ok(LoginState { account: answer.staff.map(|a| (a.staff, a.password_hash)), failures: answer.failures })
+    }
+
+    async fn login_result(&self, login: &str, outcome: &LoginOutcome) -> Result<(), StoreError> {
+        let arguments = match outcome {
+            LoginOutcome::Failed => {
+                json!({"p_login": login, "p_staff_id": null, "p_session_id": null, "p_lifetime_seconds": 0})
+            }
+            LoginOutcome::Session { staff_id, session_id, lifetime } => json!({"p_login": login,
+                "p_staff_id": staff_id, "p_session_id": session_id, "p_lifetime_seconds": lifetime.as_secs()}),
+        };
+        self.call::<Value>("staff_login_result", &arguments).await.map(|_| ())
+    }
+
+    async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError> {
+        self.call("staff_session", &json!({"p_session_id": session_id})).await
+    }
+
+    async fn logout(&self, session_id: &str) -> Result<(), StoreError> {
+        self.call::<Value>("staff_logout", &json!({"p_session_id": session_id})).await.map(|_| ())
     }
 }

@@ -125,6 +125,11 @@ fn start(port: u16, protocol: Protocol) -> Result<Fake, String> {
                     .iter()
                     .map(|h| (h.field.to_string().to_ascii_lowercase(), h.value.to_string()))
                     .collect();
+                if let Some(control) = control(&fake, &path, &body) {
+                    let Response(status, _, reply) = control;
+                    let _ = request.respond(tiny_http::Response::from_string(reply).with_status_code(status));
+                    return;
+                }
                 let answer = |fake: &Fake| {
                     let (status, reply) = protocol(fake, &path, &headers, &body);
                     Response::json(status, &reply)
@@ -160,6 +165,40 @@ fn start(port: u16, protocol: Protocol) -> Result<Fake, String> {
         }
     });
     Ok(fake)
+}
+
+/// The fakes' own endpoints, for a test in another process (the browser tests): what was
+/// received (`/__received?needle=...`) and scripted failures (`/__script`, `{"needle", "replies":
+/// [{"status", "body"}]}`).
+fn control(fake: &Fake, path: &str, body: &Value) -> Option<Response> {
+    if let Some(query) = path.strip_prefix("/__received") {
+        let needle: String = form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+            .find(|(key, _)| key == "needle")
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        let received: Vec<Value> = fake
+            .received(&needle)
+            .iter()
+            .map(|r| json!({"path": r.path, "status": r.status, "body": r.body, "headers": r.headers}))
+            .collect();
+        return Some(Response::json(200, &Value::Array(received)));
+    }
+    if path == "/__script" {
+        let replies = body["replies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|reply| {
+                Reply::Status(
+                    u16::try_from(reply["status"].as_u64().unwrap_or(500)).unwrap_or(500),
+                    reply["body"].clone(),
+                )
+            })
+            .collect();
+        fake.script(body["needle"].as_str().unwrap_or_default(), replies);
+        return Some(Response::json(200, &json!({"ok": true})));
+    }
+    None
 }
 
 fn refused(status: u16, error: &str, message: &str) -> (u16, Value) {

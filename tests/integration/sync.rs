@@ -89,6 +89,36 @@ async fn a_crm_order_reaches_bitrix_once_gets_its_id_back_and_its_webhook_create
 }
 
 #[tokio::test]
+async fn a_webhook_for_a_crm_order_that_comes_before_the_gateways_answer_links_to_it() {
+    let stack = ensure_stack();
+    let recipient = format!("Раньше ответа {}", fresh_id());
+    // The gateway creates the Bitrix order at once but answers after the Worker gave up; its
+    // webhook for that order comes meanwhile.
+    let late = Duration::from_secs(crate::harness::OUTBOUND_TIMEOUT_SECONDS + 1);
+    stack.bitrix.script(&recipient, vec![crate::fakes::Reply::Hang(late)]);
+    let created = crm(Method::POST, "/api/orders", Some(new_order(&recipient))).await;
+    let order_id = created.body["order_id"].as_str().unwrap().to_owned();
+    let key = format!("bitrix:create_order:{order_id}");
+    let bitrix_id = eventually(WAIT, "the gateway to create the Bitrix order", || async {
+        stack.bitrix.created_orders().get(&key).copied()
+    })
+    .await;
+
+    let webhook = json!({"event": "order.create", "data": {
+        "ID": bitrix_id.to_string(), "STATUS_ID": "N", "PRICE": "9000.00", "DATE_UPDATE": "2025-08-24T13:05:11+05:00",
+        "properties": {"nameRecipient": recipient, "crmOrderId": order_id}}});
+    let linked = post_webhook(&webhook).await;
+
+    assert_eq!(linked.body["order_id"], order_id.as_str(), "{:?}", linked.body);
+    let jobs = settled_order(&order_id).await;
+    assert_eq!(short(&jobs), [("reverse_sync", "done", 2), ("telegram", "done", 1)]);
+    assert_eq!(counts(bitrix_id).await.0, 1, "one order for the Bitrix id");
+    assert_eq!(bitrix_id_of(&order_id).await, Some(bitrix_id));
+    assert_eq!(stack.bitrix.creations(&key), 1);
+    assert_eq!(texts(&stack.telegram.received(&recipient)).len(), 1);
+}
+
+#[tokio::test]
 async fn a_crm_status_change_reaches_bitrix_once_and_its_echo_changes_nothing() {
     let stack = ensure_stack();
     let recipient = format!("Получатель статуса {}", fresh_id());
@@ -125,6 +155,31 @@ async fn a_crm_status_change_reaches_bitrix_once_and_its_echo_changes_nothing() 
     );
     assert_eq!(stack.bitrix.received(&needle).len(), 1, "the echo is not sent back to Bitrix");
     assert_eq!(status_messages(), 1, "nobody is notified twice");
+}
+
+#[tokio::test]
+async fn a_late_echo_of_an_earlier_crm_status_does_not_undo_a_later_one() {
+    let stack = ensure_stack();
+    let recipient = format!("Двойная смена {}", fresh_id());
+    let (order_id, bitrix_id) = created_and_synced(&recipient).await;
+    for status in ["accepted", "delivering"] {
+        let changed =
+            crm(Method::PATCH, &format!("/api/orders/{order_id}/status"), Some(json!({"status": status}))).await;
+        assert_eq!(changed.body["changed"], true, "{:?}", changed.body);
+    }
+    let before = settled_order(&order_id).await;
+
+    // Bitrix's webhook for the first change (AP) arrives after the second (PD) was made.
+    let echo = post_webhook(&json!({"event": "order.status.change",
+        "data": {"ID": bitrix_id.to_string(), "STATUS_ID": "AP", "DATE_UPDATE": "2025-08-26T10:00:00+05:00"}}))
+    .await;
+
+    assert_eq!(echo.body["outcome"], "unchanged", "{:?}", echo.body);
+    assert_eq!(order_row(bitrix_id).await["status"], "delivering", "the later status stands");
+    let after = settled_order(&order_id).await;
+    assert_eq!(short(&after), short(&before), "the echo queued nothing: no message, no call back to Bitrix");
+    let delivering = texts(&stack.telegram.received(&recipient)).iter().filter(|t| t.contains("статус «")).count();
+    assert_eq!(delivering, 2, "one message per CRM change");
 }
 
 #[tokio::test]
@@ -173,15 +228,15 @@ async fn the_new_order_message_holds_the_order_escaped_with_its_emoji() {
     assert!(call.path.starts_with("/bot123456:dev-telegram-token/sendMessage"), "{}", call.path);
     for part in [
         "Новый заказ",
-        "9000.00 ₸",
-        "+77015551234",
+        "9\u{a0}000\u{a0}₸",
+        "+7 (701) 555-12-34",
         "Алматы, пр. Абая 10",
-        "Букет Стандарт — 7500.00 ₸ × 1",
-        "2025-08-25",
+        "Букет Стандарт — 7\u{a0}500\u{a0}₸ × 1",
+        "Дата: пн, 25.08.2025",
         "Время: 15:00-16:00",
         "Город: Алматы",
         "Магазин: CVETYKZ",
-        "Стоимость доставки: 1500.00 ₸",
+        "Стоимость доставки: 1\u{a0}500\u{a0}₸",
         "С любовью &lt;b&gt;&amp;&lt;/b&gt; 🌷",
         "Источник: CRM",
     ] {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Staff accounts for the CRM's pages (/crm).
+#
+#   scripts/staff.sh add LOGIN "Name"      adds the account, or sets its name and password;
+#                                          the password is read from standard input
+#   scripts/staff.sh disable LOGIN         the account can no longer log in; its sessions end
+#   scripts/staff.sh list                  the accounts
+#
+# The password is hashed here with Argon2id by the Worker's own code (examples/hash_password.rs)
+# and only the hash reaches the database. CRM_STACK=dev (default) or test picks the local
+# database; DATABASE_URL points at any other (e.g. the production Supabase's, with its password).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "${CRM_STACK:-dev}" in
+  dev) default_db="postgres://postgres@127.0.0.1:${PG_PORT:-54322}/postgres" ;;
+  test) default_db="postgres://postgres@127.0.0.1:${PG_PORT:-55322}/postgres" ;;
+  *) echo "CRM_STACK must be dev or test" >&2; exit 2 ;;
+esac
+DATABASE_URL="${DATABASE_URL:-$default_db}"
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+
+case "${1:-}" in
+  add)
+    login="${2:?usage: scripts/staff.sh add LOGIN \"Name\" (password on stdin)}"
+    name="${3:?usage: scripts/staff.sh add LOGIN \"Name\" (password on stdin)}"
+    if [ -t 0 ]; then
+      read -r -s -p "Password for $login: " password; echo >&2
+    else
+      IFS= read -r password || true
+    fi
+    hash="$(printf '%s\n' "$password" | cargo run --quiet --release --example hash_password)"
+    sql -v login="$login" -v name="$name" -v hash="$hash" <<'SQL'
+insert into public.staff (login, name, password_hash) values (lower(:'login'), :'name', :'hash')
+on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash, disabled_at = null;
+update public.staff_sessions set ended_at = now()
+where ended_at is null and staff_id = (select id from public.staff where login = lower(:'login'));
+SQL
+    echo "staff: $login ($name) can log in at /crm/login" >&2
+    ;;
+  disable)
+    login="${2:?usage: scripts/staff.sh disable LOGIN}"
+    sql -v login="$login" <<'SQL'
+update public.staff set disabled_at = now() where login = lower(:'login');
+update public.staff_sessions set ended_at = now()
+where ended_at is null and staff_id = (select id from public.staff where login = lower(:'login'));
+SQL
+    ;;
+  list)
+    sql -c "select login, name, created_at, disabled_at from public.staff order by login"
+    ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac

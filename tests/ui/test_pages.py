@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""The staff pages in a real headless Chromium (Debian's /usr/bin/chromium, Playwright for
+Python 1.64.1 with executable_path: its own browser download cannot work here).
+
+Run by tests/ui.rs, which brings up the test stack and the fakes and adds the accounts; this
+script only needs their addresses (environment). Each test is a staff member's task, found by
+role and Russian name as a person would; every page is checked with axe-core (no serious or
+critical violation) and photographed into $SCREENSHOTS.
+"""
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+import uuid
+
+from playwright.sync_api import expect, sync_playwright
+
+BASE = os.environ["CRM_URL"].rstrip("/")
+BITRIX = os.environ["BITRIX_FAKE"]
+SHOTS = os.environ["SCREENSHOTS"]
+AXE = os.environ["AXE"]
+ALMATY = datetime.timezone(datetime.timedelta(hours=5))
+TODAY = datetime.datetime.now(ALMATY).date()
+RUN = uuid.uuid4().hex[:6]
+
+
+def sql(query):
+    command = ["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", os.environ["PG_PORT"], "-U", "postgres", "postgres", "-c", query]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def http(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def received(fake, needle):
+    query = urllib.parse.urlencode({"needle": needle})
+    return http("GET", f"{fake}/__received?{query}")[1]
+
+
+def eventually(check, what, seconds=20):
+    started = time.time()
+    while time.time() - started < seconds:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def webhook(bitrix_id, name, phone, slot, postcard):
+    body = {"event": "order.create", "data": {
+        "ID": str(bitrix_id), "ACCOUNT_NUMBER": str(bitrix_id), "STATUS_ID": "N", "PRICE": "16500.00",
+        "PRICE_DELIVERY": "1500.00", "CURRENCY": "KZT", "DATE_UPDATE": "2025-08-24T13:05:11+05:00",
+        "properties": {"nameRecipient": name, "phoneRecipient": phone, "addressRecipient": "Алматы, пр. Абая 10",
+                       "postcardText": postcard, "data": TODAY.isoformat(), "city": "2", "when": str(slot), "shopId": "17008"},
+        "basket": [{"ID": str(bitrix_id * 10), "PRODUCT_ID": "15652", "NAME": "Букет Стандарт", "PRICE": "7500.00",
+                    "QUANTITY": "2", "CURRENCY": "KZT"}]}}
+    status, answer = http("POST", f"{BASE}/webhooks/bitrix/order", body, {"Authorization": f"Bearer {os.environ['WEBHOOK_TOKEN']}"})
+    assert status == 200 and answer["outcome"] == "created", answer
+    return answer["order_id"]
+
+
+class StaffPages(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Two slots the board knows: one long over today (00:00-00:01), one still ahead (23:58-23:59).
+        sql("insert into delivery_time_slots (bitrix_slot_id, label, starts_at, ends_at) values "
+            "(90, '00:00-00:01', '00:00', '00:01'), (91, '23:58-23:59', '23:58', '23:59') on conflict do nothing")
+        cls.late_id = 8_100_000 + int(RUN, 16) % 100_000
+        cls.late = webhook(cls.late_id, f"Гүлнара {RUN}", "8 (705) 123-45-67", 90, "<img src=x onerror=alert(1)> Люблю!")
+        cls.ahead = webhook(cls.late_id + 1, f"Асель {RUN}", "+77019876543", 91, "С праздником")
+        cls.product_bitrix = 7_100_000 + int(RUN, 16) % 100_000
+        cls.product = sql(f"insert into products (name, price, metadata) values ('Тюльпаны {RUN}', 4500, "
+                          f"'{{\"properties\": {{\"bitrix_id\": \"{cls.product_bitrix}\", \"IN_STOCK\": \"158\", "
+                          f"\"ru_url\": \"tyulpany-{RUN}\"}}}}') returning id")
+        # A dead letter to replay: the gateway refuses this product once.
+        cls.dead_bitrix = cls.product_bitrix + 1
+        cls.dead_product = sql(f"insert into products (name, metadata) values ('Пионы {RUN}', "
+                               f"'{{\"properties\": {{\"bitrix_id\": \"{cls.dead_bitrix}\", \"IN_STOCK\": \"158\"}}}}') returning id")
+        http("POST", f"{BITRIX}/__script", {"needle": f"\"bitrix_product_id\":{cls.dead_bitrix}",
+                                            "replies": [{"status": 422, "body": {"ok": False, "message": "Нет в каталоге"}}]})
+        http("POST", f"{BASE}/api/products/{cls.dead_product}/set-unavailable", None,
+             {"Authorization": f"Bearer {os.environ['CRM_TOKEN']}"})
+        eventually(lambda: sql(f"select status from sync_jobs where payload ->> 'product_id' = '{cls.dead_product}'") == "dead",
+                   "the dead letter")
+
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        # bypass_csp: only so that axe-core can be added to the pages it checks.
+        cls.context = cls.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True,
+                                              viewport={"width": 1280, "height": 900})
+        cls.page = cls.context.new_page()
+        cls.dialogs = []
+        cls.page.on("dialog", lambda dialog: (cls.dialogs.append(dialog.message), dialog.dismiss()))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.context.close()
+        cls.browser.close()
+        cls.playwright.stop()
+
+    # ------------------------------------------------------------------ helpers
+    def check(self, name):
+        """axe-core finds no serious or critical violation; the page is photographed."""
+        page = self.page
+        page.add_script_tag(path=AXE)
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+        self.assertEqual(bad, [], f"axe on {name}")
+
+    def log_in(self, login="admin", password="dev-staff-password"):
+        page = self.page
+        page.get_by_label("Логин").fill(login)
+        page.get_by_label("Пароль").fill(password)
+        page.get_by_role("button", name="Войти").click()
+
+    # ------------------------------------------------------------------ tests, in order
+    def test_01_a_page_asks_for_the_login_and_five_wrong_passwords_lock_it(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/orders?status=new")
+        expect(page).to_have_url(re.compile(r"/crm/login\?next=%2Fcrm%2Forders%3Fstatus%3Dnew$"))
+        self.check("login")
+        self.log_in("lockme", "wrong")
+        expect(page.get_by_role("alert")).to_have_text("Неверный логин или пароль")
+        for _ in range(4):
+            self.log_in("lockme", "wrong")
+        expect(page.get_by_role("alert")).to_contain_text("заблокирован до")
+        self.log_in("lockme", "lockme-password")
+        expect(page.get_by_role("alert")).to_contain_text("заблокирован до")
+        self.log_in()
+        expect(page).to_have_url(f"{BASE}/crm/orders?status=new")
+        expect(page.get_by_role("heading", name="Заказы")).to_be_visible()
+
+    def test_02_a_webhook_order_is_on_the_board_in_its_slot_and_its_lateness_is_said_in_words(self):
+        page = self.page
+        page.goto(f"{BASE}/crm")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("(сегодня)")
+        late_slot = page.get_by_role("region", name=re.compile("00:00-00:01"))
+        expect(late_slot.get_by_role("link", name=str(self.late_id))).to_be_visible()
+        expect(late_slot).to_contain_text("Просрочен: время доставки прошло")
+        ahead_slot = page.get_by_role("region", name=re.compile("23:58-23:59"))
+        expect(ahead_slot.get_by_role("link", name=str(self.late_id + 1))).to_be_visible()
+        self.check("board")
+
+    def test_03_an_order_is_found_by_its_phone_typed_another_way(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/orders")
+        page.get_by_role("searchbox").fill("+7 705 123 45 67")
+        page.get_by_role("button", name="Найти").click()
+        expect(page.get_by_role("link", name=str(self.late_id))).to_be_visible()
+        expect(page.get_by_role("row")).to_have_count(2)
+        expect(page.get_by_role("searchbox")).to_have_value("+7 705 123 45 67")
+        self.check("orders")
+
+    def test_04_a_status_set_on_the_card_reaches_bitrix_and_the_timeline_with_the_staff_name(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/orders/{self.late}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"Заказ №{self.late_id}")
+        expect(page.get_by_role("link", name="+7 (705) 123-45-67")).to_have_attribute("href", "tel:+77051234567")
+        page.get_by_role("button", name="Принят").click()
+        expect(page.get_by_role("status")).to_have_text("Статус изменён")
+        calls = eventually(lambda: [c for c in received(BITRIX, f"\"bitrix_order_id\":{self.late_id}")
+                                    if c["body"]["action"] == "order.set_status" and c["status"] == 200], "the status call")
+        self.assertEqual(calls[0]["body"]["status_id"], "AP")
+        timeline = page.locator("ol.timeline")
+        expect(timeline).to_contain_text("Статус изменён: «Новый» → «Принят» — Администратор")
+        page.reload()
+        expect(page.locator("ol.timeline")).to_contain_text("Передача статуса в Битрикс: выполнено")
+        self.check("order")
+
+    def test_05_the_postcard_of_a_hostile_sender_is_shown_as_text(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/orders/{self.late}")
+        expect(page.get_by_role("region", name="Открытка")).to_contain_text("<img src=x onerror=alert(1)> Люблю!")
+        self.assertEqual(page.locator("img").count(), 0)
+        self.assertEqual(self.dialogs, [])
+
+    def test_06_the_florists_ticket_prints_the_postcard_large(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/orders/{self.late}/print")
+        expect(page.locator(".postcard-text")).to_contain_text("Люблю!")
+        expect(page.get_by_role("region", name="Состав")).to_contain_text("Букет Стандарт × 2")
+        self.check("print")
+
+    def test_07_availability_follows_the_button_in_the_badge_the_database_and_bitrix(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/products/{self.product}")
+        expect(page.locator(".badge")).to_have_text("В наличии")
+        expect(page.get_by_role("link", name="🔗 Просмотреть на сайте")).to_have_attribute(
+            "href", f"https://cvety.kz/products/tyulpany-{RUN}/")
+        # The button locks and says so while its request runs.
+        held = []
+        page.route("**/availability", lambda route: held.append(route))
+        button = page.get_by_role("button", name="Сделать недоступным")
+        button.click(no_wait_after=True)
+        expect(button).to_have_text("⏳ Обработка...")
+        expect(button).to_have_attribute("aria-disabled", "true")
+        eventually(lambda: held, "the held request")
+        page.unroute("**/availability")
+        held[0].continue_()
+        expect(page.get_by_role("status")).to_have_text("Товар сделан недоступным")
+        expect(page.locator(".badge")).to_have_text("Нет в наличии")
+        self.assertEqual(sql(f"select metadata -> 'properties' ->> 'IN_STOCK' from products where id = '{self.product}'"), "159")
+        calls = eventually(lambda: received(BITRIX, f"\"bitrix_product_id\":{self.product_bitrix}"), "the availability call")
+        self.assertEqual(calls[0]["body"]["in_stock_value"], "159")
+        page.get_by_role("button", name="Сделать доступным").click()
+        expect(page.locator(".badge")).to_have_text("В наличии")
+        self.check("product")
+        page.goto(f"{BASE}/crm/products?q=Тюльпаны+{RUN}")
+        expect(page.get_by_role("link", name=f"Тюльпаны {RUN}")).to_be_visible()
+        self.check("products")
+
+    def test_08_the_new_order_form_shows_each_problem_then_creates_the_order(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/orders/new")
+        page.get_by_role("button", name="Создать заказ").click()
+        expect(page.locator("#recipient_name-error")).to_have_text("Обязательное поле")
+        expect(page.locator("#items-error, p.field-error").first).to_be_visible()
+        self.check("new-order-errors")
+        page.get_by_label("Имя").fill(f"Новый {RUN}")
+        page.get_by_label("Телефон").fill("8 701 222 33 44")
+        page.get_by_label("Адрес").fill("Алматы, ул. Тестовая 1")
+        page.get_by_label("Время").select_option("18")
+        page.get_by_label("Товар 1").fill(f"Тюльпаны {RUN} ({self.product_bitrix})")
+        page.get_by_label("Цена, ₸").first.fill("4500")
+        page.get_by_label("Кол-во").first.fill("3")
+        page.get_by_label("Текст открытки").fill("С днём рождения!")
+        page.get_by_role("button", name="Создать заказ").click()
+        expect(page.get_by_role("status")).to_have_text("Заказ создан и отправлен в Битрикс")
+        expect(page.get_by_role("region", name="Состав")).to_contain_text("× 3")
+        self.assertEqual(sql(f"select origin || ' ' || total_amount from orders where recipient_name = 'Новый {RUN}'"), "crm 13500.00")
+        expect(page.locator("ol.timeline")).to_contain_text("Заказ создан в CRM — Администратор")
+
+    def test_09_a_dead_letter_is_replayed_from_the_sync_page(self):
+        page = self.page
+        page.goto(f"{BASE}/crm/sync")
+        expect(page.get_by_role("heading", name=re.compile("Не доставлено"))).to_be_visible()
+        self.check("sync")
+        row = page.get_by_role("row").filter(has_text="Нет в каталоге")
+        row.get_by_role("button", name="Повторить").click()
+        expect(page.get_by_role("status")).to_have_text("Повторно отправлено заданий: 1")
+        eventually(lambda: [c for c in received(BITRIX, f"\"bitrix_product_id\":{self.dead_bitrix}") if c["status"] == 200],
+                   "the replayed call")
+        eventually(lambda: sql(f"select status from sync_jobs where payload ->> 'product_id' = '{self.dead_product}'") == "done",
+                   "the replayed job to be done")
+
+    def test_10_a_change_from_another_site_is_refused_and_changes_nothing(self):
+        answer = self.page.request.post(f"{BASE}/crm/orders/{self.ahead}/status", form={"status": "declined"},
+                                        headers={"Origin": "https://evil.example"})
+        self.assertEqual(answer.status, 403)
+        self.assertEqual(sql(f"select status from orders where id = '{self.ahead}'"), "new")
+
+    def test_11_an_unknown_order_is_a_russian_404_page(self):
+        page = self.page
+        answer = page.goto(f"{BASE}/crm/orders/00000000-0000-4000-8000-000000000000")
+        self.assertEqual(answer.status, 404)
+        expect(page.get_by_role("heading", name="Заказ не найден")).to_be_visible()
+        self.check("not-found")
+
+    def test_12_an_expired_session_goes_back_to_the_login_then_to_the_page_it_asked_for(self):
+        page = self.page
+        sql("update staff_sessions set expires_at = now() - interval '1 second'")
+        page.goto(f"{BASE}/crm/orders?source=crm")
+        expect(page).to_have_url(re.compile(r"/crm/login\?next="))
+        answer = self.page.request.post(f"{BASE}/crm/orders/{self.ahead}/status", form={"status": "declined"},
+                                        headers={"Origin": BASE})
+        self.assertEqual(answer.status, 403, "no session: no change")
+        self.log_in()
+        expect(page).to_have_url(f"{BASE}/crm/orders?source=crm")
+        page.get_by_role("button", name="Выйти").click()
+        expect(page.get_by_role("status")).to_have_text("Вы вышли из CRM")
+        page.goto(f"{BASE}/crm")
+        expect(page).to_have_url(re.compile(r"/crm/login"))
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2, failfast=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
