@@ -4,6 +4,8 @@
 #   - PostgREST requests per webhook on its own path, and per notification job (counted in
 #     PostgREST's own request log)
 #   - the Worker's wasm size, raw and gzipped
+#   - the staff pages: each page's latency, HTML size and PostgREST requests, with 300 orders on
+#     the board's day, and the board's render time for 300 orders (BENCH=pages runs only these)
 # Each created order also queues a Telegram message; the stand-in of scripts/fake_peers.py
 # answers them here so that the jobs run as in production. Not a test: figures depend on the machine.
 # REQUESTS and CONCURRENCY can be overridden.
@@ -35,6 +37,35 @@ latency() {
              where flow = 'telegram' and status = 'done' and created_at >= '$2') t"
 }
 
+pages() {
+  local day order product
+  day="$(date -u -d '+5 hours' +%F)"
+  printf 'dev-staff-password\n' | bash scripts/staff.sh add admin "Администратор" >/dev/null 2>&1
+  sql "insert into delivery_time_slots (bitrix_slot_id, label, starts_at, ends_at)
+       select 100 + n, lpad((9 + n)::text, 2, '0') || ':00-' || lpad((10 + n)::text, 2, '0') || ':00',
+              make_time(9 + n, 0, 0), make_time(10 + n, 0, 0) from generate_series(0, 11) n
+       on conflict do nothing" >/dev/null
+  order="$(sql "with made as (
+      insert into orders (bitrix_order_id, order_number, status, total_amount, delivery_fee, currency, recipient_name,
+                          recipient_phone, delivery_address, postcard_text, delivery_date, delivery_time_id, bitrix_city_id, bitrix_shop_id)
+      select 6000000 + n, (6000000 + n)::text, (array['new','accepted','delivering','completed'])[1 + n % 4], 16500, 1500, 'KZT',
+             'Получатель №' || n || ' Әсем Қайратқызы', '+77015551234', 'Алматы, мкр. Самал-2, д. 58, кв. 114, подъезд 3',
+             'С днём рождения! Люблю, целую', '$day', 100 + n % 12, 2, 17008
+      from generate_series(1, 300) n returning id)
+    , items as (insert into order_items (order_id, bitrix_basket_id, bitrix_product_id, product_snapshot, price, quantity)
+      select id, 1, 15652, '{\"name\": \"Букет Стандарт\", \"currency\": \"KZT\"}', 7500, 2 from made)
+    select id from made limit 1")"
+  product="$(sql "insert into products (name, price, metadata) values ('Букет для замера', 7500,
+      '{\"properties\": {\"bitrix_id\": \"99999901\", \"IN_STOCK\": \"158\", \"ru_url\": \"buket\"}}') returning id")"
+  cargo build --release --example bench_pages -q
+  target/release/examples/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
+}
+
+if [ "${BENCH:-all}" = pages ]; then
+  pages
+  exit 0
+fi
+
 # A burst: REQUESTS webhooks from CONCURRENCY clients.
 webhook_before=$(count '"POST /rpc/apply_bitrix_order_event'); all_before=$(count '" [0-9][0-9][0-9] ')
 target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY"
@@ -55,3 +86,4 @@ sql "select 'jobs_retried=' || count(*) || coalesce(' first_error=' || min(last_
      from sync_jobs where attempts > 1 or status <> 'done'"
 wasm=build/index_bg.wasm
 echo "wasm_bytes=$(stat -c %s "$wasm") wasm_gzip_bytes=$(gzip -9 -c "$wasm" | wc -c)"
+pages

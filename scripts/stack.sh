@@ -288,7 +288,9 @@ up() {
   write_dev_vars
   worker_start
   log "ready: Worker http://127.0.0.1:$WORKER_PORT  PostgREST http://127.0.0.1:$POSTGREST_PORT  PostgreSQL 127.0.0.1:$PG_PORT"
-  [ "$STACK" = dev ] && log "the CRM: http://127.0.0.1:$WORKER_PORT/crm (login: $STAFF_LOGIN, password: $STAFF_PASSWORD)"
+  if [ "$STACK" = dev ]; then
+    log "the CRM: http://127.0.0.1:$WORKER_PORT/crm (login: $STAFF_LOGIN, password: $STAFF_PASSWORD)"
+  fi
 }
 
 down() {
