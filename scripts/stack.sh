@@ -268,6 +268,23 @@ worker_start() {
   log "starting wrangler dev on 127.0.0.1:$WORKER_PORT"
   WRANGLER_SEND_METRICS=false spawn worker node_modules/.bin/wrangler "${args[@]}"
   wait_for "the Worker" "http://127.0.0.1:$WORKER_PORT/health" 90
+  wait_for_watcher_restart
+}
+
+# With a custom build, wrangler dev runs the build again and restarts the Worker once its file
+# watcher has scanned src/ ("The file src changed, restarting build..."), seconds after the first
+# start: on a busy machine, after /health has answered. A request or a queue batch in flight then
+# is lost ("Your worker restarted mid-request"). Wait for that restart to be over.
+wait_for_watcher_restart() {
+  local log="$LOG_DIR/worker.log"
+  for _ in $(seq 1 900); do
+    if awk '/changed, restarting build/ { seen = 1 } seen && /Ready on/ { found = 1 } END { exit !found }' "$log"; then
+      wait_for "the Worker (after wrangler's watcher restart)" "http://127.0.0.1:$WORKER_PORT/health" 60
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "warning: wrangler's watcher restart was not seen within 90 s (logs: $log)"
 }
 
 # The dev stack's stand-ins for Bitrix and Telegram (the test suite brings its own fakes).

@@ -30,7 +30,7 @@ RUN = uuid.uuid4().hex[:6]
 
 
 def sql(query):
-    command = ["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", os.environ["PG_PORT"], "-U", "postgres", "postgres", "-c", query]
+    command = ["psql", "-X", "-q", "-tA", "-h", "127.0.0.1", "-p", os.environ["PG_PORT"], "-U", "postgres", "postgres", "-c", query]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
