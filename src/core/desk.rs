@@ -232,8 +232,7 @@ impl<S: CrmStore + JobStore + StaffStore, Q: JobQueue> Desk<'_, S, Q> {
         match route {
             Ok(PageRoute::Login) => {
                 let next = safe_next(field(request.query, "next"));
-                let flash = flash(request.query).map(|f| f.text);
-                return Ok(html(200, pages::login::page("", &next, flash.as_deref())));
+                return Ok(html(200, pages::login::page("", &next, flash(request.query))));
             }
             Ok(PageRoute::LoginSubmit) => return self.login(request, logs).await,
             Ok(PageRoute::Logout) => {
@@ -285,12 +284,15 @@ impl<S: CrmStore + JobStore + StaffStore, Q: JobQueue> Desk<'_, S, Q> {
         let password = field(request.form, "password").unwrap_or("");
         let next = safe_next(field(request.form, "next"));
         if self.session_secret.is_empty() {
-            return Ok(html(503, pages::login::page(&login, &next, Some("Вход не настроен: не задан SESSION_SECRET"))));
+            return Ok(html(
+                503,
+                pages::login::page(&login, &next, Some(Flash::error("Вход не настроен: не задан SESSION_SECRET"))),
+            ));
         }
         let state = self.crm.store.login_state(&login, session::LOCK_WINDOW).await?;
         if let Some(until) = session::locked_until(&state.failures, request.now) {
             logs.push(LogLine::new("warn", "staff.login_locked").with("login", login.as_str()));
-            return Ok(html(429, pages::login::page(&login, &next, Some(&locked_message(until)))));
+            return Ok(html(429, pages::login::page(&login, &next, Some(Flash::error(locked_message(until))))));
         }
         // An unknown login costs the same hash check as a wrong password.
         let hash = state.account.as_ref().map_or(session::NO_ACCOUNT_HASH, |(_, hash)| hash.as_str());
@@ -317,8 +319,12 @@ impl<S: CrmStore + JobStore + StaffStore, Q: JobQueue> Desk<'_, S, Q> {
                 let mut failures = state.failures;
                 failures.push(request.now);
                 Ok(match session::locked_until(&failures, request.now) {
-                    Some(until) => html(429, pages::login::page(&login, &next, Some(&locked_message(until)))),
-                    None => html(401, pages::login::page(&login, &next, Some("Неверный логин или пароль"))),
+                    Some(until) => {
+                        html(429, pages::login::page(&login, &next, Some(Flash::error(locked_message(until)))))
+                    }
+                    None => {
+                        html(401, pages::login::page(&login, &next, Some(Flash::error("Неверный логин или пароль"))))
+                    }
                 })
             }
         }

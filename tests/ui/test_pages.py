@@ -205,14 +205,14 @@ class StaffPages(unittest.TestCase):
         expect(page.locator(".badge")).to_have_text("В наличии")
         expect(page.get_by_role("link", name="🔗 Просмотреть на сайте")).to_have_attribute(
             "href", f"https://cvety.kz/products/tyulpany-{RUN}/")
-        # The button locks and says so while its request runs.
+        # The button locks and says so while its request runs (held here until we have looked).
         held = []
         page.route("**/availability", lambda route: held.append(route))
-        button = page.get_by_role("button", name="Сделать недоступным")
-        button.click(no_wait_after=True)
-        expect(button).to_have_text("⏳ Обработка...")
-        expect(button).to_have_attribute("aria-disabled", "true")
+        page.get_by_role("button", name="Сделать недоступным").click(no_wait_after=True)
         eventually(lambda: held, "the held request")
+        busy = page.evaluate("""() => { const b = document.querySelector("form[action$='/availability'] button");
+                                         return [b.textContent, b.getAttribute('aria-disabled'), b.getAttribute('aria-busy')]; }""")
+        self.assertEqual(busy, ["⏳ Обработка...", "true", "true"])
         page.unroute("**/availability")
         held[0].continue_()
         expect(page.get_by_role("status")).to_have_text("Товар сделан недоступным")

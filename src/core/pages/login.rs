@@ -4,10 +4,11 @@ use maud::{html, Markup};
 
 use super::{layout, Chrome, Flash, Section};
 
-/// The login form; `next` is the page to go to after it (already checked to be one of ours).
+/// The login form; `next` is the page to go to after it (already checked to be one of ours);
+/// `flash` says what went wrong, or that the staff member logged out.
 #[must_use]
-pub fn page(login: &str, next: &str, problem: Option<&str>) -> Markup {
-    let chrome = Chrome { staff: None, section: Section::None, flash: problem.map(Flash::error) };
+pub fn page(login: &str, next: &str, flash: Option<Flash>) -> Markup {
+    let chrome = Chrome { staff: None, section: Section::None, flash };
     layout(
         &chrome,
         "Вход",
@@ -36,7 +37,8 @@ mod tests {
 
     #[test]
     fn the_login_form_has_its_two_labelled_fields_and_keeps_the_page_asked_for() {
-        let page = page("admin\"><script>", "/crm/orders?status=new", Some("Неверный логин или пароль")).into_string();
+        let problem = Some(Flash::error("Неверный логин или пароль"));
+        let page = page("admin\"><script>", "/crm/orders?status=new", problem).into_string();
         assert!(page.contains(r#"<label for="login">Логин</label>"#));
         assert!(page.contains(r#"<label for="password">Пароль</label>"#));
         assert!(page.contains(">Войти</button>"));
