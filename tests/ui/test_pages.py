@@ -209,7 +209,11 @@ class StaffPages(unittest.TestCase):
         held = []
         page.route("**/availability", lambda route: held.append(route))
         page.get_by_role("button", name="Сделать недоступным").click(no_wait_after=True)
-        eventually(lambda: held, "the held request")
+        for _ in range(100):  # Playwright runs the route callback only while one of its calls waits.
+            if held:
+                break
+            page.wait_for_timeout(100)
+        self.assertTrue(held, "the availability request was sent")
         busy = page.evaluate("""() => { const b = document.querySelector("form[action$='/availability'] button");
                                          return [b.textContent, b.getAttribute('aria-disabled'), b.getAttribute('aria-busy')]; }""")
         self.assertEqual(busy, ["⏳ Обработка...", "true", "true"])
