@@ -57,7 +57,9 @@ async fn the_staff_pages_work_in_a_real_browser() {
     let shots = root.join("target/ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
 
-    let status = Command::new("python3")
+    // Bounded: a browser that hangs fails the test after ten minutes instead of stalling CI.
+    let status = Command::new("timeout")
+        .args(["600", "python3"])
         .arg(root.join("tests/ui/test_pages.py"))
         .env("CRM_URL", harness::url(""))
         .env("PG_PORT", "55322")

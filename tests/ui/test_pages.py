@@ -205,22 +205,19 @@ class StaffPages(unittest.TestCase):
         expect(page.locator(".badge")).to_have_text("В наличии")
         expect(page.get_by_role("link", name="🔗 Просмотреть на сайте")).to_have_attribute(
             "href", f"https://cvety.kz/products/tyulpany-{RUN}/")
-        # The button locks and says so while its request runs (held here until we have looked).
-        held = []
-        page.route("**/availability", lambda route: held.append(route))
-        page.get_by_role("button", name="Сделать недоступным").click(no_wait_after=True)
-        for _ in range(100):  # Playwright runs the route callback only while one of its calls waits.
-            if held:
-                break
-            page.wait_for_timeout(100)
-        self.assertTrue(held, "the availability request was sent")
-        busy = page.evaluate("""() => { const b = document.querySelector("form[action$='/availability'] button");
-                                         return [b.textContent, b.getAttribute('aria-disabled'), b.getAttribute('aria-busy')]; }""")
-        self.assertEqual(busy, ["⏳ Обработка...", "true", "true"])
-        page.unroute("**/availability")
-        held[0].continue_()
+        # The button locks and says so while its request runs: what it shows then is noted in
+        # sessionStorage, which outlives the page the form leaves.
+        page.evaluate("""() => {
+            const button = document.querySelector("form[action$='/availability'] button");
+            new MutationObserver(() => sessionStorage.setItem("busy", JSON.stringify(
+                [button.textContent, button.getAttribute("aria-disabled"), button.getAttribute("aria-busy")])))
+              .observe(button, {attributes: true, childList: true, characterData: true, subtree: true});
+        }""")
+        page.get_by_role("button", name="Сделать недоступным").click()
         expect(page.get_by_role("status")).to_have_text("Товар сделан недоступным")
         expect(page.locator(".badge")).to_have_text("Нет в наличии")
+        busy = json.loads(page.evaluate("() => sessionStorage.getItem('busy')") or "null")
+        self.assertEqual(busy, ["⏳ Обработка...", "true", "true"])
         self.assertEqual(sql(f"select metadata -> 'properties' ->> 'IN_STOCK' from products where id = '{self.product}'"), "159")
         calls = eventually(lambda: received(BITRIX, f"\"bitrix_product_id\":{self.product_bitrix}"), "the availability call")
         self.assertEqual(calls[0]["body"]["in_stock_value"], "159")
