@@ -312,7 +312,9 @@ language sql
 stable
 set search_path = ''
 as $$
-  select coalesce(jsonb_agg(entry order by (entry ->> 'at')::timestamptz, entry ->> 'kind'), '[]'::jsonb)
+  -- Within one instant (a webhook and the jobs its transaction wrote), causes before effects.
+  select coalesce(jsonb_agg(entry order by (entry ->> 'at')::timestamptz,
+                            case entry ->> 'kind' when 'webhook' then 0 when 'change' then 1 else 2 end), '[]'::jsonb)
   from (
     select jsonb_build_object('at', w.received_at, 'kind', 'webhook', 'event', w.event_type, 'outcome', w.outcome) as entry
     from public.webhook_events w where w.order_id = p_order_id
