@@ -22,7 +22,7 @@ TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT" bash scripts/stack.sh up
 cargo build --release --example bench_webhooks -q
 log=.local/test/logs/postgrest.log
 count() { grep -c "$1" "$log" || true; }
-sql() { psql -X -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c "$1"; }
+sql() { psql -X -q -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c "$1"; }
 wait_for_jobs() {
   for _ in $(seq 1 180); do
     [ "$(sql "select count(*) from sync_jobs where status in ('pending','running','retrying')")" = 0 ] && return
@@ -58,7 +58,8 @@ pages() {
   product="$(sql "insert into products (name, price, metadata) values ('Букет для замера', 7500,
       '{\"properties\": {\"bitrix_id\": \"99999901\", \"IN_STOCK\": \"158\", \"ru_url\": \"buket\"}}') returning id")"
   cargo build --release --example bench_pages -q
-  target/release/examples/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
+  SUPABASE_SERVICE_KEY="$(bash scripts/stack.sh service-key)" \
+    target/release/examples/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
 }
 
 if [ "${BENCH:-all}" = pages ]; then

@@ -374,5 +374,6 @@ case "${1:-}" in
   postgrest-start) postgrest_start ;;
   postgrest-stop) stop_process postgrest ;;
   worker-restart) worker_start ;;
+  service-key) service_key ;;
   *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

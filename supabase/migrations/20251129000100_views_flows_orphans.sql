@@ -79,8 +79,9 @@ begin
 end
 $$;
 
--- An order as the CRM shows it (src/core/views.rs OrderView).
-create or replace function public.order_view_of(o public.orders)
+-- An order as the CRM shows it (src/core/views.rs OrderView); without its items (an empty list)
+-- when p_items is false, for pages that show none.
+create or replace function public.order_view_of(o public.orders, p_items boolean default true)
 returns jsonb
 language sql
 stable
@@ -100,13 +101,13 @@ as $$
     'shop', case when o.bitrix_shop_id is not null then jsonb_build_object('id', o.bitrix_shop_id,
         'name', (select s.name from public.shops s where s.bitrix_shop_id = o.bitrix_shop_id)) end,
     'details_known', o.details_known,
-    'items', coalesce((
+    'items', case when p_items then coalesce((
       select jsonb_agg(jsonb_build_object(
                'id', i.id, 'bitrix_basket_id', i.bitrix_basket_id, 'bitrix_product_id', i.bitrix_product_id,
                'product_id', i.product_id, 'name', i.product_snapshot ->> 'name',
                'currency', i.product_snapshot ->> 'currency', 'price', i.price::text, 'quantity', i.quantity::text)
              order by i.created_at, i.bitrix_basket_id)
-      from public.order_items i where i.order_id = o.id), '[]'::jsonb),
+      from public.order_items i where i.order_id = o.id), '[]'::jsonb) else '[]'::jsonb end,
     'created_at', o.created_at, 'updated_at', o.updated_at)
 $$;
 
@@ -208,7 +209,7 @@ drop function public.order_card(uuid);
 do $$
 declare f text;
 begin
-  foreach f in array array['claim_sync_job(uuid,integer)', 'sync_status()', 'order_view_of(public.orders)',
+  foreach f in array array['claim_sync_job(uuid,integer)', 'sync_status()', 'order_view_of(public.orders,boolean)',
     'order_view(uuid)', 'order_views(jsonb)', 'product_view_of(public.products)', 'product_view(uuid)',
     'product_views(jsonb)', 'dead_letters(integer)']
   loop
