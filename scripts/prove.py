@@ -8,8 +8,10 @@ test passed with its promise broken (that test proves nothing). docs/proofs.md l
 with the promise each breaks.
 
 Slow by nature (each case may rebuild the Worker and starts the test stack): run it when the
-tests or the code they guard change, not on every `make test`.
+tests or the code they guard change, not on every `make test`. A run of every case rewrites
+docs/proofs.md with the table and the results; `scripts/prove.py --doc` rewrites the table only.
 """
+import datetime
 import os
 import subprocess
 import sys
@@ -79,22 +81,72 @@ def stop_stacks():
                        capture_output=True)
 
 
+SECTIONS = {
+    "one webhook, one transaction": "One webhook, one transaction",
+    "delivery guarantees": "Delivery guarantees",
+    "retry schedule": "Retry schedule",
+    "dead letters": "Dead letters",
+    "switches": "Switches",
+    "hostile input (issue 7)": "Bad input",
+}
+
+
+def write_doc(cases, results=None):
+    """docs/proofs.md: each promise, its tests, its breaking edit; the last full run's verdicts."""
+    section_of, current = {}, None
+    for line in (ROOT / "tests" / "proofs.toml").read_text().splitlines():
+        if line.startswith("# ----"):
+            current = SECTIONS.get(line.strip("# -").strip(), line.strip("# -").strip())
+        if line.startswith("id = "):
+            section_of[line.split('"')[1]] = current
+    out = ["# Every promise, the test that proves it, and how it was broken", "",
+           "Each promise of the README names here the tests that prove it. Each was seen to fail with its",
+           "promise broken: `make prove` (`scripts/prove.py`) applies the case's edit (one exact text of the",
+           "code or the SQL replaced by another; the case id and file are below, the edit itself is in",
+           "`tests/proofs.toml`) to a throwaway worktree of HEAD, runs the tests, and counts the case only if",
+           "they fail for their own reason (a stack that did not start proves nothing). This page is written",
+           "by `scripts/prove.py` from `tests/proofs.toml`.", "",
+           "Tests are `file::name` (a prefix of the name): `lib` is `cargo test --lib`, the others are the",
+           "binaries under `tests/`.", ""]
+    for title in dict.fromkeys(section_of.values()):
+        out += [f"## {title}", "", "| promise | tests | broken by |", "|---|---|---|"]
+        for case in cases:
+            if section_of.get(case["id"]) == title:
+                tests = "<br>".join(f"`{t}`" for t in case["tests"])
+                verdict = f" ({results[case['id']]})" if results else ""
+                out.append(f"| {case['promise']} | {tests} | `{case['id']}`{verdict}: {case['file'].split('/')[-1]} |")
+        out.append("")
+    if results:
+        seen = sum(1 for v in results.values() if v == "seen to fail")
+        out += ["## Last full run", "",
+                f"{datetime.date.today().isoformat()}, HEAD {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}: "
+                f"{seen} of {len(results)} promises seen to fail when broken.", ""]
+    (ROOT / "docs" / "proofs.md").write_text("\n".join(out))
+
+
 def main():
     cases = tomllib.loads((ROOT / "tests" / "proofs.toml").read_text())["case"]
+    if sys.argv[1:] == ["--doc"]:
+        write_doc(cases)
+        return
     wanted = set(sys.argv[1:])
     if wanted:
         cases = [c for c in cases if c["id"] in wanted]
     worktree()
     stop_stacks()
     broken = 0
+    results = {}
     for case in cases:
         started = time.time()
         ok, note = prove(case)
         broken += not ok
         verdict = "seen to fail" if ok else ("COULD NOT RUN" if "could not run" in note else "DID NOT FAIL")
+        results[case["id"]] = verdict
         print(f"{case['id']:<40} {verdict:<14} {time.time() - started:5.0f} s  {', '.join(case['tests'])}"
               + (f"  ({note})" if note else ""), flush=True)
     print(f"{len(cases) - broken} of {len(cases)} promises seen to fail when broken")
+    if not wanted:
+        write_doc(cases, results)
     sys.exit(1 if broken else 0)
 
 
