@@ -114,6 +114,20 @@ mod tests {
     }
 
     #[test]
+    fn each_outcome_tells_bitrix_in_russian_what_happened() {
+        let table = [
+            (ApplyOutcome::Created, "Заказ создан"),
+            (ApplyOutcome::Updated, "Заказ обновлён"),
+            (ApplyOutcome::Unchanged, "Заказ уже в актуальном состоянии"),
+            (ApplyOutcome::Stale, "Событие устарело: заказ уже изменён позже, ничего не изменено"),
+            (ApplyOutcome::Duplicate, "Событие уже было обработано"),
+        ];
+        for (outcome, message) in table {
+            assert_eq!(outcome.message_ru(), message, "{outcome:?}");
+        }
+    }
+
+    #[test]
     fn the_function_answer_is_read_into_an_outcome() {
         let applied: Applied = serde_json::from_value(json!({"outcome": "stale", "order_id": "u1"})).unwrap();
         assert_eq!(applied, Applied { outcome: ApplyOutcome::Stale, order_id: Some("u1".into()), jobs: vec![] });

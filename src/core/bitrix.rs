@@ -253,6 +253,23 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_shape_says_which_shape_was_expected() {
+        let list = read_webhook(json!({"event": "order.create", "data": {"ID": "1", "basket": "x"}})).unwrap_err();
+        assert!(list.reason.contains("a list (or an object keyed by position)"), "{}", list.reason);
+        let object = read_webhook(json!({"event": "order.create", "data": {"ID": "1", "user": true}})).unwrap_err();
+        assert!(object.reason.contains("an object"), "{}", object.reason);
+        let text = read_webhook(json!({"event": "order.create", "data": {"ID": [1]}})).unwrap_err();
+        assert!(text.reason.contains("a string or a number"), "{}", text.reason);
+    }
+
+    #[test]
+    fn only_an_empty_list_stands_for_an_empty_object() {
+        let refused =
+            read_webhook(json!({"event": "order.create", "data": {"ID": "1", "properties": ["x"]}})).unwrap_err();
+        assert_eq!(refused.path, "data.properties");
+    }
+
+    #[test]
     fn properties_given_as_a_string_are_refused_with_their_path() {
         let error = read_webhook(json!({"event": "order.create", "data": {"ID": "1", "properties": "x"}})).unwrap_err();
         assert_eq!(error.path, "data.properties");

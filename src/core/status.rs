@@ -1,7 +1,5 @@
 //! The order status map, both ways: Bitrix's `STATUS_ID` codes and the CRM's statuses.
 
-use std::fmt;
-
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The raw Bitrix status code, kept as sent (trimmed, upper-cased) next to the mapped status.
@@ -21,12 +19,6 @@ impl BitrixStatusCode {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for BitrixStatusCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -168,3 +168,23 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_phone_sent_empty_clears_the_stored_one_and_a_phone_left_out_keeps_it() {
+    let empty =
+        parse_webhook(json!({"event": "order.update", "data": {"ID": "1", "properties": {"phoneRecipient": "  "}}}))
+            .unwrap();
+    let absent = parse_webhook(json!({"event": "order.update", "data": {"ID": "1", "properties": {}}})).unwrap();
+    assert_eq!(empty.details.recipient_phone, Field::Clear);
+    assert_eq!(absent.details.recipient_phone, Field::Absent);
+}
+
+/// The key is stored in `webhook_events`: the same body must give the same key in every version
+/// of the Worker, or a repeat sent across a deploy would be applied twice.
+#[test]
+fn the_event_key_is_the_sha256_of_the_event_and_its_canonical_data_in_every_version() {
+    let data = json!({"PRICE": "5", "ID": "1", "basket": [{"NAME": "a", "ID": "2"}, {"ID": "3"}], "x": [1, 2]});
+    let key = event_key(EventKind::Create, &data);
+    // sha256("order.create\n{\"ID\":\"1\",\"PRICE\":\"5\",\"basket\":[{\"ID\":\"2\",\"NAME\":\"a\"},{\"ID\":\"3\"}],\"x\":[1,2]}")
+    assert_eq!(key, "7767d86d7faf00722fa321647f62bfc5826ecf2acee76d89e00a50eb0c78678c");
+}
