@@ -34,9 +34,12 @@ def worktree():
         subprocess.run(["git", "worktree", "remove", "--force", str(WORKTREE)], cwd=ROOT, capture_output=True)
     subprocess.run(["git", "worktree", "add", "--detach", str(WORKTREE), "HEAD"], cwd=ROOT, check=True,
                    capture_output=True)
-    node_modules = WORKTREE / "node_modules"
-    if not node_modules.exists():
-        node_modules.symlink_to(ROOT / "node_modules")
+    # The npm tools, as hard links (never a symlink: an `npm ci` in the worktree would empty the
+    # main tree's node_modules through it); the lock file dated as old as them, so that the
+    # stack's install step sees nothing to reinstall.
+    subprocess.run(["cp", "-al", str(ROOT / "node_modules"), str(WORKTREE / "node_modules")], check=True)
+    installed = (ROOT / "node_modules" / ".package-lock.json").stat().st_mtime
+    os.utime(WORKTREE / "package-lock.json", (installed - 1, installed - 1))
 
 
 def command_for(test):

@@ -46,7 +46,8 @@ STAFF_PASSWORD="${STAFF_PASSWORD:-dev-staff-password}"
 export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
 # Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
 WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
-                 TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE OUTBOUND_TIMEOUT_SECONDS)
+                 TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE OUTBOUND_TIMEOUT_SECONDS
+                 DELIVERY_RISK_MINUTES CRM_PUBLIC_URL)
 
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -252,7 +253,8 @@ wrangler_args() {
               --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_key)"
               --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "CRM_API_TOKEN:$CRM_API_TOKEN"
               --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN"
-              --var "SESSION_SECRET:$SESSION_SECRET")
+              --var "SESSION_SECRET:$SESSION_SECRET"
+              --var "CRM_PUBLIC_URL:${CRM_PUBLIC_URL:-http://127.0.0.1:$WORKER_PORT}")
   local name
   for name in "${WORKER_SETTINGS[@]}"; do
     if [ -n "${!name:-}" ]; then args+=(--var "$name:${!name}"); fi

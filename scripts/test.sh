@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'CRM_STACK=test bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 cargo test --lib
-cargo test --no-fail-fast --test integration --test outage --test switches --test ui
+cargo test --no-fail-fast --test integration --test outage --test switches --test day --test ui
 cargo test --test soak -- --nocapture

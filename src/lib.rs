@@ -18,8 +18,8 @@ mod entry {
     }
 
     #[event(fetch)]
-    async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
-        edge::routes::handle(request, env).await
+    async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
+        edge::routes::handle(request, env, ctx).await
     }
 
     #[event(queue)]
@@ -29,6 +29,6 @@ mod entry {
 
     #[event(scheduled)]
     async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-        edge::jobs::scheduled_sweep(&env).await;
+        edge::jobs::scheduled(&env).await;
     }
 }

@@ -4,16 +4,17 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::crm::{Page, Problem};
+use super::crm::{Page, Period, Problem};
 use super::crm_service::{CreatedOrder, CrmError, MAX_BODY_BYTES};
 use super::ids::JobId;
 use super::jobs::Switches;
 use super::order::ParseError;
 use super::ports::StoreError;
 use super::routes::{Miss, Record};
+use super::runner::DayRun;
 use super::service::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
 use super::status::CrmStatus;
-use super::views::{DeadLetter, OrderView, ProductView, SyncStatus};
+use super::views::{DeadLetter, OrderView, ProductView, ReportDay, SyncStatus};
 
 /// A status code, headers beyond `Content-Type`, and a JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +252,50 @@ pub fn sync_status(flows: &SyncStatus, switches: Switches) -> Answer {
 #[must_use]
 pub fn dead_letters(jobs: &[DeadLetter]) -> Answer {
     success(200, json!({"dead_letters": jobs}))
+}
+
+/// What an on-demand delivery-risk check did.
+#[must_use]
+pub fn delivery_risk_run(run: DayRun) -> Answer {
+    let message = match (run.due, run.created) {
+        (0, _) => "Сейчас предупреждать не о чем".to_owned(),
+        (_, 0) => "Все предупреждения уже отправлены, новых нет".to_owned(),
+        (_, sent) => format!("Отправлено предупреждений: {sent}"),
+    };
+    success(200, json!({"message": message, "due": run.due, "sent": run.created}))
+}
+
+/// What an on-demand daily summary did.
+#[must_use]
+pub fn daily_summary_run(run: DayRun, day: chrono::NaiveDate) -> Answer {
+    let message = if run.created > 0 {
+        format!("Итоги за {} отправлены", super::human::date(day))
+    } else {
+        format!("Итоги за {} уже отправлены, повторно не отправляются", super::human::date(day))
+    };
+    success(200, json!({"message": message, "day": day, "sent": run.created}))
+}
+
+/// The report: each day, and the period's totals.
+#[must_use]
+pub fn daily_report(period: Period, days: &[ReportDay]) -> Answer {
+    let orders: u64 = days.iter().map(|d| d.orders).sum();
+    let revenue_orders: u64 = days.iter().map(|d| d.revenue_orders).sum();
+    let revenue = days.iter().try_fold(super::decimal::Money::default(), |sum, d| sum.plus(d.revenue));
+    let rows: Vec<Value> = days
+        .iter()
+        .map(|day| {
+            let mut row = json!(day);
+            row["average"] = json!(day.average());
+            row
+        })
+        .collect();
+    success(
+        200,
+        json!({"from": period.from, "to": period.to, "days": rows,
+               "total": {"orders": orders, "revenue": revenue, "revenue_orders": revenue_orders,
+                         "average": revenue.and_then(|r| r.divided_by(revenue_orders))}}),
+    )
 }
 
 /// How many due jobs a sweep handed to the queue.

@@ -308,6 +308,46 @@ impl Default for Page {
     }
 }
 
+/// The days a report covers (both included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// The longest period one report covers.
+    pub const MAX_DAYS: i64 = 366;
+    /// The period when none is asked for: the last 30 days, today included.
+    pub const DEFAULT_DAYS: i64 = 30;
+
+    /// The last `DEFAULT_DAYS` days up to `today`.
+    #[must_use]
+    pub fn recent(today: NaiveDate) -> Period {
+        Period { from: today - chrono::Duration::days(Period::DEFAULT_DAYS - 1), to: today }
+    }
+}
+
+/// Reads `from` and `to` (YYYY-MM-DD; by default the 30 days up to `today`), at most a year.
+///
+/// # Errors
+/// Every [`Problem`] found.
+pub fn parse_period(pairs: &[(String, String)], today: NaiveDate) -> Result<Period, Vec<Problem>> {
+    let mut query = QueryReader { pairs, problems: Vec::new() };
+    let message = "Дата должна быть в формате ГГГГ-ММ-ДД";
+    let to = query.read("to", message, |v| parse_date(v).ok()).unwrap_or(today);
+    let from = query
+        .read("from", message, |v| parse_date(v).ok())
+        .unwrap_or(to - chrono::Duration::days(Period::DEFAULT_DAYS - 1));
+    if query.problems.is_empty() && from > to {
+        query.problems.push(problem("from", "Начало периода позже его конца"));
+    }
+    if query.problems.is_empty() && (to - from).num_days() >= Period::MAX_DAYS {
+        query.problems.push(problem("to", format!("Период не длиннее {} дней", Period::MAX_DAYS)));
+    }
+    query.finish(Period { from, to })
+}
+
 /// `GET /api/orders` query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
@@ -582,6 +622,27 @@ mod tests {
         assert_eq!(Search::parse("  "), None);
         assert_eq!(Search::parse("50%_off\\").unwrap().like_pattern(), "%50\\%\\_off\\\\%");
         assert_eq!(Search::parse(&"я".repeat(500)).unwrap().text.chars().count(), Search::MAX_CHARS);
+    }
+
+    #[test]
+    fn a_report_covers_the_last_thirty_days_by_default_and_at_most_a_year() {
+        let today = NaiveDate::from_ymd_opt(2025, 8, 25).unwrap();
+        let day = |text: &str| parse_date(text).unwrap();
+        assert_eq!(parse_period(&[], today), Ok(Period { from: day("2025-07-27"), to: today }));
+        assert_eq!(
+            parse_period(&pairs(&[("from", "2025-08-01"), ("to", "2025-08-10")]), today),
+            Ok(Period { from: day("2025-08-01"), to: day("2025-08-10") })
+        );
+        assert_eq!(
+            parse_period(&pairs(&[("from", "2025-08-11"), ("to", "2025-08-10")]), today).unwrap_err()[0].field,
+            "from"
+        );
+        assert_eq!(
+            parse_period(&pairs(&[("from", "2024-01-01"), ("to", "2025-08-10")]), today).unwrap_err()[0].field,
+            "to"
+        );
+        assert_eq!(parse_period(&pairs(&[("to", "вчера")]), today).unwrap_err()[0].field, "to");
+        assert!(parse_period(&pairs(&[("from", "2024-08-11"), ("to", "2025-08-10")]), today).is_ok(), "365 days");
     }
 
     #[test]

@@ -3,22 +3,25 @@
 //! CRM API (`serve`) reads its input into these types and answers with `api`; the staff pages
 //! will call the same operations.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::api::{self, Answer};
 use super::crm::{
-    parse_order_filter, parse_product_filter, parse_status_change, Actor, NewOrderInput, OrderFilter, Problem,
-    ProductFilter, RequestKey,
+    parse_order_filter, parse_period, parse_product_filter, parse_status_change, Actor, NewOrderInput, OrderFilter,
+    Period, Problem, ProductFilter, RequestKey,
 };
 use super::ids::{CrmId, JobId};
 use super::jobs::{echo_window, Switches};
 use super::log::LogLine;
 use super::ports::{cause_chain, CrmStore, JobQueue, JobStore, OrderCreation, StatusChange, StoreError};
 use super::routes::{ApiRoute, Record};
-use super::runner::{enqueue_jobs, sweep};
+use super::runner::{enqueue_jobs, run_daily_summary, run_delivery_risk, sweep, DayRun};
 use super::status::CrmStatus;
 use super::text::remove_nul;
-use super::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, Stock, SyncPage, SyncStatus};
+use super::views::{
+    DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, ReportDay, Stock, SyncPage, SyncStatus,
+};
 
 /// A CRM API body above this is refused with 413 (an order with 200 lines is about 40 KB).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -46,12 +49,15 @@ pub struct CreatedOrder {
     pub replayed: bool,
 }
 
-/// The CRM's ports: its store (which also keeps the outbox) and the queue, and the switches
-/// it reports.
+/// The CRM's ports: its store (which also keeps the outbox) and the queue; the switches it
+/// reports, the clock and the delivery-risk window of the shop's day tasks.
 pub struct Crm<'a, S, Q> {
     pub store: &'a S,
     pub queue: &'a Q,
     pub switches: Switches,
+    pub now: DateTime<Utc>,
+    /// `DELIVERY_RISK_MINUTES`.
+    pub risk_window: u32,
 }
 
 impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
@@ -155,6 +161,27 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
     /// Every flow's health and the newest dead letters.
     pub async fn sync_page(&self) -> Result<SyncPage, CrmError> {
         Ok(self.store.sync_page(200).await?)
+    }
+
+    /// The shop's day now.
+    #[must_use]
+    pub fn today(&self) -> chrono::NaiveDate {
+        super::human::shop_day(&self.now)
+    }
+
+    /// The delivery-risk check now (what the cron runs every minute).
+    pub async fn run_delivery_risk(&self) -> Result<DayRun, CrmError> {
+        Ok(run_delivery_risk(self.store, self.queue, &self.now, self.risk_window).await?)
+    }
+
+    /// Today's summary now, unless it was sent already.
+    pub async fn run_daily_summary(&self) -> Result<DayRun, CrmError> {
+        Ok(run_daily_summary(self.store, self.queue, &self.now, true).await?)
+    }
+
+    /// Each day of the period: orders and revenue.
+    pub async fn daily_report(&self, period: Period) -> Result<Vec<ReportDay>, CrmError> {
+        Ok(self.store.daily_report(period.from, period.to, &super::ops::not_revenue()).await?)
     }
 }
 
@@ -276,6 +303,20 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
                 api::dead_letters_replayed(&replayed)
             }
             ApiRoute::RunSweep => api::swept(self.sweep().await?),
+            ApiRoute::RunDeliveryRisk => {
+                let run = self.run_delivery_risk().await?;
+                logs.push(LogLine::new("info", "ops.delivery_risk").with("due", run.due).with("sent", run.created));
+                api::delivery_risk_run(run)
+            }
+            ApiRoute::RunDailySummary => {
+                let run = self.run_daily_summary().await?;
+                logs.push(LogLine::new("info", "ops.daily_summary").with("sent", run.created));
+                api::daily_summary_run(run, self.today())
+            }
+            ApiRoute::DailyReport => {
+                let period = parse_period(input.query, self.today()).map_err(CrmError::Invalid)?;
+                api::daily_report(period, &self.daily_report(period).await?)
+            }
         })
     }
 }

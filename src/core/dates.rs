@@ -6,9 +6,6 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone
 
 use super::text::quote;
 
-/// Kazakhstan has kept a single time zone, UTC+5, since 2024-03-01; Bitrix prints local time.
-const SHOP_OFFSET_SECONDS: i32 = 5 * 3600;
-
 /// The years a date may fall in: wide enough for any order's history and future, narrow enough
 /// that no year PostgreSQL or a four-digit format cannot hold (0, 10000, negative) gets through.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
@@ -46,7 +43,8 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, DateError> {
 /// [`TimestampError`] when it is none of these.
 pub fn parse_timestamp(raw: &str) -> Result<DateTime<FixedOffset>, TimestampError> {
     let trimmed = raw.trim();
-    let shop_zone = FixedOffset::east_opt(SHOP_OFFSET_SECONDS).expect("UTC+5 is a valid offset");
+    // Bitrix prints the shop's local time (UTC+5) when it gives no offset.
+    let shop_zone = super::human::almaty();
     DateTime::parse_from_rfc3339(trimmed)
         .ok()
         .or_else(|| {

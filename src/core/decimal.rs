@@ -167,6 +167,14 @@ impl Money {
     pub fn plus(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
+
+    /// This amount shared by `count`, rounded half up to the tiyn (0.01); `None` for none.
+    #[must_use]
+    pub fn divided_by(self, count: u64) -> Option<Money> {
+        let count = i64::try_from(count).ok().filter(|c| *c > 0)?;
+        let cents = (i128::from(self.0 .0) * 2 / i128::from(count) + 100) / 200;
+        i64::try_from(cents * 100).ok().map(|units| Money(Fixed4(units)))
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +230,16 @@ mod tests {
         for (raw, plain) in [("1.0000", "1"), ("2", "2"), ("0.5", "0.5"), ("1.25", "1.25"), ("10", "10"), ("0", "0")] {
             assert_eq!(Quantity::parse(raw).unwrap().plain(), plain, "{raw}");
         }
+    }
+
+    #[test]
+    fn an_average_is_rounded_half_up_to_the_tiyn() {
+        let share = |amount: &str, count| Money::parse(amount).unwrap().divided_by(count).map(|m| m.to_string());
+        assert_eq!(share("100", 3).as_deref(), Some("33.33"));
+        assert_eq!(share("200", 3).as_deref(), Some("66.67"));
+        assert_eq!(share("0.01", 2).as_deref(), Some("0.01"), "half a tiyn rounds up");
+        assert_eq!(share("16500", 1).as_deref(), Some("16500.00"));
+        assert_eq!(share("100", 0), None);
     }
 
     #[test]

@@ -453,6 +453,12 @@ impl<S: CrmStore + JobStore + StaffStore, Q: JobQueue> Desk<'_, S, Q> {
                 );
                 redirect(&format!("/crm/sync?done=replayed&n={}", replayed.len()))
             }
+            PageRoute::Reports => {
+                let period = crate::core::crm::parse_period(request.query, today)
+                    .unwrap_or_else(|_| crate::core::crm::Period::recent(today));
+                let days = self.crm.daily_report(period).await?;
+                html(200, pages::reports::page(&chrome(Section::Reports), period, &days))
+            }
             PageRoute::Login | PageRoute::LoginSubmit | PageRoute::Logout => redirect("/crm"),
         })
     }

@@ -10,10 +10,14 @@ use super::decimal::{Money, Quantity};
 /// The no-break space: between thousands, and between an amount and its currency.
 pub const NBSP: char = '\u{a0}';
 
-/// Kazakhstan's one time zone since 2024-03-01: UTC+5, all year.
+/// Kazakhstan's one time zone since 2024-03-01: UTC+5, all year (the store's day reports are
+/// given this offset, so that the shop's day has one home).
+pub const ALMATY_OFFSET_SECONDS: i32 = 5 * 3600;
+
+/// The shop's time zone.
 #[must_use]
 pub fn almaty() -> FixedOffset {
-    FixedOffset::east_opt(5 * 3600).expect("UTC+5 is a valid offset")
+    FixedOffset::east_opt(ALMATY_OFFSET_SECONDS).expect("UTC+5 is a valid offset")
 }
 
 /// The shop's wall clock at `moment`.

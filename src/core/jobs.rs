@@ -88,6 +88,17 @@ pub struct JobRow {
     /// (a panic, the CPU limit, a crash). That attempt counts as failed; no new one is started.
     #[serde(default)]
     pub orphaned: bool,
+    /// The order the job names, read with the claim (so that the job needs no second read).
+    #[serde(default)]
+    pub order: Option<super::views::OrderView>,
+}
+
+/// A job to add once per key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewJob {
+    pub flow: Flow,
+    pub key: String,
+    pub payload: Value,
 }
 
 /// What a job asks to be done.
@@ -95,8 +106,10 @@ pub struct JobRow {
 pub enum Task {
     /// Apply a stored webhook body (a replayed dead letter).
     ApplyWebhook { body: Value },
-    /// Tell the shop's chat.
+    /// Tell the shop's chat about an order.
     Notify { order_id: String, occasion: Occasion },
+    /// Tell the shop's chat how the day went.
+    DailySummary { day: chrono::NaiveDate },
     /// Create the Bitrix order of a CRM order and write its id back.
     CreateBitrixOrder { order_id: String },
     /// Send a CRM order's current status to Bitrix.
@@ -125,10 +138,22 @@ impl JobRow {
             Flow::AvailabilitySync => Ok(Task::SetBitrixAvailability { product_id: text("product_id")? }),
             Flow::Telegram => {
                 let occasion = match text("occasion")?.as_str() {
+                    "daily_summary" => {
+                        let day = text("day")?.parse().map_err(|_| Failure::Permanent {
+                            reason: "daily_summary job without a day (YYYY-MM-DD)".into(),
+                        })?;
+                        return Ok(Task::DailySummary { day });
+                    }
                     "new_order" => Occasion::NewOrder,
                     "status_changed" => {
                         Occasion::StatusChanged(CrmStatus::parse(&text("status")?).unwrap_or(CrmStatus::Unknown))
                     }
+                    "delivery_risk" => Occasion::DeliveryRisk {
+                        stage: serde_json::from_value(Value::String(text("stage")?)).map_err(|_| {
+                            Failure::Permanent { reason: "delivery_risk job with an unknown stage".into() }
+                        })?,
+                        minutes_left: self.payload.get("minutes_left").and_then(Value::as_i64).unwrap_or(0),
+                    },
                     other => return Err(Failure::Permanent { reason: format!("unknown occasion {:?}", quote(other)) }),
                 };
                 Ok(Task::Notify { order_id: text("order_id")?, occasion })
@@ -172,7 +197,7 @@ pub enum Gate {
 #[must_use]
 pub fn gate(task: &Task, switches: Switches) -> Gate {
     match task {
-        Task::Notify { .. } if !switches.telegram_notifications_enabled => {
+        Task::Notify { .. } | Task::DailySummary { .. } if !switches.telegram_notifications_enabled => {
             Gate::Skip("TELEGRAM_NOTIFICATIONS_ENABLED=false")
         }
         Task::CreateBitrixOrder { .. } | Task::SetBitrixStatus { .. } | Task::SetBitrixAvailability { .. }
@@ -221,6 +246,7 @@ mod tests {
             payload,
             attempts: 1,
             orphaned: false,
+            order: None,
         }
     }
 
@@ -240,6 +266,32 @@ mod tests {
         );
         assert!(matches!(job("fax", json!({})).task(), Err(Failure::Permanent { .. })));
         assert!(matches!(job("status_sync", json!({})).task(), Err(Failure::Permanent { .. })));
+    }
+
+    #[test]
+    fn a_warning_and_a_summary_are_read_from_their_payloads() {
+        assert_eq!(
+            job(
+                "telegram",
+                json!({"order_id": "o", "occasion": "delivery_risk", "stage": "over", "minutes_left": -30})
+            )
+            .task(),
+            Ok(Task::Notify {
+                order_id: "o".into(),
+                occasion: Occasion::DeliveryRisk { stage: crate::core::ops::RiskStage::Over, minutes_left: -30 }
+            })
+        );
+        assert_eq!(
+            job("telegram", json!({"occasion": "daily_summary", "day": "2025-08-25"})).task(),
+            Ok(Task::DailySummary { day: chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap() })
+        );
+        assert!(matches!(
+            job("telegram", json!({"occasion": "daily_summary", "day": "вчера"})).task(),
+            Err(Failure::Permanent { .. })
+        ));
+        let summary = Task::DailySummary { day: chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap() };
+        let quiet = Switches { sync_enabled: true, bitrix_sync_enabled: true, telegram_notifications_enabled: false };
+        assert!(matches!(gate(&summary, quiet), Gate::Skip(_)));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod human;
 pub mod ids;
 pub mod jobs;
 pub mod log;
+pub mod ops;
 pub mod order;
 pub mod pages;
 pub mod phone;

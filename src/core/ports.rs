@@ -12,11 +12,14 @@ use super::apply::Applied;
 use super::crm::{Actor, NewOrder, OrderFilter, Problem, ProductFilter, RequestKey};
 use super::gateway::GatewayRequest;
 use super::ids::{CrmId, JobId};
-use super::jobs::{JobRow, QueueMessage};
+use super::jobs::{JobRow, NewJob, QueueMessage};
 use super::order::OrderEvent;
 use super::retry::Failure;
 use super::status::CrmStatus;
-use super::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, Staff, SyncPage, SyncStatus};
+use super::views::{
+    DayOrders, DaySummary, DeadLetter, OrderPage, OrderView, ProductView, Reference, ReportDay, Staff, SyncPage,
+    SyncStatus,
+};
 
 /// What lies under a store failure (the HTTP client's error, the store's answer), kept so that
 /// logs show the whole chain.
@@ -153,6 +156,18 @@ pub trait JobStore {
     ) -> Result<(), StoreError>;
     /// Jobs to hand to the queue now: due, or orphaned. At most `limit`.
     async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError>;
+    /// MUST add each job once per key, and return only the new ones.
+    async fn add_jobs(&self, jobs: &[NewJob]) -> Result<Vec<JobId>, StoreError>;
+    /// The day's orders in the given statuses (without items) and the slots with their times.
+    async fn risk_candidates(&self, day: chrono::NaiveDate, statuses: &[&str]) -> Result<DayOrders, StoreError>;
+    /// What the day's summary says (`not_revenue`: statuses whose orders are not revenue;
+    /// `waiting`: statuses of orders that still wait for the courier).
+    async fn daily_summary(
+        &self,
+        day: chrono::NaiveDate,
+        not_revenue: &[&str],
+        waiting: &[&str],
+    ) -> Result<DaySummary, StoreError>;
 }
 
 /// What creating a CRM order did.
@@ -224,6 +239,14 @@ pub trait CrmStore {
     async fn order_form(&self) -> Result<Reference, StoreError>;
     /// Every flow's health and the newest dead letters, in one call.
     async fn sync_page(&self, limit: u32) -> Result<SyncPage, StoreError>;
+    /// The days from `from` to `to`, each with its orders and revenue (`not_revenue` as for the
+    /// summary).
+    async fn daily_report(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        not_revenue: &[&str],
+    ) -> Result<Vec<ReportDay>, StoreError>;
 }
 
 /// What a login attempt found.

@@ -69,6 +69,12 @@ pub enum ApiRoute {
     ReplayDeadLetter(JobId),
     /// `POST /api/sync/run`
     RunSweep,
+    /// `POST /api/ops/delivery-risk/run`
+    RunDeliveryRisk,
+    /// `POST /api/ops/daily-summary/run`
+    RunDailySummary,
+    /// `GET /api/reports/daily?from=&to=`
+    DailyReport,
 }
 
 /// A staff page (`/crm/...`). Every one but the login needs a session; every change is a POST
@@ -107,6 +113,8 @@ pub enum PageRoute {
     ReplayAllDeadLetters,
     /// `POST /crm/sync/dead-letters/{id}/replay`
     ReplayDeadLetter(JobId),
+    /// `GET /crm/reports`
+    Reports,
 }
 
 impl PageRoute {
@@ -157,6 +165,7 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
             page_only(method, &[(Post, PageRoute::SetAvailability(id(product, Record::Product)?))], "POST")
         }
         ["sync"] => page_only(method, &[(Get, PageRoute::Sync)], "GET"),
+        ["reports"] => page_only(method, &[(Get, PageRoute::Reports)], "GET"),
         ["sync", "dead-letters", "replay"] => page_only(method, &[(Post, PageRoute::ReplayAllDeadLetters)], "POST"),
         ["sync", "dead-letters", job, "replay"] => {
             page_only(method, &[(Post, PageRoute::ReplayDeadLetter(id(job, Record::Job)?))], "POST")
@@ -222,6 +231,9 @@ fn api(method: Method, segments: &[&str]) -> Result<ApiRoute, Miss> {
             only(method, &[(Post, ApiRoute::ReplayDeadLetter(id(job, Record::Job)?))], "POST")
         }
         ["sync", "run"] => only(method, &[(Post, ApiRoute::RunSweep)], "POST"),
+        ["ops", "delivery-risk", "run"] => only(method, &[(Post, ApiRoute::RunDeliveryRisk)], "POST"),
+        ["ops", "daily-summary", "run"] => only(method, &[(Post, ApiRoute::RunDailySummary)], "POST"),
+        ["reports", "daily"] => only(method, &[(Get, ApiRoute::DailyReport)], "GET"),
         _ => Err(Miss::NotFound),
     }
 }
@@ -285,6 +297,9 @@ mod tests {
                 Route::Api(Ok(ApiRoute::ReplayDeadLetter(order()))),
             ),
             (Method::Post, "/api/sync/run".to_owned(), Route::Api(Ok(ApiRoute::RunSweep))),
+            (Method::Post, "/api/ops/delivery-risk/run".to_owned(), Route::Api(Ok(ApiRoute::RunDeliveryRisk))),
+            (Method::Post, "/api/ops/daily-summary/run".to_owned(), Route::Api(Ok(ApiRoute::RunDailySummary))),
+            (Method::Get, "/api/reports/daily".to_owned(), Route::Api(Ok(ApiRoute::DailyReport))),
         ];
         for (method, path, expected) in table {
             assert_eq!(route(method, &path), expected, "{method:?} {path}");
@@ -357,6 +372,7 @@ mod tests {
             (Method::Get, "/crm/sync".to_owned(), PageRoute::Sync),
             (Method::Post, "/crm/sync/dead-letters/replay".to_owned(), PageRoute::ReplayAllDeadLetters),
             (Method::Post, format!("/crm/sync/dead-letters/{ORDER}/replay"), PageRoute::ReplayDeadLetter(order())),
+            (Method::Get, "/crm/reports".to_owned(), PageRoute::Reports),
         ];
         for (method, path, expected) in table {
             assert_eq!(route(method, &path), Route::Page(Ok(expected.clone())), "{method:?} {path}");

@@ -8,15 +8,19 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::gateway::{self, GatewayRequest, IN_STOCK, OUT_OF_STOCK};
+use super::human;
 use super::ids::{CrmId, JobId};
 use super::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task, JOB_LEASE, STORE_RETRY};
+use super::jobs::{Flow, NewJob};
 use super::log::LogLine;
+use super::ops::{not_revenue, risk_warnings, summary_due, summary_key};
 use super::order::parse_webhook;
 use super::ports::{
     cause_chain, BitrixGateway, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore, StoreError,
 };
 use super::retry::{decide, Decision, Failure};
-use super::telegram::render;
+use super::status::ALL_CRM_STATUSES;
+use super::telegram::{render, render_summary};
 use super::text::quote;
 use super::views::OrderView;
 
@@ -32,6 +36,8 @@ pub struct Runtime<'a, S, G, N, Q, C> {
     pub jitter: f64,
     /// Multiplies the retry schedule (1.0 in production; the test stack shortens it).
     pub delay_scale: f64,
+    /// The CRM's own address, for links in messages (`CRM_PUBLIC_URL`).
+    pub crm_url: &'a str,
 }
 
 /// What became of a queue message.
@@ -88,6 +94,77 @@ pub const SWEEP_LIMIT: u32 = 200;
 pub async fn sweep<S: JobStore, Q: JobQueue>(store: &S, queue: &Q) -> Result<usize, StoreError> {
     let due = store.due_jobs(SWEEP_LIMIT).await?;
     Ok(enqueue_jobs(queue, &due).await)
+}
+
+/// The statuses of orders that still wait for the courier (`board::waits_for_courier`).
+#[must_use]
+pub fn waiting_statuses() -> Vec<&'static str> {
+    ALL_CRM_STATUSES.iter().filter(|s| super::board::waits_for_courier(**s)).map(|s| s.as_str()).collect()
+}
+
+/// What an on-demand or cron run of a day task did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRun {
+    /// How many messages the rules call for now.
+    pub due: usize,
+    /// How many of them are new (the others were sent before: once only).
+    pub created: usize,
+}
+
+/// Warns the shop's chat about today's orders whose slot is near or over and that still wait
+/// for the courier: once per order, slot and stage (`ops::risk_warnings`).
+///
+/// # Errors
+/// [`StoreError`] when the orders cannot be read or the jobs written.
+pub async fn run_delivery_risk<S: JobStore, Q: JobQueue>(
+    store: &S,
+    queue: &Q,
+    now: &chrono::DateTime<chrono::Utc>,
+    window_minutes: u32,
+) -> Result<DayRun, StoreError> {
+    let now = human::in_almaty(now);
+    let candidates = store.risk_candidates(now.date(), &waiting_statuses()).await?;
+    let warnings = risk_warnings(&candidates, now, window_minutes);
+    if warnings.is_empty() {
+        return Ok(DayRun { due: 0, created: 0 });
+    }
+    let jobs: Vec<NewJob> = warnings
+        .iter()
+        .map(|warning| NewJob {
+            flow: Flow::Telegram,
+            key: warning.key.clone(),
+            payload: json!({"order_id": warning.order_id, "occasion": "delivery_risk", "stage": warning.stage,
+                            "minutes_left": warning.minutes_left}),
+        })
+        .collect();
+    let created = store.add_jobs(&jobs).await?;
+    enqueue_jobs(queue, &created).await;
+    Ok(DayRun { due: warnings.len(), created: created.len() })
+}
+
+/// Sends the day's summary once: when it is due (from 21:00 in Almaty until midnight), or at
+/// once when asked for; a day's summary is never sent twice.
+///
+/// # Errors
+/// [`StoreError`] when the job cannot be written.
+pub async fn run_daily_summary<S: JobStore, Q: JobQueue>(
+    store: &S,
+    queue: &Q,
+    now: &chrono::DateTime<chrono::Utc>,
+    on_demand: bool,
+) -> Result<DayRun, StoreError> {
+    let now = human::in_almaty(now);
+    let Some(day) = (if on_demand { Some(now.date()) } else { summary_due(now) }) else {
+        return Ok(DayRun { due: 0, created: 0 });
+    };
+    let job = NewJob {
+        flow: Flow::Telegram,
+        key: summary_key(day),
+        payload: json!({"occasion": "daily_summary", "day": day}),
+    };
+    let created = store.add_jobs(&[job]).await?;
+    enqueue_jobs(queue, &created).await;
+    Ok(DayRun { due: 1, created: created.len() })
 }
 
 /// KV key for a webhook event.
@@ -236,7 +313,11 @@ where
         }
     }
 
-    async fn view(&self, order_id: &str) -> Result<OrderView, Failure> {
+    /// The order a job names: as the claim brought it, or read now.
+    async fn view(&self, job: &JobRow, order_id: &str) -> Result<OrderView, Failure> {
+        if let Some(order) = job.order.as_ref().filter(|order| order.id.as_str() == order_id) {
+            return Ok(order.clone());
+        }
         let id = CrmId::parse(order_id)
             .map_err(|_| Failure::Permanent { reason: format!("job names order {:?}, not an id", quote(order_id)) })?;
         match self.store.order_view(&id).await {
@@ -249,12 +330,19 @@ where
     async fn perform(&self, job: &JobRow, task: &Task) -> Result<Option<Value>, Failure> {
         match task {
             Task::Notify { order_id, occasion } => {
-                let view = self.view(order_id).await?;
-                self.notifier.send_message(&render(&view, *occasion)).await?;
+                let view = self.view(job, order_id).await?;
+                self.notifier.send_message(&render(&view, *occasion, self.crm_url)).await?;
+                Ok(None)
+            }
+            Task::DailySummary { day } => {
+                let waiting = waiting_statuses();
+                let summary =
+                    self.store.daily_summary(*day, &not_revenue(), &waiting).await.map_err(|e| store_failure(&e))?;
+                self.notifier.send_message(&render_summary(&summary)).await?;
                 Ok(None)
             }
             Task::CreateBitrixOrder { order_id } => {
-                let view = self.view(order_id).await?;
+                let view = self.view(job, order_id).await?;
                 if let Some(bitrix_order_id) = view.bitrix_order_id {
                     // Its webhook came back first and linked it: nothing left to create.
                     return Ok(Some(json!({"bitrix_order_id": bitrix_order_id, "linked_by": "webhook"})));
@@ -264,7 +352,7 @@ where
                 Ok(Some(json!({"bitrix_order_id": bitrix_order_id.get()})))
             }
             Task::SetBitrixStatus { order_id } => {
-                let view = self.view(order_id).await?;
+                let view = self.view(job, order_id).await?;
                 let request = gateway::set_status(&view)?;
                 self.gateway.call(&request, &job.idempotency_key).await.map(Some)
             }

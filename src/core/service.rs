@@ -89,9 +89,30 @@ pub struct WebhookPorts<'a, S, Q, C> {
     pub cache: &'a C,
 }
 
-/// (1) size, (2) authenticate, (3) remove U+0000 and parse into domain types, (4) the KV fast
-/// path, (5) apply through the store, or queue the event when the store is down, (6) hand new
-/// jobs to the queue.
+/// What is left to do after the answer (the Worker's `waitUntil`): hand the new jobs to the
+/// queue and remember the event in KV. Neither may delay the answer; a lost queue send is picked
+/// up by the sweep (the jobs wait in `sync_jobs`), a lost KV record costs nothing (the database
+/// decides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deferred {
+    pub jobs: Vec<super::ids::JobId>,
+    /// The KV key and value to remember the event by.
+    pub remember: Option<(String, String)>,
+}
+
+/// Carries out what was deferred.
+pub async fn run_deferred<Q: JobQueue, C: DedupCache>(queue: &Q, cache: &C, deferred: &Deferred) {
+    enqueue_jobs(queue, &deferred.jobs).await;
+    if let Some((key, value)) = &deferred.remember {
+        cache.put(key, value).await;
+    }
+}
+
+/// (1) size, (2) authenticate, (3) remove U+0000 and parse into domain types, (4) apply through
+/// the store: the one round trip the answer waits for. Only when the store cannot be reached:
+/// (5) the KV fast path (so that Bitrix's repeats during an outage are not queued again), then
+/// the event into the queue. What is left (queue sends for the new jobs, the KV record) is
+/// returned as [`Deferred`], for after the answer.
 ///
 /// # Errors
 /// [`WebhookError`] saying which step refused the webhook.
@@ -100,7 +121,7 @@ pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
     settings: &WebhookSettings,
     authorization: Option<&str>,
     body: &[u8],
-) -> Result<Ingested, WebhookError> {
+) -> Result<(Ingested, Deferred), WebhookError> {
     if body.len() > MAX_WEBHOOK_BYTES {
         return Err(WebhookError::TooLarge { size: body.len() });
     }
@@ -125,15 +146,17 @@ pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
         return Err(WebhookError::SyncDisabled);
     }
     let key = dedup_key(&event.event_key);
-    if let Some(order_id) = ports.cache.get(&key).await {
-        return Ok(Ingested { event, accepted: Accepted::SeenBefore { order_id: Some(order_id) }, cleaned });
-    }
-    let accepted = match ports.store.apply_order_event(&event).await {
+    match ports.store.apply_order_event(&event).await {
         Ok(applied) => {
-            enqueue_jobs(ports.queue, &applied.jobs).await;
-            Accepted::Applied(applied)
+            let remember = Some((key, applied.order_id.clone().unwrap_or_default()));
+            let deferred = Deferred { jobs: applied.jobs.clone(), remember };
+            Ok((Ingested { event, accepted: Accepted::Applied(applied), cleaned }, deferred))
         }
         Err(unavailable @ StoreError::Unavailable { .. }) => {
+            if let Some(order_id) = ports.cache.get(&key).await {
+                let accepted = Accepted::SeenBefore { order_id: Some(order_id) };
+                return Ok((Ingested { event, accepted, cleaned }, Deferred::default()));
+            }
             let message = QueueMessage::Webhook { event_key: event.event_key.clone(), body: json, attempt: 1 };
             ports.queue.send(&message, Duration::ZERO).await.map_err(|queue| {
                 StoreError::unavailable(
@@ -141,16 +164,11 @@ pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
                     Some(std::sync::Arc::new(unavailable) as _),
                 )
             })?;
-            Accepted::Queued
+            let deferred = Deferred { jobs: Vec::new(), remember: Some((key, String::new())) };
+            Ok((Ingested { event, accepted: Accepted::Queued, cleaned }, deferred))
         }
-        Err(rejected) => return Err(rejected.into()),
-    };
-    let order_id = match &accepted {
-        Accepted::Applied(applied) => applied.order_id.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-    ports.cache.put(&key, &order_id).await;
-    Ok(Ingested { event, accepted, cleaned })
+        Err(rejected) => Err(rejected.into()),
+    }
 }
 
 #[cfg(test)]

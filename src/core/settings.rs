@@ -46,6 +46,34 @@ pub fn outbound_timeout(value: Option<&str>) -> Duration {
         .map_or(OUTBOUND_TIMEOUT, Duration::from_secs)
 }
 
+/// How long before a slot starts its waiting orders are warned about, by default.
+pub const DELIVERY_RISK_MINUTES: u32 = 120;
+
+/// `DELIVERY_RISK_MINUTES`: 1 to 720; anything else is [`DELIVERY_RISK_MINUTES`].
+#[must_use]
+pub fn delivery_risk_minutes(value: Option<&str>) -> u32 {
+    value
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|minutes| (1..=720).contains(minutes))
+        .unwrap_or(DELIVERY_RISK_MINUTES)
+}
+
+/// The CRM's own address for links in messages, by default.
+pub const CRM_PUBLIC_URL: &str = "https://crm.cvety.kz";
+
+/// `CRM_PUBLIC_URL`: an `http(s)://` address without a trailing slash; anything else is
+/// [`CRM_PUBLIC_URL`].
+#[must_use]
+pub fn crm_public_url(value: Option<&str>) -> String {
+    value
+        .map(|v| v.trim().trim_end_matches('/'))
+        .filter(|v| {
+            (v.starts_with("https://") || v.starts_with("http://")) && v.len() > 8 && !v.contains(char::is_whitespace)
+        })
+        .unwrap_or(CRM_PUBLIC_URL)
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +102,14 @@ mod tests {
         assert_eq!(retry_delay_scale(Some("0.01")), 0.01);
         for value in [None, Some("2"), Some("-1"), Some("x"), Some("NaN")] {
             assert_eq!(retry_delay_scale(value), 1.0, "{value:?}");
+        }
+        assert_eq!(delivery_risk_minutes(Some("45")), 45);
+        for value in [None, Some("0"), Some("721"), Some("x")] {
+            assert_eq!(delivery_risk_minutes(value), 120, "{value:?}");
+        }
+        assert_eq!(crm_public_url(Some("http://127.0.0.1:8787/")), "http://127.0.0.1:8787");
+        for value in [None, Some(""), Some("crm.cvety.kz"), Some("javascript:alert(1)"), Some("https:// x")] {
+            assert_eq!(crm_public_url(value), "https://crm.cvety.kz", "{value:?}");
         }
         assert_eq!(outbound_timeout(Some("2")), Duration::from_secs(2));
         for value in [None, Some("0"), Some("31"), Some("x")] {

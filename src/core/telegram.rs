@@ -4,8 +4,9 @@
 
 use super::decimal::Money;
 use super::human;
+use super::ops::RiskStage;
 use super::status::CrmStatus;
-use super::views::{ItemView, Named, OrderView};
+use super::views::{DaySummary, ItemView, Named, OrderView};
 
 /// Telegram's limit for one message's text.
 pub const MAX_MESSAGE_UNITS: usize = 4096;
@@ -15,6 +16,11 @@ pub const MAX_MESSAGE_UNITS: usize = 4096;
 pub enum Occasion {
     NewOrder,
     StatusChanged(CrmStatus),
+    /// The order's slot is near (or over) and it still waits for the courier.
+    DeliveryRisk {
+        stage: RiskStage,
+        minutes_left: i64,
+    },
 }
 
 fn units(text: &str) -> usize {
@@ -109,8 +115,13 @@ fn item_line(item: &ItemView, currency: Option<&str>) -> String {
 /// pieces: every field is capped, the postcard keeps [`POSTCARD_RESERVE`], the items take what
 /// fits (the rest is counted in a note), then the postcard takes what is left. Markup is ours
 /// alone and always whole; user text is escaped and never cut inside an entity.
+///
+/// `crm_url` is the CRM's own address (`CRM_PUBLIC_URL`), for a link to the order's card.
 #[must_use]
-pub fn render(card: &OrderView, occasion: Occasion) -> String {
+pub fn render(card: &OrderView, occasion: Occasion, crm_url: &str) -> String {
+    if let Occasion::DeliveryRisk { stage, minutes_left } = occasion {
+        return risk(card, stage, minutes_left, crm_url);
+    }
     let mut text = header(card, occasion);
     text.push_str(&format!("\n\n<b>Состав ({})</b>", card.items.len()));
     let postcard_label = "\n\n<b>Открытка</b>: ";
@@ -158,6 +169,7 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
     let title = match occasion {
         Occasion::NewOrder => format!("🆕 <b>Новый заказ №{number}</b>"),
         Occasion::StatusChanged(to) => format!("🔄 <b>Заказ №{number}: статус «{}»</b>", to.label_ru()),
+        Occasion::DeliveryRisk { .. } => format!("⚠️ <b>Заказ №{number}</b>"),
     };
     let currency = card.currency.as_deref();
     let date = card.delivery_date.map(human::date_with_weekday);
@@ -181,6 +193,114 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         format!("Стоимость доставки: {}", money(card.delivery_fee, currency)),
     ]
     .join("\n")
+}
+
+fn minutes_ru(minutes: i64) -> String {
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    match (hours, rest) {
+        (0, m) => format!("{m} мин"),
+        (h, 0) => format!("{h} ч"),
+        (h, m) => format!("{h} ч {m} мин"),
+    }
+}
+
+/// The delivery-risk warning: the number, the slot and the time left, the recipient, the
+/// address, and the link to the order's card.
+fn risk(card: &OrderView, stage: RiskStage, minutes_left: i64, crm_url: &str) -> String {
+    let number = escape_capped(&card.number(), caps::SHORT);
+    let title = match stage {
+        RiskStage::Soon if minutes_left > 0 => {
+            format!("⚠️ <b>Заказ №{number}: доставка через {}</b>", minutes_ru(minutes_left))
+        }
+        RiskStage::Soon => format!("⚠️ <b>Заказ №{number}: время доставки идёт уже {}</b>", minutes_ru(-minutes_left)),
+        RiskStage::Over => format!("⏰ <b>Заказ №{number}: время доставки прошло</b>"),
+    };
+    let phone = card.recipient_phone.as_deref().map(human::phone);
+    let link = format!("{}/crm/orders/{}", crm_url.trim_end_matches('/'), card.id);
+    [
+        title,
+        format!("Время: {}", name_of(card.delivery_slot.as_ref())),
+        format!("Статус: {}, заказ ещё не у курьера", card.status.label_ru()),
+        format!(
+            "Получатель: {}, {}",
+            or_dash(card.recipient_name.as_deref(), caps::NAME),
+            or_dash(phone.as_deref(), caps::SHORT)
+        ),
+        format!("Адрес: {}", or_dash(card.delivery_address.as_deref(), caps::ADDRESS)),
+        format!("Карточка заказа: {}", escape_capped(&link, caps::NAME)),
+    ]
+    .join("\n")
+}
+
+/// At most this many lines of a list in the summary; the rest are counted.
+const SUMMARY_LIST: usize = 24;
+
+fn limited(lines: Vec<String>, what: &str) -> Vec<String> {
+    let total = lines.len();
+    let mut shown: Vec<String> = lines.into_iter().take(SUMMARY_LIST).collect();
+    if total > SUMMARY_LIST {
+        shown.push(format!("… и ещё {} {what}", total - SUMMARY_LIST));
+    }
+    shown
+}
+
+/// The daily summary: the day's orders by status, revenue by source, the average order,
+/// tomorrow's deliveries by slot, today's deliveries whose slot time is unknown, and the sync's
+/// health. Every list is bounded, so the message always fits.
+#[must_use]
+pub fn render_summary(summary: &DaySummary) -> String {
+    let report = &summary.report;
+    let mut lines = vec![
+        format!("📊 <b>Итоги дня: {}</b>", human::date_with_weekday(summary.day)),
+        format!("Заказов за день: <b>{}</b>", report.orders),
+    ];
+    let mut statuses: Vec<(CrmStatus, u64)> =
+        report.by_status.iter().map(|(name, n)| (CrmStatus::parse(name).unwrap_or(CrmStatus::Unknown), *n)).collect();
+    statuses.sort_by_key(|(status, _)| super::status::ALL_CRM_STATUSES.iter().position(|s| s == status));
+    lines.extend(limited(
+        statuses.iter().map(|(status, n)| format!("• {} — {n}", status.label_ru())).collect(),
+        "статусов",
+    ));
+    lines.push(format!("Выручка: <b>{}</b>", human::money(report.revenue, None)));
+    for (origin, share) in &report.by_source {
+        lines.push(format!("• {}: {} ({} зак.)", origin.label_ru(), human::money(share.revenue, None), share.orders));
+    }
+    if let Some(average) = report.average() {
+        lines.push(format!("Средний чек: {}", human::money(average, None)));
+    }
+    let tomorrow = summary.day.succ_opt().map(human::date_with_weekday).unwrap_or_default();
+    let deliveries: u64 = summary.tomorrow.iter().map(|load| load.orders).sum();
+    lines.push(String::new());
+    lines.push(format!("<b>Завтра, {tomorrow}</b>: доставок {deliveries}"));
+    lines.extend(limited(
+        summary
+            .tomorrow
+            .iter()
+            .map(|load| {
+                let slot = match &load.slot {
+                    Some(slot) => escape_capped(slot.name.as_deref().unwrap_or("слот без названия"), caps::SHORT),
+                    None => "время не указано".to_owned(),
+                };
+                format!("• {slot} — {}", load.orders)
+            })
+            .collect(),
+        "слотов",
+    ));
+    if !summary.unknown_slot_times.is_empty() {
+        lines.push(String::new());
+        lines.push("<b>Время доставки неизвестно</b> (сегодня, не предупреждались):".to_owned());
+        lines.extend(limited(
+            summary
+                .unknown_slot_times
+                .iter()
+                .map(|order| format!("• №{}", escape_capped(&order.number, caps::SHORT)))
+                .collect(),
+            "заказов",
+        ));
+    }
+    lines.push(String::new());
+    lines.push(format!("<b>Синхронизация</b>: не доставлено {}, повторяются {}", summary.dead, summary.retrying));
+    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::jobs::Flow;
 use super::status::CrmStatus;
 
 /// Where an order was born.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// A Bitrix webhook (the storefront).
@@ -270,7 +270,7 @@ pub struct SlotView {
 }
 
 /// The day board's data: the slots, and the orders to deliver that day (one store call).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 pub struct DayOrders {
     pub slots: Vec<SlotView>,
     pub orders: Vec<OrderView>,
@@ -288,6 +288,60 @@ pub struct Reference {
     pub shops: Vec<Named>,
     #[serde(default)]
     pub products: Vec<ProductView>,
+}
+
+/// One source's share of a day: how many orders and their revenue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceShare {
+    pub orders: u64,
+    pub revenue: Money,
+}
+
+/// One day of the report: the orders placed that day (on the shop's clock), their revenue
+/// (without turned-down and returned orders), by status and by source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDay {
+    pub day: NaiveDate,
+    pub orders: u64,
+    pub revenue: Money,
+    /// The orders the revenue counts (the average divides by these).
+    pub revenue_orders: u64,
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    pub by_source: std::collections::BTreeMap<Origin, SourceShare>,
+}
+
+impl ReportDay {
+    /// The average order: the revenue over the orders it counts, to the tiyn.
+    #[must_use]
+    pub fn average(&self) -> Option<Money> {
+        self.revenue.divided_by(self.revenue_orders)
+    }
+}
+
+/// Tomorrow's deliveries in one slot (`None`: no slot given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotLoad {
+    pub slot: Option<Named>,
+    pub orders: u64,
+}
+
+/// An order named by its number, with the link to its card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRef {
+    pub id: CrmId,
+    pub number: String,
+}
+
+/// What the daily summary says (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DaySummary {
+    pub day: NaiveDate,
+    pub report: ReportDay,
+    pub tomorrow: Vec<SlotLoad>,
+    /// Today's deliveries whose slot time the CRM does not know: listed, not guessed.
+    pub unknown_slot_times: Vec<OrderRef>,
+    pub dead: u64,
+    pub retrying: u64,
 }
 
 /// The sync page's data (one store call).

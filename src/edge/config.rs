@@ -6,7 +6,7 @@ use std::time::Duration;
 use worker::Env;
 
 use crate::core::jobs::Switches;
-use crate::core::settings::{outbound_timeout, retry_delay_scale};
+use crate::core::settings::{crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale};
 
 /// Binding names, as constants so that a typo is a compile error.
 pub mod names {
@@ -25,6 +25,8 @@ pub mod names {
     pub const RETRY_DELAY_SCALE: &str = "RETRY_DELAY_SCALE";
     pub const OUTBOUND_TIMEOUT_SECONDS: &str = "OUTBOUND_TIMEOUT_SECONDS";
     pub const SESSION_SECRET: &str = "SESSION_SECRET";
+    pub const DELIVERY_RISK_MINUTES: &str = "DELIVERY_RISK_MINUTES";
+    pub const CRM_PUBLIC_URL: &str = "CRM_PUBLIC_URL";
     /// The queue for jobs and delayed webhook applies (wrangler.toml).
     pub const JOBS_QUEUE: &str = "JOBS";
     /// The KV namespace for the webhook fast path (wrangler.toml).
@@ -50,6 +52,10 @@ pub struct Config {
     pub outbound_timeout: Duration,
     /// Signs the staff's session cookie; empty: nobody can log in.
     pub session_secret: String,
+    /// How long before a slot its waiting orders are warned about.
+    pub delivery_risk_minutes: u32,
+    /// The CRM's own address, for links in messages.
+    pub crm_public_url: String,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -82,6 +88,8 @@ impl Config {
             retry_delay_scale: retry_delay_scale(text(env, names::RETRY_DELAY_SCALE).as_deref()),
             outbound_timeout: outbound_timeout(text(env, names::OUTBOUND_TIMEOUT_SECONDS).as_deref()),
             session_secret: get(names::SESSION_SECRET),
+            delivery_risk_minutes: delivery_risk_minutes(text(env, names::DELIVERY_RISK_MINUTES).as_deref()),
+            crm_public_url: crm_public_url(text(env, names::CRM_PUBLIC_URL).as_deref()),
         }
     }
 }

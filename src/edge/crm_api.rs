@@ -37,7 +37,14 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, route: Result<Ap
         Err(_) => return api::error(400, "invalid_body", "Не удалось прочитать тело запроса"),
     };
     let input = ApiInput { query: &query, body: &body, idempotency_key: idempotency_key.as_deref() };
-    let crm = Crm { store: &bindings.store, queue: &bindings.queue, switches: bindings.config.switches };
+    let config = &bindings.config;
+    let crm = Crm {
+        store: &bindings.store,
+        queue: &bindings.queue,
+        switches: config.switches,
+        now: super::now(),
+        risk_window: config.delivery_risk_minutes,
+    };
     let served = crm.serve(&route, input).await;
     for line in &served.logs {
         emit(line);

@@ -6,6 +6,7 @@ use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use super::config::{names, Config};
 use super::emit;
+use super::now;
 use super::outbound::{CloudflareQueue, HttpBitrixGateway, KvDedup, TelegramNotifier};
 use super::store::PostgrestStore;
 use crate::core::log::LogLine;
@@ -58,6 +59,7 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
         switches: config.switches,
         jitter: jitter(),
         delay_scale: config.retry_delay_scale,
+        crm_url: &config.crm_public_url,
     };
     let queue = batch.queue();
     let from_dead_letter_queue = queue.ends_with("-dlq");
@@ -75,12 +77,26 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
     Ok(())
 }
 
-/// The sweep of the cron trigger, logged.
-pub async fn scheduled_sweep(env: &Env) {
+/// The cron trigger, every minute: the sweep, the delivery-risk check, and the daily summary
+/// once it is due. Each is logged; one failing does not stop the others.
+pub async fn scheduled(env: &Env) {
     let bindings = Bindings::from_env(env);
-    let line = match runner::sweep(&bindings.store, &bindings.queue).await {
+    let (store, queue, now) = (&bindings.store, &bindings.queue, now());
+    let line = match runner::sweep(store, queue).await {
         Ok(count) => LogLine::new("info", "sweep.done").with("enqueued", count),
         Err(error) => LogLine::new("error", "sweep.failed").with("reason", cause_chain(&error as &StoreError)),
     };
     emit(&line);
+    match runner::run_delivery_risk(store, queue, &now, bindings.config.delivery_risk_minutes).await {
+        Ok(run) if run.created > 0 => {
+            emit(&LogLine::new("info", "ops.delivery_risk").with("due", run.due).with("sent", run.created));
+        }
+        Ok(_) => {}
+        Err(error) => emit(&LogLine::new("error", "ops.delivery_risk_failed").with("reason", cause_chain(&error))),
+    }
+    match runner::run_daily_summary(store, queue, &now, false).await {
+        Ok(run) if run.created > 0 => emit(&LogLine::new("info", "ops.daily_summary").with("sent", run.created)),
+        Ok(_) => {}
+        Err(error) => emit(&LogLine::new("error", "ops.daily_summary_failed").with("reason", cause_chain(&error))),
+    }
 }

@@ -11,6 +11,13 @@ pub mod store;
 
 use crate::core::log::LogLine;
 
+/// The time now (the Workers clock).
+#[must_use]
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let millis = i64::try_from(worker::Date::now().as_millis()).unwrap_or(0);
+    chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
 /// Writes one JSON log line (Workers Logs and `wrangler tail` pick it up).
 pub fn emit(line: &LogLine) {
     worker::console_log!("{}", line.render());

@@ -3,7 +3,7 @@
 //! with its HTML and headers.
 
 use argon2::password_hash::rand_core::{CryptoRng, Error as RandError, RngCore};
-use worker::{Date, Request, Response, Result};
+use worker::{Request, Response, Result};
 
 use super::emit;
 use super::jobs::Bindings;
@@ -72,8 +72,7 @@ pub async fn handle(
         Vec::new()
     };
     let fresh_token = new_session_id(&mut WebCrypto);
-    let now = chrono::DateTime::from_timestamp_millis(i64::try_from(Date::now().as_millis()).unwrap_or(0))
-        .unwrap_or_default();
+    let now = super::now();
     let page_request = PageRequest {
         target: &target,
         query: &query,
@@ -87,7 +86,13 @@ pub async fn handle(
     };
     let config = &bindings.config;
     let desk = Desk {
-        crm: Crm { store: &bindings.store, queue: &bindings.queue, switches: config.switches },
+        crm: Crm {
+            store: &bindings.store,
+            queue: &bindings.queue,
+            switches: config.switches,
+            now,
+            risk_window: config.delivery_risk_minutes,
+        },
         session_secret: &config.session_secret,
     };
     let (answer, logs) = desk.serve(route, &page_request).await;

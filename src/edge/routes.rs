@@ -1,7 +1,7 @@
 //! The Worker's HTTP routes: the request's route parsed by `core::routes` and matched
 //! exhaustively. Each handler reads as steps: read the request, call core, answer.
 
-use worker::{Env, Request, Response, Result};
+use worker::{Context, Env, Request, Response, Result};
 
 use super::crm_api;
 use super::emit;
@@ -11,18 +11,18 @@ use crate::core::api::{self, Answer};
 use crate::core::log::{mask_address, mask_phone, LogLine};
 use crate::core::ports::{cause_chain, OrderStore};
 use crate::core::routes::{route, Method, Route};
-use crate::core::service::{ingest_webhook, WebhookError, WebhookPorts, WebhookSettings};
+use crate::core::service::{ingest_webhook, run_deferred, WebhookError, WebhookPorts, WebhookSettings};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Routes one request.
-pub async fn handle(mut request: Request, env: Env) -> Result<Response> {
+pub async fn handle(mut request: Request, env: Env, ctx: Context) -> Result<Response> {
     let bindings = Bindings::from_env(&env);
     let path = request.path();
     let method = Method::parse(request.method().as_ref());
     let answer = match route(method, &path) {
         Route::Health => health(&bindings).await,
-        Route::BitrixOrderWebhook => bitrix_order_webhook(&mut request, &bindings).await?,
+        Route::BitrixOrderWebhook => bitrix_order_webhook(&mut request, &bindings, &env, &ctx).await?,
         Route::Api(api_route) => crm_api::handle(&mut request, &bindings, api_route, &path).await,
         Route::Page(page_route) => return pages::handle(&mut request, &bindings, &page_route).await,
         Route::Unknown(miss) => api::route_missed(miss, &path),
@@ -38,8 +38,9 @@ fn respond(answer: &Answer) -> Result<Response> {
     Ok(response)
 }
 
-/// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer.
-async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Result<Answer> {
+/// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer,
+/// and after the answer (`waitUntil`) hand the new jobs to the queue and remember the event in KV.
+async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &Env, ctx: &Context) -> Result<Answer> {
     let authorization = request.headers().get("Authorization")?;
     let body = request.bytes().await?;
     let config = &bindings.config;
@@ -47,7 +48,12 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings) -> Res
     let ports = WebhookPorts { store: &bindings.store, queue: &bindings.queue, cache: &bindings.cache };
     let result = ingest_webhook(&ports, &settings, authorization.as_deref(), &body).await;
     Ok(match result {
-        Ok(done) => {
+        Ok((done, deferred)) => {
+            let env = env.clone();
+            ctx.wait_until(async move {
+                let bindings = Bindings::from_env(&env);
+                run_deferred(&bindings.queue, &bindings.cache, &deferred).await;
+            });
             let details = &done.event.details;
             let outcome =
                 done.outcome().map_or_else(|| "queued".into(), |o| serde_json::to_value(o).unwrap_or_default());

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::core::apply::{Applied, ApplyCommand};
 use crate::core::crm::{Actor, NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
 use crate::core::ids::{CrmId, JobId};
-use crate::core::jobs::JobRow;
+use crate::core::jobs::{JobRow, NewJob};
 use crate::core::order::OrderEvent;
 use crate::core::ports::{
     CrmStore, JobEnd, JobStore, LoginOutcome, LoginState, OrderCreation, OrderStore, ProductAvailability, StaffStore,
@@ -22,7 +22,8 @@ use crate::core::retry::is_transient_status;
 use crate::core::status::CrmStatus;
 use crate::core::text::quote;
 use crate::core::views::{
-    DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, Staff, Stock, SyncPage, SyncStatus,
+    DayOrders, DaySummary, DeadLetter, OrderPage, OrderView, ProductView, Reference, ReportDay, Staff, Stock, SyncPage,
+    SyncStatus,
 };
 
 /// PostgREST with the service key as both `apikey` and bearer token, as hosted Supabase wants.
@@ -157,6 +158,25 @@ impl JobStore for PostgrestStore {
 
     async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError> {
         Ok(self.call("due_sync_jobs", &json!({"p_limit": limit})).await?.unwrap_or_default())
+    }
+
+    async fn add_jobs(&self, jobs: &[NewJob]) -> Result<Vec<JobId>, StoreError> {
+        Ok(self.call("add_sync_jobs", &json!({"p_jobs": jobs})).await?.unwrap_or_default())
+    }
+
+    async fn risk_candidates(&self, day: chrono::NaiveDate, statuses: &[&str]) -> Result<DayOrders, StoreError> {
+        self.call_some("risk_candidates", &json!({"p_date": day, "p_statuses": statuses})).await
+    }
+
+    async fn daily_summary(
+        &self,
+        day: chrono::NaiveDate,
+        not_revenue: &[&str],
+        waiting: &[&str],
+    ) -> Result<DaySummary, StoreError> {
+        let arguments = json!({"p_date": day, "p_offset_seconds": crate::core::human::ALMATY_OFFSET_SECONDS,
+                               "p_not_revenue": not_revenue, "p_waiting": waiting});
+        self.call_some("daily_summary", &arguments).await
     }
 }
 
@@ -296,6 +316,17 @@ impl CrmStore for PostgrestStore {
 
     async fn sync_page(&self, limit: u32) -> Result<SyncPage, StoreError> {
         self.call_some("sync_page", &json!({"p_limit": limit})).await
+    }
+
+    async fn daily_report(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        not_revenue: &[&str],
+    ) -> Result<Vec<ReportDay>, StoreError> {
+        let arguments = json!({"p_from": from, "p_to": to, "p_offset_seconds": crate::core::human::ALMATY_OFFSET_SECONDS,
+                               "p_not_revenue": not_revenue});
+        self.call_some("daily_report", &arguments).await
     }
 }
 

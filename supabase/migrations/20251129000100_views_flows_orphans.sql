@@ -4,9 +4,8 @@
 --   same list as the Flow enum; an integration test proves they agree).
 -- * Views: the shapes the CRM shows (API, Telegram, gateway) are built here once, with money as
 --   exact text and names beside ids (src/core/views.rs reads them).
--- * claim_sync_job hands back an attempt whose consumer died (lease run out) as `orphaned`,
---   without counting a new attempt, so the Worker records it as failed and the retry schedule
---   decides what comes next: never a tight loop.
+-- (claim_sync_job, which hands back an attempt whose consumer died as `orphaned`, is in
+-- 20251201000100_the_shops_day.sql.)
 -- (The constants that lived in SQL and in Rust, the stock codes and the status echo window,
 -- come from Rust as arguments since 20251130000100_staff_and_pages.sql.)
 
@@ -42,41 +41,6 @@ as $$
                    from public.sync_jobs j where j.flow = f.flow and j.last_error is not null
                    order by j.updated_at desc limit 1)))
   from public.sync_flows f
-$$;
-
--- Takes a job for one attempt: a pending or retrying job that is due (a second, early message
--- for it finds nothing), or a running one whose lease has run out. The latter is handed back
--- with "orphaned": true and its attempts unchanged: its consumer died mid-attempt, and the
--- Worker records that attempt as failed. Returns null when there is nothing to do.
-create or replace function public.claim_sync_job(p_job_id uuid, p_lease_seconds integer default 60)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_job public.sync_jobs%rowtype;
-  v_orphaned boolean;
-begin
-  select * into v_job from public.sync_jobs j where j.id = p_job_id for update;
-  if not found then
-    return null;
-  end if;
-  if v_job.status in ('pending', 'retrying') and v_job.next_attempt_at <= now() + interval '1 second' then
-    v_orphaned := false;
-  elsif v_job.status = 'running' and v_job.locked_until < now() then
-    v_orphaned := true;
-  else
-    return null;
-  end if;
-  update public.sync_jobs j set
-    status = 'running',
-    attempts = j.attempts + case when v_orphaned then 0 else 1 end,
-    locked_until = now() + make_interval(secs => p_lease_seconds),
-    updated_at = now()
-  where j.id = p_job_id
-  returning * into v_job;
-  return to_jsonb(v_job) || jsonb_build_object('orphaned', v_orphaned);
-end
 $$;
 
 -- An order as the CRM shows it (src/core/views.rs OrderView); without its items (an empty list)
@@ -209,7 +173,7 @@ drop function public.order_card(uuid);
 do $$
 declare f text;
 begin
-  foreach f in array array['claim_sync_job(uuid,integer)', 'sync_status()', 'order_view_of(public.orders,boolean)',
+  foreach f in array array['sync_status()', 'order_view_of(public.orders,boolean)',
     'order_view(uuid)', 'order_views(jsonb)', 'product_view_of(public.products)', 'product_view(uuid)',
     'product_views(jsonb)', 'dead_letters(integer)']
   loop

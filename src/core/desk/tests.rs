@@ -123,6 +123,14 @@ impl CrmStore for Store {
     async fn sync_page(&self, _limit: u32) -> Result<SyncPage, StoreError> {
         Ok(SyncPage { flows: SyncStatus::new(), dead_letters: vec![] })
     }
+    async fn daily_report(
+        &self,
+        _from: chrono::NaiveDate,
+        _to: chrono::NaiveDate,
+        _not_revenue: &[&str],
+    ) -> Result<Vec<crate::core::views::ReportDay>, StoreError> {
+        Ok(vec![])
+    }
 }
 
 impl JobStore for Store {
@@ -143,6 +151,20 @@ impl JobStore for Store {
     }
     async fn due_jobs(&self, _limit: u32) -> Result<Vec<JobId>, StoreError> {
         Ok(vec![])
+    }
+    async fn add_jobs(&self, _jobs: &[crate::core::jobs::NewJob]) -> Result<Vec<JobId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn risk_candidates(&self, _day: chrono::NaiveDate, _statuses: &[&str]) -> Result<DayOrders, StoreError> {
+        Ok(DayOrders { slots: vec![], orders: vec![] })
+    }
+    async fn daily_summary(
+        &self,
+        _day: chrono::NaiveDate,
+        _n: &[&str],
+        _w: &[&str],
+    ) -> Result<crate::core::views::DaySummary, StoreError> {
+        Err(StoreError::unavailable("none", None))
     }
 }
 
@@ -197,7 +219,10 @@ impl<'a> Call<'a> {
 }
 
 fn serve(store: &Store, call: &Call) -> PageAnswer {
-    let desk = Desk { crm: Crm { store, queue: store, switches: Switches::all_on() }, session_secret: SECRET };
+    let desk = Desk {
+        crm: Crm { store, queue: store, switches: Switches::all_on(), now: now(), risk_window: 120 },
+        session_secret: SECRET,
+    };
     let request = PageRequest {
         target: call.target,
         query: &call.query,

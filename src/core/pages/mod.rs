@@ -6,6 +6,7 @@ pub mod board;
 pub mod login;
 pub mod orders;
 pub mod products;
+pub mod reports;
 pub mod sync;
 
 use maud::{html, Markup, DOCTYPE};
@@ -22,6 +23,7 @@ pub enum Section {
     NewOrder,
     Products,
     Sync,
+    Reports,
     /// A page outside the navigation (login, errors).
     None,
 }
@@ -54,11 +56,12 @@ pub struct Chrome<'a> {
     pub flash: Option<Flash>,
 }
 
-const NAVIGATION: [(Section, &str, &str); 5] = [
+const NAVIGATION: [(Section, &str, &str); 6] = [
     (Section::Board, "/crm", "Доска дня"),
     (Section::Orders, "/crm/orders", "Заказы"),
     (Section::NewOrder, "/crm/orders/new", "Новый заказ"),
     (Section::Products, "/crm/products", "Товары"),
+    (Section::Reports, "/crm/reports", "Отчёты"),
     (Section::Sync, "/crm/sync", "Синхронизация"),
 ];
 

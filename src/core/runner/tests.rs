@@ -6,10 +6,12 @@ use serde_json::json;
 use super::*;
 use crate::core::apply::{Applied, ApplyOutcome};
 use crate::core::ids::test_id;
+use crate::core::jobs::NewJob;
 use crate::core::jobs::HOLD_RECHECK;
 use crate::core::order::OrderEvent;
 use crate::core::ports::ProductAvailability;
 use crate::core::retry::MAX_ATTEMPTS;
+use crate::core::views::DayOrders;
 
 /// Every outside system in one place, recording what it was asked; each can be told to fail.
 #[derive(Default)]
@@ -28,7 +30,10 @@ struct World {
     outbox_down: RefCell<bool>,
     dead_webhooks: RefCell<Vec<(String, String)>>,
     due: RefCell<Vec<JobId>>,
+    added: RefCell<Vec<NewJob>>,
+    day: RefCell<DayOrders>,
 }
+
 
 fn down() -> StoreError {
     StoreError::unavailable("connection refused", None)
@@ -83,6 +88,29 @@ impl JobStore for World {
     async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError> {
         Ok(self.due.borrow().iter().take(limit as usize).cloned().collect())
     }
+    async fn add_jobs(&self, jobs: &[NewJob]) -> Result<Vec<JobId>, StoreError> {
+        let mut added = self.added.borrow_mut();
+        let mut new = Vec::new();
+        for job in jobs {
+            if !added.iter().any(|seen: &NewJob| seen.key == job.key) {
+                added.push(job.clone());
+                new.push(test_id(100 + added.len() as u64));
+            }
+        }
+        Ok(new)
+    }
+    async fn risk_candidates(&self, _day: chrono::NaiveDate, statuses: &[&str]) -> Result<DayOrders, StoreError> {
+        assert_eq!(statuses, ["new", "accepted", "processing"], "the statuses that wait for the courier");
+        Ok(self.day.borrow().clone())
+    }
+    async fn daily_summary(
+        &self,
+        _day: chrono::NaiveDate,
+        _not_revenue: &[&str],
+        _waiting: &[&str],
+    ) -> Result<crate::core::views::DaySummary, StoreError> {
+        Err(StoreError::unavailable("no summary in this world", None))
+    }
 }
 
 impl BitrixGateway for World {
@@ -126,6 +154,7 @@ fn runtime(world: &World, switches: Switches) -> Runtime<'_, World, World, World
         switches,
         jitter: 0.5,
         delay_scale: 1.0,
+        crm_url: "https://crm.cvety.kz",
     }
 }
 
@@ -147,6 +176,7 @@ fn job(flow: &str, payload: Value, attempts: u32) -> JobRow {
         payload,
         attempts,
         orphaned: false,
+        order: None,
     }
 }
 
@@ -376,4 +406,70 @@ fn a_sweep_hands_every_due_job_to_the_queue_as_a_first_attempt() {
             QueueMessage::Job { job_id: test_id(4), attempt: 1 }
         ]
     );
+}
+
+#[test]
+fn a_notification_uses_the_order_that_came_with_the_claim_and_reads_nothing_more() {
+    let world = World::default();
+    let mut claimed =
+        job("telegram", json!({"order_id": "0b6f3c1e-0000-4000-8000-000000000001", "occasion": "new_order"}), 1);
+    *world.card.borrow_mut() = None;
+    claimed.order = Some(crate::core::telegram::tests::card());
+    *world.job.borrow_mut() = Some(claimed);
+
+    assert_eq!(run(&world, Switches::all_on()), Handled::Done);
+    assert!(world.messages.borrow()[0].contains("Новый заказ №122183"), "the claimed order, though the store has none");
+}
+
+fn risky_day() -> DayOrders {
+    let mut order = crate::core::telegram::tests::card();
+    order.delivery_date = Some(chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap());
+    DayOrders {
+        slots: vec![crate::core::views::SlotView {
+            id: 18,
+            label: "15:00-16:00".into(),
+            starts_at: chrono::NaiveTime::from_hms_opt(15, 0, 0),
+            ends_at: chrono::NaiveTime::from_hms_opt(16, 0, 0),
+        }],
+        orders: vec![order],
+    }
+}
+
+fn utc(hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2025, 8, 25, hour, minute, 0).unwrap()
+}
+
+#[test]
+fn a_delivery_risk_run_warns_once_per_order_and_stage_and_a_second_run_sends_nothing() {
+    let world = World::default();
+    *world.day.borrow_mut() = risky_day();
+
+    let first = block_on(run_delivery_risk(&world, &world, &utc(9, 30), 120)).unwrap();
+    let again = block_on(run_delivery_risk(&world, &world, &utc(9, 40), 120)).unwrap();
+    let over = block_on(run_delivery_risk(&world, &world, &utc(11, 0), 120)).unwrap();
+
+    assert_eq!(
+        (first, again, over),
+        (DayRun { due: 1, created: 1 }, DayRun { due: 1, created: 0 }, DayRun { due: 1, created: 1 })
+    );
+    let added = world.added.borrow();
+    assert_eq!(added[0].payload["stage"], "soon");
+    assert_eq!(added[0].payload["minutes_left"], 30, "14:30 in Almaty, the slot at 15:00");
+    assert_eq!(added[1].payload["stage"], "over");
+    assert_eq!(world.queued.borrow().len(), 2, "each new warning queued once");
+}
+
+#[test]
+fn the_summary_is_sent_once_from_nine_in_the_evening_or_at_once_when_asked() {
+    let world = World::default();
+    let before = block_on(run_daily_summary(&world, &world, &utc(15, 59), false)).unwrap();
+    let due = block_on(run_daily_summary(&world, &world, &utc(16, 0), false)).unwrap();
+    let later = block_on(run_daily_summary(&world, &world, &utc(18, 59), false)).unwrap();
+    let asked = block_on(run_daily_summary(&world, &world, &utc(17, 0), true)).unwrap();
+
+    assert_eq!(before, DayRun { due: 0, created: 0 }, "20:59 in Almaty");
+    assert_eq!(due, DayRun { due: 1, created: 1 }, "21:00 in Almaty");
+    assert_eq!((later.created, asked.created), (0, 0), "never twice a day");
+    assert_eq!(world.added.borrow()[0].key, "telegram:daily_summary:2025-08-25");
 }

@@ -7,9 +7,10 @@ use super::*;
 use crate::core::apply::ApplyOutcome;
 use crate::core::ids::test_id;
 
-/// Store, queue and KV in one: records what it was asked; each can be told to fail.
+/// Store, queue and KV in one: records what it was asked, in order; each can be told to fail.
 #[derive(Default)]
 struct FakeStore {
+    calls: RefCell<Vec<&'static str>>,
     applied: RefCell<Vec<String>>,
     failure: RefCell<Option<StoreError>>,
     queued: RefCell<Vec<QueueMessage>>,
@@ -19,6 +20,10 @@ struct FakeStore {
 
 impl JobQueue for FakeStore {
     async fn send(&self, message: &QueueMessage, _delay: Duration) -> Result<(), String> {
+        self.calls.borrow_mut().push(match message {
+            QueueMessage::Job { .. } => "queue.send(job)",
+            QueueMessage::Webhook { .. } => "queue.send(webhook)",
+        });
         if *self.queue_broken.borrow() {
             return Err("queue unavailable".into());
         }
@@ -29,13 +34,16 @@ impl JobQueue for FakeStore {
 
 impl DedupCache for FakeStore {
     async fn get(&self, key: &str) -> Option<String> {
+        self.calls.borrow_mut().push("kv.get");
         self.kv.borrow().get(key).cloned()
     }
     async fn put(&self, key: &str, value: &str) {
+        self.calls.borrow_mut().push("kv.put");
         self.kv.borrow_mut().insert(key.into(), value.into());
     }
 }
 
+/// A webhook through the service, then what it deferred (as the Worker does after answering).
 fn ingest(
     store: &FakeStore,
     settings: &WebhookSettings,
@@ -43,11 +51,14 @@ fn ingest(
     body: &[u8],
 ) -> Result<Ingested, WebhookError> {
     let ports = WebhookPorts { store, queue: store, cache: store };
-    block_on(ingest_webhook(&ports, settings, auth, body))
+    let (done, deferred) = block_on(ingest_webhook(&ports, settings, auth, body))?;
+    block_on(run_deferred(store, store, &deferred));
+    Ok(done)
 }
 
 impl OrderStore for FakeStore {
     async fn apply_order_event(&self, event: &OrderEvent) -> Result<Applied, StoreError> {
+        self.calls.borrow_mut().push("store.apply");
         if let Some(error) = self.failure.borrow().clone() {
             return Err(error);
         }
@@ -154,15 +165,43 @@ fn with_the_store_and_the_queue_down_the_webhook_is_refused_so_that_bitrix_retri
 }
 
 #[test]
-fn a_repeat_known_to_kv_is_answered_without_asking_the_store() {
+fn a_new_event_is_answered_after_one_store_round_trip_and_the_rest_waits_until_after_the_answer() {
     let store = FakeStore::default();
-    ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+    let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
 
+    let (done, deferred) =
+        block_on(ingest_webhook(&ports, &settings(), Some("Bearer secret-token"), &body(&create()))).unwrap();
+
+    assert_eq!(*store.calls.borrow(), ["store.apply"], "before the answer: the apply, and nothing else");
+    assert_eq!(done.outcome(), Some(ApplyOutcome::Created));
+    block_on(run_deferred(&store, &store, &deferred));
+    assert_eq!(*store.calls.borrow(), ["store.apply", "queue.send(job)", "kv.put"], "after the answer");
+}
+
+#[test]
+fn with_the_store_down_kv_stops_a_repeat_from_being_queued_twice() {
+    let store = FakeStore::default();
+    *store.failure.borrow_mut() = Some(StoreError::unavailable("connection refused", None));
+
+    let first = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
     let again = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
 
+    assert_eq!(first.accepted, Accepted::Queued);
     assert_eq!(again.outcome(), Some(ApplyOutcome::Duplicate));
-    assert_eq!(again.order_id(), Some("crm-1"));
-    assert_eq!(store.applied.borrow().len(), 1);
+    assert_eq!(
+        *store.calls.borrow(),
+        ["store.apply", "kv.get", "queue.send(webhook)", "kv.put", "store.apply", "kv.get"],
+        "the repeat was answered from KV, not queued again"
+    );
+}
+
+#[test]
+fn a_repeat_while_the_store_is_up_is_the_stores_to_answer() {
+    let store = FakeStore::default();
+    ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+    ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+    assert_eq!(store.applied.borrow().len(), 2, "the database's unique key decides, not KV");
+    assert!(!store.calls.borrow().contains(&"kv.get"));
 }
 
 #[test]

@@ -2,6 +2,8 @@ use super::*;
 use crate::core::status::ALL_CRM_STATUSES;
 use crate::core::views::{ItemView, Named, Origin};
 
+const CRM: &str = "https://crm.cvety.kz";
+
 pub(crate) fn card() -> OrderView {
     serde_json::from_value(serde_json::json!({
         "id": "0b6f3c1e-0000-4000-8000-000000000001", "origin": "bitrix", "bitrix_order_id": 122183,
@@ -30,7 +32,7 @@ fn item_named(name: &str) -> ItemView {
 
 #[test]
 fn a_new_order_message_holds_every_part_the_shop_needs() {
-    let text = render(&card(), Occasion::NewOrder);
+    let text = render(&card(), Occasion::NewOrder, CRM);
     for part in [
         "Новый заказ №122183",
         "16\u{a0}500\u{a0}₸",
@@ -51,7 +53,7 @@ fn a_new_order_message_holds_every_part_the_shop_needs() {
 
 #[test]
 fn user_text_is_escaped_and_emoji_are_kept() {
-    let text = render(&card(), Occasion::NewOrder);
+    let text = render(&card(), Occasion::NewOrder, CRM);
     assert!(text.contains("С днём рождения! &lt;b&gt;&amp;&lt;/b&gt; 🌷"), "{text}");
     assert!(!text.contains("<b>&</b>"));
 }
@@ -60,7 +62,7 @@ fn user_text_is_escaped_and_emoji_are_kept() {
 fn a_status_change_message_names_the_new_status_in_russian() {
     let mut changed = card();
     changed.status = CrmStatus::Delivering;
-    let text = render(&changed, Occasion::StatusChanged(CrmStatus::Delivering));
+    let text = render(&changed, Occasion::StatusChanged(CrmStatus::Delivering), CRM);
     assert!(text.starts_with("🔄 <b>Заказ №122183: статус «Доставляется»</b>"), "{text}");
 }
 
@@ -69,7 +71,7 @@ fn missing_values_show_as_a_dash() {
     let mut sparse = card();
     sparse.recipient_phone = None;
     sparse.delivery_slot = Some(Named { id: 99, name: None });
-    let text = render(&sparse, Occasion::NewOrder);
+    let text = render(&sparse, Occasion::NewOrder, CRM);
     assert!(text.contains("Телефон: —") && text.contains("Время: —"), "{text}");
 }
 
@@ -77,7 +79,7 @@ fn missing_values_show_as_a_dash() {
 fn a_huge_basket_is_shortened_with_a_note_and_stays_within_the_limit() {
     let mut big = card();
     big.items = (0..400).map(|n| item_named(&format!("Роза «Эквадор» №{n} <красная>"))).collect();
-    let text = render(&big, Occasion::NewOrder);
+    let text = render(&big, Occasion::NewOrder, CRM);
     assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS);
     assert!(text.contains("… и ещё "), "{text}");
     assert!(text.contains("Состав (400)"));
@@ -88,7 +90,7 @@ fn a_huge_basket_is_shortened_with_a_note_and_stays_within_the_limit() {
 fn a_huge_postcard_is_shortened_without_cutting_an_entity_or_a_tag() {
     let mut long = card();
     long.postcard_text = Some("&<😀>".repeat(3000));
-    let text = render(&long, Occasion::NewOrder);
+    let text = render(&long, Occasion::NewOrder, CRM);
     assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS);
     assert!(text.ends_with('…'), "{}", &text[text.len() - 40..]);
     let tail = text.rsplit("<b>Открытка</b>: ").next().unwrap();
@@ -101,7 +103,7 @@ fn a_five_thousand_character_address_is_cut_with_an_ellipsis_and_the_message_fit
     let mut long = card();
     long.delivery_address = Some("Алматы, ".repeat(625));
 
-    let text = render(&long, Occasion::NewOrder);
+    let text = render(&long, Occasion::NewOrder, CRM);
 
     assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS);
     let address = text.lines().find(|l| l.starts_with("Адрес: ")).unwrap();
@@ -148,7 +150,7 @@ fn worst_card(items: usize) -> OrderView {
 
 #[test]
 fn the_caps_leave_room_for_the_postcard_reserve_and_at_least_one_item_in_the_worst_case() {
-    let text = render(&worst_card(20), Occasion::NewOrder);
+    let text = render(&worst_card(20), Occasion::NewOrder, CRM);
 
     assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS);
     let postcard = text.rsplit("<b>Открытка</b>: ").next().unwrap();
@@ -246,7 +248,7 @@ mod arbitrary {
         #[test]
         fn any_card_renders_within_the_limit_with_balanced_markup(card in any_card(), new in any::<bool>()) {
             let occasion = if new { Occasion::NewOrder } else { Occasion::StatusChanged(CrmStatus::Delivering) };
-            let text = render(&card, occasion);
+            let text = render(&card, occasion, CRM);
             prop_assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS, "{} units", text.encode_utf16().count());
             assert_well_formed(&text);
             let shown = text.matches("\n• ").count();
@@ -257,4 +259,70 @@ mod arbitrary {
             }
         }
     }
+}
+
+#[test]
+fn a_delivery_risk_warning_says_how_long_is_left_who_and_where_with_a_link_to_the_card() {
+    let soon =
+        render(&card(), Occasion::DeliveryRisk { stage: crate::core::ops::RiskStage::Soon, minutes_left: 75 }, CRM);
+    assert!(soon.starts_with("⚠️ <b>Заказ №122183: доставка через 1 ч 15 мин</b>"), "{soon}");
+    for part in [
+        "Время: 15:00-16:00",
+        "Статус: Новый, заказ ещё не у курьера",
+        "Получатель: Айгерим Садыкова, +7 (701) 555-12-34",
+        "Адрес: Алматы, пр. Абая 10, кв. 5",
+        "Карточка заказа: https://crm.cvety.kz/crm/orders/0b6f3c1e-0000-4000-8000-000000000001",
+    ] {
+        assert!(soon.contains(part), "missing {part:?} in {soon}");
+    }
+    let started =
+        render(&card(), Occasion::DeliveryRisk { stage: crate::core::ops::RiskStage::Soon, minutes_left: -20 }, CRM);
+    assert!(started.contains("время доставки идёт уже 20 мин"), "{started}");
+    let over =
+        render(&card(), Occasion::DeliveryRisk { stage: crate::core::ops::RiskStage::Over, minutes_left: -90 }, CRM);
+    assert!(over.starts_with("⏰ <b>Заказ №122183: время доставки прошло</b>"), "{over}");
+    assert_well_formed(&over);
+}
+
+fn summary(unknown: usize, slots: usize) -> crate::core::views::DaySummary {
+    serde_json::from_value(serde_json::json!({
+        "day": "2025-08-25",
+        "report": {"day": "2025-08-25", "orders": 12, "revenue": "150000.00", "revenue_orders": 11,
+                   "by_status": {"completed": 9, "new": 1, "declined": 1, "delivering": 1},
+                   "by_source": {"bitrix": {"orders": 10, "revenue": "120000.00"}, "crm": {"orders": 2, "revenue": "30000"}}},
+        "tomorrow": (0..slots).map(|n| serde_json::json!({"slot": {"id": n, "name": format!("{n:02}:00-{:02}:00 <b>", n + 1)}, "orders": 2}))
+                    .chain(std::iter::once(serde_json::json!({"slot": null, "orders": 1}))).collect::<Vec<_>>(),
+        "unknown_slot_times": (0..unknown).map(|n| serde_json::json!({"id": "00000000-0000-4000-8000-000000000001", "number": format!("{n}")})).collect::<Vec<_>>(),
+        "dead": 1, "retrying": 3
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_daily_summary_counts_statuses_revenue_by_source_tomorrows_slots_and_the_syncs_health() {
+    let text = render_summary(&summary(2, 2));
+    for part in [
+        "📊 <b>Итоги дня: пн, 25.08.2025</b>",
+        "Заказов за день: <b>12</b>",
+        "• Новый — 1\n• Доставляется — 1\n• Доставлен — 9\n• Отклонён — 1",
+        "Выручка: <b>150\u{a0}000\u{a0}₸</b>",
+        "• сайт: 120\u{a0}000\u{a0}₸ (10 зак.)",
+        "• CRM: 30\u{a0}000\u{a0}₸ (2 зак.)",
+        "Средний чек: 13\u{a0}636,36\u{a0}₸",
+        "<b>Завтра, вт, 26.08.2025</b>: доставок 5",
+        "• 00:00-01:00 &lt;b&gt; — 2",
+        "• время не указано — 1",
+        "• №0\n• №1",
+        "<b>Синхронизация</b>: не доставлено 1, повторяются 3",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    assert_well_formed(&text);
+}
+
+#[test]
+fn a_summary_of_a_day_with_endless_lists_still_fits_one_message() {
+    let text = render_summary(&summary(5_000, 500));
+    assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS, "{} units", text.encode_utf16().count());
+    assert!(text.contains("… и ещё 4976 заказов") && text.contains("… и ещё 477 слотов"), "{text}");
 }
