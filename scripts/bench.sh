@@ -4,8 +4,12 @@
 #   - PostgREST requests per webhook on its own path, and per notification job (counted in
 #     PostgREST's own request log)
 #   - the Worker's wasm size, raw and gzipped
+#   - GET /health from the same 16 clients in the same run: the yardstick (one PostgREST round trip)
 #   - the staff pages: each page's latency, HTML size and PostgREST requests, with 300 orders on
 #     the board's day, and the board's render time for 300 orders (BENCH=pages runs only these)
+#   - the critical path at RTT_MS (100 by default) between the Worker and PostgREST, added by
+#     scripts/rtt_proxy.py on a restarted stack: one client's webhook p50 beside GET /health's, and
+#     webhook-to-Telegram p50 (BENCH=rtt runs only this)
 # Each created order also queues a Telegram message; the stand-in of scripts/fake_peers.py
 # answers them here so that the jobs run as in production. Not a test: figures depend on the machine.
 # REQUESTS and CONCURRENCY can be overridden.
@@ -14,12 +18,17 @@ cd "$(dirname "$0")/.."
 export CRM_STACK=test
 REQUESTS="${REQUESTS:-2000}"
 CONCURRENCY="${CONCURRENCY:-16}"
+RTT_MS="${RTT_MS:-100}"
 TELEGRAM_PORT=55391
-python3 scripts/fake_peers.py 55390 "$TELEGRAM_PORT" >/dev/null &
+PROXY_PORT=55341
+export TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT"
+peers_log=.local/bench/peers.log
+mkdir -p .local/bench
+: >"$peers_log"
+python3 scripts/fake_peers.py 55390 "$TELEGRAM_PORT" >>"$peers_log" &
 bot=$!
-trap 'kill $bot 2>/dev/null; bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
-TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT" bash scripts/stack.sh up
-cargo build --release --example bench_webhooks -q
+proxy=""
+trap 'kill $bot $proxy 2>/dev/null; bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 log=.local/test/logs/postgrest.log
 count() { grep -c "$1" "$log" || true; }
 sql() { psql -X -q -tA -h 127.0.0.1 -p 55322 -U postgres postgres -c "$1"; }
@@ -62,10 +71,23 @@ pages() {
     target/release/examples/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
 }
 
-if [ "${BENCH:-all}" = pages ]; then
-  pages
-  exit 0
-fi
+# The critical path at RTT_MS: the stack again, with the delaying proxy in front of PostgREST.
+rtt() {
+  bash scripts/stack.sh down >/dev/null 2>&1 || true
+  python3 scripts/rtt_proxy.py "$PROXY_PORT" 55321 "$RTT_MS" &
+  proxy=$!
+  SUPABASE_URL="http://127.0.0.1:$PROXY_PORT" bash scripts/stack.sh up
+  cargo build --release --example bench_rtt -q
+  echo "rtt_ms=$RTT_MS (scripts/rtt_proxy.py between the Worker and PostgREST)"
+  target/release/examples/bench_rtt http://127.0.0.1:8788 "${RTT_REQUESTS:-100}" "$peers_log" | sed 's/^/rtt_/'
+}
+
+case "${BENCH:-all}" in
+  pages) bash scripts/stack.sh up; pages; exit 0 ;;
+  rtt) rtt; exit 0 ;;
+esac
+bash scripts/stack.sh up
+cargo build --release --example bench_webhooks -q
 
 # A burst: REQUESTS webhooks from CONCURRENCY clients.
 webhook_before=$(count '"POST /rpc/apply_bitrix_order_event'); all_before=$(count '" [0-9][0-9][0-9] ')
@@ -77,6 +99,8 @@ others=$(( $(count '" [0-9][0-9][0-9] ') - all_before - webhooks ))
 echo "postgrest_requests_per_webhook=$(awk -v w="$webhooks" -v n="$((REQUESTS + 20))" 'BEGIN { printf "%.2f", w / n }')"
 echo "notification_jobs_done=$jobs postgrest_requests_per_job=$(awk -v o="$others" -v j="$jobs" 'BEGIN { printf "%.2f", (j ? o / j : 0) }')"
 latency burst "-infinity"
+# The yardstick, from the same clients in the same run: one PostgREST round trip per request.
+target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY" health | sed 's/^/health_/'
 
 # A shop's real pace: one webhook at a time (a few per second), after the burst has drained.
 steady_from=$(sql "select now()")
@@ -88,3 +112,4 @@ sql "select 'jobs_retried=' || count(*) || coalesce(' first_error=' || min(last_
 wasm=build/index_bg.wasm
 echo "wasm_bytes=$(stat -c %s "$wasm") wasm_gzip_bytes=$(gzip -9 -c "$wasm" | wc -c)"
 pages
+rtt

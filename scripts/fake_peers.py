@@ -6,7 +6,8 @@ Usage: fake_peers.py BITRIX_PORT TELEGRAM_PORT
 They answer as docs/bitrix-gateway.md and the Bot API's sendMessage do, with the same checks as
 the test suite's fakes (tests/integration/fakes.rs): the gateway's X-API-TOKEN and its
 Idempotency-Key (header and body, one answer per key); Telegram's bot token, chat id and
-4096-character limit. Each request is printed as one JSON line (the stack's logs/peers.log).
+4096-character limit. Each request is printed as one JSON line, with its arrival time in Unix
+seconds as `at` (the stack's logs/peers.log).
 
 Either can be told to fail, to see the Worker retry or dead-letter:
 
@@ -24,6 +25,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 BITRIX_TOKEN = os.environ.get("BITRIX_API_TOKEN", "dev-bitrix-token")
 TELEGRAM_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "123456:dev-telegram-token")
@@ -67,6 +69,7 @@ def failure_answer(peer, failure):
 def handler(peer):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
+            arrived = time.time()
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             try:
                 body = json.loads(raw or b"null")
@@ -83,7 +86,8 @@ def handler(peer):
             else:
                 status, answer = (peer_bitrix if peer == "bitrix" else peer_telegram)(self, body)
                 headers, data = {}, json.dumps(answer, ensure_ascii=False).encode()
-            print(json.dumps({"peer": peer, "path": self.path, "status": status, "body": body}, ensure_ascii=False), flush=True)
+            print(json.dumps({"peer": peer, "at": arrived, "path": self.path, "status": status, "body": body},
+                             ensure_ascii=False), flush=True)
             self.answer(status, headers, data)
 
         def answer(self, status, headers, data):

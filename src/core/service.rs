@@ -100,12 +100,14 @@ pub struct Deferred {
     pub remember: Option<(String, String)>,
 }
 
-/// Carries out what was deferred.
-pub async fn run_deferred<Q: JobQueue, C: DedupCache>(queue: &Q, cache: &C, deferred: &Deferred) {
-    enqueue_jobs(queue, &deferred.jobs).await;
+/// Carries out what was deferred; returns how many jobs the queue did not take (the cron's sweep
+/// sends them within a minute).
+pub async fn run_deferred<Q: JobQueue, C: DedupCache>(queue: &Q, cache: &C, deferred: &Deferred) -> usize {
+    let sent = enqueue_jobs(queue, &deferred.jobs).await;
     if let Some((key, value)) = &deferred.remember {
         cache.put(key, value).await;
     }
+    deferred.jobs.len() - sent
 }
 
 /// (1) size, (2) authenticate, (3) remove U+0000 and parse into domain types, (4) apply through

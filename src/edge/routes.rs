@@ -52,7 +52,10 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &
             let env = env.clone();
             ctx.wait_until(async move {
                 let bindings = Bindings::from_env(&env);
-                run_deferred(&bindings.queue, &bindings.cache, &deferred).await;
+                let unsent = run_deferred(&bindings.queue, &bindings.cache, &deferred).await;
+                if unsent > 0 {
+                    emit(&LogLine::new("warn", "webhook.enqueue_failed").with("unsent", unsent));
+                }
             });
             let details = &done.event.details;
             let outcome =

@@ -34,7 +34,6 @@ struct World {
     day: RefCell<DayOrders>,
 }
 
-
 fn down() -> StoreError {
     StoreError::unavailable("connection refused", None)
 }

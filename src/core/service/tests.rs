@@ -218,3 +218,18 @@ fn nul_in_any_text_is_removed_before_parsing_and_reported() {
     assert_eq!(done.cleaned.removed, 3);
     assert!(!done.event.payload.to_string().contains('\0'), "the stored payload is clean too");
 }
+
+#[test]
+fn jobs_the_queue_refuses_after_the_answer_are_counted_for_the_log_and_the_event_is_still_remembered() {
+    let store = FakeStore::default();
+    let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
+    let (_, deferred) =
+        block_on(ingest_webhook(&ports, &settings(), Some("Bearer secret-token"), &body(&create()))).unwrap();
+    *store.queue_broken.borrow_mut() = true;
+
+    let unsent = block_on(run_deferred(&store, &store, &deferred));
+
+    assert_eq!(unsent, deferred.jobs.len());
+    assert!(unsent > 0);
+    assert_eq!(store.calls.borrow().last(), Some(&"kv.put"));
+}

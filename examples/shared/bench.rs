@@ -1,0 +1,39 @@
+//! What the bench examples share: the webhook they post and how they read percentiles.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+/// An `order.create` webhook for order `id` with 3 basket lines, as Bitrix sends it.
+pub fn order_webhook(id: u64) -> serde_json::Value {
+    let basket: Vec<_> = (0..3)
+        .map(|n| {
+            json!({"ID": (id * 10 + n).to_string(), "PRODUCT_ID": "15652", "NAME": "Букет Стандарт",
+                        "PRICE": "3000.00", "QUANTITY": "1.0000", "CURRENCY": "KZT"})
+        })
+        .collect();
+    json!({"event": "order.create", "data": {
+        "ID": id.to_string(), "ACCOUNT_NUMBER": id.to_string(), "STATUS_ID": "N", "USER_ID": "4521",
+        "PRICE": "9000.00", "PRICE_DELIVERY": "1500.00", "CURRENCY": "KZT",
+        "DATE_INSERT": "2025-08-24T13:05:11+05:00", "DATE_UPDATE": "2025-08-24T13:05:11+05:00",
+        "properties": {"nameRecipient": "Айгерим", "phoneRecipient": "+7 (701) 555-12-34",
+                       "addressRecipient": "Алматы, пр. Абая 10", "postcardText": "С днём рождения!",
+                       "data": "2025-08-25", "city": "2", "when": "18", "shopId": "17008"},
+        "basket": basket,
+        "user": {"ID": "4521", "NAME": "Марат", "LAST_NAME": "Ахметов", "EMAIL": "m@example.kz", "PERSONAL_PHONE": "+77015550000"}
+    }})
+}
+
+/// The p-th percentile (nearest rank) of sorted durations, in milliseconds.
+pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+/// The webhook token of the local stack (or `WEBHOOK_TOKEN`).
+pub fn webhook_token() -> String {
+    std::env::var("WEBHOOK_TOKEN").unwrap_or_else(|_| "dev-webhook-token".into())
+}
