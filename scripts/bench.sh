@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CRM_STACK=test
+bin="${CARGO_TARGET_DIR:-target}/release/examples"
 REQUESTS="${REQUESTS:-2000}"
 CONCURRENCY="${CONCURRENCY:-16}"
 RTT_MS="${RTT_MS:-100}"
@@ -68,7 +69,7 @@ pages() {
       '{\"properties\": {\"bitrix_id\": \"99999901\", \"IN_STOCK\": \"158\", \"ru_url\": \"buket\"}}') returning id")"
   cargo build --release --example bench_pages -q
   SUPABASE_SERVICE_KEY="$(bash scripts/stack.sh service-key)" \
-    target/release/examples/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
+    "$bin"/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
 }
 
 # The critical path at RTT_MS: the stack again, with the delaying proxy in front of PostgREST.
@@ -79,7 +80,7 @@ rtt() {
   SUPABASE_URL="http://127.0.0.1:$PROXY_PORT" bash scripts/stack.sh up
   cargo build --release --example bench_rtt -q
   echo "rtt_ms=$RTT_MS (scripts/rtt_proxy.py between the Worker and PostgREST)"
-  target/release/examples/bench_rtt http://127.0.0.1:8788 "${RTT_REQUESTS:-100}" "$peers_log" | sed 's/^/rtt_/'
+  "$bin"/bench_rtt http://127.0.0.1:8788 "${RTT_REQUESTS:-100}" "$peers_log" | sed 's/^/rtt_/'
 }
 
 case "${BENCH:-all}" in
@@ -91,7 +92,7 @@ cargo build --release --example bench_webhooks -q
 
 # A burst: REQUESTS webhooks from CONCURRENCY clients.
 webhook_before=$(count '"POST /rpc/apply_bitrix_order_event'); all_before=$(count '" [0-9][0-9][0-9] ')
-target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY"
+"$bin"/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY"
 wait_for_jobs
 webhooks=$(( $(count '"POST /rpc/apply_bitrix_order_event') - webhook_before ))
 jobs=$(sql "select count(*) from sync_jobs where status = 'done'")
@@ -100,11 +101,11 @@ echo "postgrest_requests_per_webhook=$(awk -v w="$webhooks" -v n="$((REQUESTS + 
 echo "notification_jobs_done=$jobs postgrest_requests_per_job=$(awk -v o="$others" -v j="$jobs" 'BEGIN { printf "%.2f", (j ? o / j : 0) }')"
 latency burst "-infinity"
 # The yardstick, from the same clients in the same run: one PostgREST round trip per request.
-target/release/examples/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY" health | sed 's/^/health_/'
+"$bin"/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY" health | sed 's/^/health_/'
 
 # A shop's real pace: one webhook at a time (a few per second), after the burst has drained.
 steady_from=$(sql "select now()")
-target/release/examples/bench_webhooks http://127.0.0.1:8788 200 1 | sed 's/^/steady_/'
+"$bin"/bench_webhooks http://127.0.0.1:8788 200 1 | sed 's/^/steady_/'
 wait_for_jobs
 latency steady "$steady_from"
 sql "select 'jobs_retried=' || count(*) || coalesce(' first_error=' || min(last_error), '')
