@@ -112,6 +112,7 @@ async fn main() {
         ("products", "/crm/products".to_owned()),
         ("product", format!("/crm/products/{product}")),
         ("sync", "/crm/sync".to_owned()),
+        ("reports_30_days", "/crm/reports".to_owned()),
     ];
     // The board's two store calls, timed straight at PostgREST: what is left of the page's time
     // is the Worker's own (reading the answers, rendering) and the loopback hops.
