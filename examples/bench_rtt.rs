@@ -14,7 +14,7 @@ mod bench;
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bench::{order_webhook, percentile_ms, webhook_token};
+use bench::{percentile_ms, signed_webhook};
 
 fn unix_now() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
@@ -45,11 +45,9 @@ async fn main() {
     let worker = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:8788".into());
     let requests: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
     let log = args.get(3).cloned().expect("the Telegram stand-in's log");
-    let token = webhook_token();
     let first_id = 30_000_000 + u64::from(std::process::id() % 1000) * 10_000;
     let client = reqwest::Client::new();
-    let webhook =
-        |id: u64| client.post(format!("{worker}/webhooks/bitrix/order")).bearer_auth(&token).json(&order_webhook(id));
+    let webhook = |id: u64| signed_webhook(&client, &worker, id);
     let health = || client.get(format!("{worker}/health"));
 
     for i in 0..10 {

@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 #[path = "shared/bench.rs"]
 mod bench;
 
-use bench::{order_webhook as body, percentile_ms, webhook_token};
+use bench::{percentile_ms, signed_webhook};
 
 /// One request of the run: a webhook for order `id`, or `GET /health`.
-fn request(client: &reqwest::Client, worker: &str, token: &str, id: u64, health: bool) -> reqwest::RequestBuilder {
+fn request(client: &reqwest::Client, worker: &str, id: u64, health: bool) -> reqwest::RequestBuilder {
     if health {
         client.get(format!("{worker}/health"))
     } else {
-        client.post(format!("{worker}/webhooks/bitrix/order")).bearer_auth(token).json(&body(id))
+        signed_webhook(client, worker, id)
     }
 }
 
@@ -29,26 +29,25 @@ async fn main() {
     let requests: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2000);
     let concurrency: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(16);
     let health = args.get(4).is_some_and(|a| a == "health");
-    let token = webhook_token();
     let first_id = 10_000_000 + u64::from(std::process::id()) * 100_000;
     let client = reqwest::Client::new();
 
     // Warm-up: the first requests pay for wasm instantiation and connection pools.
     for i in 0..20 {
-        request(&client, &worker, &token, first_id + requests + i, health).send().await.expect("warm-up failed");
+        request(&client, &worker, first_id + requests + i, health).send().await.expect("warm-up failed");
     }
 
     let started = Instant::now();
     let clients: Vec<_> = (0..concurrency)
         .map(|c| {
-            let (client, worker, token) = (client.clone(), worker.clone(), token.clone());
+            let (client, worker) = (client.clone(), worker.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0_u64;
                 let mut i = c;
                 while i < requests {
                     let sent = Instant::now();
-                    let answer = request(&client, &worker, &token, first_id + i, health).send().await;
+                    let answer = request(&client, &worker, first_id + i, health).send().await;
                     latencies.push(sent.elapsed());
                     if !answer.is_ok_and(|a| a.status().is_success()) {
                         failures += 1;

@@ -36,6 +36,8 @@ RUN_DIR="$STATE_DIR/run"
 AUTHENTICATOR_PASSWORD="${AUTHENTICATOR_PASSWORD:-dev-authenticator-password}"
 PGRST_JWT_SECRET="${PGRST_JWT_SECRET:-dev-only-jwt-secret-cvety-crm-0123456789abcdef}"
 export WEBHOOK_TOKEN="${WEBHOOK_TOKEN:-dev-webhook-token}"
+# Standard Webhooks signing secret (made up). Set but empty: webhooks are checked by token only.
+export WEBHOOK_SIGNING_SECRET="${WEBHOOK_SIGNING_SECRET-whsec_ZGV2LXNpZ25pbmctc2VjcmV0LWN2ZXR5LWNybS0wMTIzNDU2Nzg5}"
 export CRM_API_TOKEN="${CRM_API_TOKEN:-dev-crm-token}"
 export BITRIX_API_TOKEN="${BITRIX_API_TOKEN:-dev-bitrix-token}"
 export TELEGRAM_BOT_TOKEN="${TELEGRAM_BOT_TOKEN:-123456:dev-telegram-token}"
@@ -238,6 +240,7 @@ write_dev_vars() {
   log "writing .dev.vars (dev secrets, git-ignored)"
   cat >.dev.vars <<VARS
 WEBHOOK_TOKEN=$WEBHOOK_TOKEN
+WEBHOOK_SIGNING_SECRET=$WEBHOOK_SIGNING_SECRET
 CRM_API_TOKEN=$CRM_API_TOKEN
 BITRIX_API_TOKEN=$BITRIX_API_TOKEN
 TELEGRAM_BOT_TOKEN=$TELEGRAM_BOT_TOKEN
@@ -251,7 +254,8 @@ wrangler_args() {
   local args=(dev --ip 127.0.0.1 --port "$WORKER_PORT" --inspector-port "$((WORKER_PORT + 10000))"
               --persist-to "$STATE_DIR/wrangler" --show-interactive-dev-session=false --test-scheduled
               --var "SUPABASE_URL:$SUPABASE_URL" --var "SUPABASE_SERVICE_KEY:$(service_key)"
-              --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "CRM_API_TOKEN:$CRM_API_TOKEN"
+              --var "WEBHOOK_TOKEN:$WEBHOOK_TOKEN" --var "WEBHOOK_SIGNING_SECRET:$WEBHOOK_SIGNING_SECRET"
+              --var "CRM_API_TOKEN:$CRM_API_TOKEN"
               --var "BITRIX_API_TOKEN:$BITRIX_API_TOKEN" --var "TELEGRAM_BOT_TOKEN:$TELEGRAM_BOT_TOKEN"
               --var "SESSION_SECRET:$SESSION_SECRET"
               --var "CRM_PUBLIC_URL:${CRM_PUBLIC_URL:-http://127.0.0.1:$WORKER_PORT}")
@@ -328,10 +332,8 @@ print_try_it() {
   PostgREST:      http://127.0.0.1:$POSTGREST_PORT
   PostgreSQL:     psql -h 127.0.0.1 -p $PG_PORT -U postgres postgres
 
-  Post a sample webhook:
-    curl -sS -X POST http://127.0.0.1:$WORKER_PORT/webhooks/bitrix/order \\
-      -H 'Authorization: Bearer $WEBHOOK_TOKEN' -H 'Content-Type: application/json' \\
-      --data @tests/fixtures/bitrix/order-create.json
+  Post a sample webhook, signed as the Bitrix kit signs it:
+    python3 scripts/send_webhook.py tests/fixtures/bitrix/order-create.json http://127.0.0.1:$WORKER_PORT
 
 TXT
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use fakes::Reply;
 use harness::{
     counts, crm, db, ensure_stack, eventually, exclusive, fixture, fresh_id, order_id_of, send, settled, settled_order,
-    start_postgrest, stop_postgrest, url, worker_log, Job, WEBHOOK_TOKEN,
+    start_postgrest, stop_postgrest, url, worker_log, Job,
 };
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -26,7 +26,7 @@ fn short(jobs: &[Job]) -> Vec<(&str, &str, i32)> {
 }
 
 async fn post(body: &Value) -> harness::Answer {
-    send(reqwest::Client::new().post(url("/webhooks/bitrix/order")).bearer_auth(WEBHOOK_TOKEN).json(body)).await
+    harness::post_webhook(body).await
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! The three switches: each turns its flow off at once, by a var, without new code; a missing or
-//! unreadable var never turns a flow off. Its own test binary, because it restarts the Worker
-//! with other vars.
+//! unreadable var never turns a flow off. The webhook's proof of origin, by
+//! `WEBHOOK_SIGNING_SECRET`. Its own test binary, because it restarts the Worker with other vars.
 
 #[path = "integration/fakes.rs"]
 mod fakes;
@@ -13,8 +13,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use harness::{
-    counts, crm, ensure_stack_with, eventually, fixture, fresh_id, order_id_of, post_webhook, restart_worker_with,
-    send, settled, settled_order, trigger_cron, url, Job,
+    counts, crm, ensure_stack_with, eventually, exclusive, fixture, fresh_id, order_id_of, post_webhook,
+    post_webhook_bytes, restart_worker_with, send, settled, settled_order, trigger_cron, url, Job, WEBHOOK_TOKEN,
 };
 
 const OFF: [(&str, &str); 2] = [("BITRIX_SYNC_ENABLED", "false"), ("TELEGRAM_NOTIFICATIONS_ENABLED", "false")];
@@ -31,6 +31,8 @@ async fn switches() -> serde_json::Value {
 #[tokio::test]
 async fn each_switch_stops_its_flow_at_once_and_held_bitrix_changes_are_sent_by_the_cron_when_switched_back_on() {
     let stack = ensure_stack_with(&OFF);
+    let _alone = exclusive().await;
+    restart_worker_with(&OFF);
     assert_eq!(
         switches().await,
         json!({"sync_enabled": true, "bitrix_sync_enabled": false, "telegram_notifications_enabled": false})
@@ -93,4 +95,61 @@ async fn each_switch_stops_its_flow_at_once_and_held_bitrix_changes_are_sent_by_
     );
     let accepted = post_webhook(&fixture("order-create.json", Some(refused_id))).await;
     assert_eq!(accepted.body["outcome"], "created", "the same webhook, sent again, now lands");
+}
+
+#[tokio::test]
+async fn before_the_switch_over_to_signatures_the_token_is_proof_and_an_unusable_secret_refuses_every_webhook() {
+    ensure_stack_with(&OFF);
+    let _alone = exclusive().await;
+
+    // No signing secret: Bitrix's older sender, with the token in the header or in the body.
+    restart_worker_with(&[("WEBHOOK_SIGNING_SECRET", "")]);
+    let health = send(reqwest::Client::new().get(url("/health"))).await;
+    assert_eq!(health.body["webhook_auth"], "token");
+    let (header_id, body_id, wrong_id) = (fresh_id(), fresh_id(), fresh_id());
+    let by_header = post_webhook_bytes(
+        serde_json::to_vec(&fixture("order-create.json", Some(header_id))).unwrap(),
+        Some(WEBHOOK_TOKEN),
+    )
+    .await;
+    let mut with_token = fixture("order-create.json", Some(body_id));
+    with_token["token"] = json!(WEBHOOK_TOKEN);
+    let by_body = post_webhook_bytes(serde_json::to_vec(&with_token).unwrap(), None).await;
+    let wrong = post_webhook_bytes(
+        serde_json::to_vec(&fixture("order-create.json", Some(wrong_id))).unwrap(),
+        Some("not-the-token"),
+    )
+    .await;
+    assert_eq!(
+        (by_header.body["outcome"].as_str(), by_body.body["outcome"].as_str()),
+        (Some("created"), Some("created"))
+    );
+    assert_eq!((wrong.status, wrong.body["error"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(counts(wrong_id).await, (0, 0, 0));
+
+    // A secret that is not whsec_<base64>: every webhook waits with its sender (503), never the token.
+    restart_worker_with(&[("WEBHOOK_SIGNING_SECRET", "whsec_not base64")]);
+    let health = send(reqwest::Client::new().get(url("/health"))).await;
+    assert_eq!(
+        (health.body["status"].as_str(), health.body["webhook_auth"].as_str()),
+        (Some("degraded"), Some("misconfigured"))
+    );
+    let refused_id = fresh_id();
+    let refused = post_webhook_bytes(
+        serde_json::to_vec(&fixture("order-create.json", Some(refused_id))).unwrap(),
+        Some(WEBHOOK_TOKEN),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.body["error"].as_str()),
+        (503, Some("signing_misconfigured")),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(counts(refused_id).await, (0, 0, 0));
+
+    // The secret back: signed webhooks land again.
+    restart_worker_with(&OFF);
+    let signed = post_webhook(&fixture("order-create.json", Some(refused_id))).await;
+    assert_eq!(signed.body["outcome"], "created");
 }

@@ -66,6 +66,7 @@ async fn the_staff_pages_work_in_a_real_browser() {
         .env("BITRIX_FAKE", "http://127.0.0.1:55380")
         .env("TELEGRAM_FAKE", "http://127.0.0.1:55381")
         .env("WEBHOOK_TOKEN", harness::WEBHOOK_TOKEN)
+        .env("WEBHOOK_SIGNING_SECRET", harness::WEBHOOK_SIGNING_SECRET)
         .env("CRM_TOKEN", harness::CRM_TOKEN)
         .env("SCREENSHOTS", &shots)
         .env("AXE", root.join("node_modules/axe-core/axe.min.js"))

@@ -33,7 +33,21 @@ pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
-/// The webhook token of the local stack (or `WEBHOOK_TOKEN`).
-pub fn webhook_token() -> String {
-    std::env::var("WEBHOOK_TOKEN").unwrap_or_else(|_| "dev-webhook-token".into())
+/// A webhook request for order `id`, signed as the Bitrix kit signs it with the stack's
+/// `WEBHOOK_SIGNING_SECRET` (the dev default unless set).
+pub fn signed_webhook(client: &reqwest::Client, worker: &str, id: u64) -> reqwest::RequestBuilder {
+    let secret = std::env::var("WEBHOOK_SIGNING_SECRET")
+        .unwrap_or_else(|_| "whsec_ZGV2LXNpZ25pbmctc2VjcmV0LWN2ZXR5LWNybS0wMTIzNDU2Nzg5".into());
+    let secret = cvety_crm::core::signing::SigningSecret::parse(&secret).expect("WEBHOOK_SIGNING_SECRET");
+    let body = serde_json::to_vec(&order_webhook(id)).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let webhook_id = format!("evt_bench_{id}");
+    let signature = secret.sign(&webhook_id, i64::try_from(now).unwrap(), &body);
+    client
+        .post(format!("{worker}/webhooks/bitrix/order"))
+        .header("Content-Type", "application/json")
+        .header("webhook-id", webhook_id)
+        .header("webhook-timestamp", now.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
 }

@@ -13,6 +13,7 @@ use super::ports::StoreError;
 use super::routes::{Miss, Record};
 use super::runner::DayRun;
 use super::service::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
+use super::signing::{SignatureError, TOLERANCE_SECONDS};
 use super::status::CrmStatus;
 use super::views::{DeadLetter, OrderView, ProductView, ReportDay, SyncStatus};
 
@@ -74,6 +75,25 @@ pub fn webhook_refused(failure: &WebhookError) -> Answer {
     match failure {
         WebhookError::TooLarge { size } => body_too_large(*size, MAX_WEBHOOK_BYTES),
         WebhookError::Unauthorized => error(401, "unauthorized", "Неверный или отсутствующий токен"),
+        WebhookError::BadSignature(problem) => {
+            let message = match problem {
+                SignatureError::Missing(header) => format!("Вебхук не подписан: нет заголовка {header}"),
+                SignatureError::BadTimestamp => "Заголовок webhook-timestamp должен быть числом секунд".to_owned(),
+                SignatureError::OutOfTolerance { skew } => format!(
+                    "Время подписи расходится с часами сервера на {} с (допускается не более {TOLERANCE_SECONDS} с)",
+                    skew.unsigned_abs()
+                ),
+                SignatureError::Mismatch => "Подпись вебхука не совпадает с телом запроса".to_owned(),
+            };
+            let mut answer = error(401, "invalid_signature", message);
+            answer.body["header"] = json!(problem.header());
+            answer
+        }
+        WebhookError::SigningMisconfigured(_) => error(
+            503,
+            "signing_misconfigured",
+            "Секрет подписи вебхуков (WEBHOOK_SIGNING_SECRET) задан неверно; вебхук не принят, повторите позже",
+        ),
         WebhookError::InvalidJson(detail) => invalid_json(detail),
         WebhookError::Invalid(parse) => invalid_webhook(parse),
         WebhookError::SyncDisabled => {
@@ -427,9 +447,33 @@ mod tests {
             (WebhookError::InvalidJson("eof".into()), 400),
             (WebhookError::SyncDisabled, 503),
             (WebhookError::Store(StoreError::rejected("x", None)), 500),
+            (WebhookError::BadSignature(SignatureError::Mismatch), 401),
+            (WebhookError::SigningMisconfigured(crate::core::signing::SecretError::Prefix), 503),
         ];
         for (failure, status) in cases {
             assert_eq!(webhook_refused(&failure).status, status, "{failure}");
+        }
+    }
+
+    #[test]
+    fn a_refused_signature_names_its_header_and_says_in_russian_what_was_wrong() {
+        let cases = [
+            (SignatureError::Missing("webhook-id"), "webhook-id", "нет заголовка webhook-id"),
+            (SignatureError::BadTimestamp, "webhook-timestamp", "числом секунд"),
+            (
+                SignatureError::OutOfTolerance { skew: -900 },
+                "webhook-timestamp",
+                "на 900 с (допускается не более 300 с)",
+            ),
+            (SignatureError::Mismatch, "webhook-signature", "не совпадает с телом"),
+        ];
+        for (problem, header, words) in cases {
+            let answer = webhook_refused(&WebhookError::BadSignature(problem));
+            assert_eq!(
+                (answer.body["error"].as_str(), answer.body["header"].as_str()),
+                (Some("invalid_signature"), Some(header))
+            );
+            assert!(answer.body["message"].as_str().unwrap().contains(words), "{:?}", answer.body);
         }
     }
 }

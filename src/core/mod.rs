@@ -27,6 +27,7 @@ pub mod runner;
 pub mod service;
 pub mod session;
 pub mod settings;
+pub mod signing;
 pub mod status;
 pub mod telegram;
 pub mod text;

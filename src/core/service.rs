@@ -8,19 +8,60 @@ use super::jobs::QueueMessage;
 use super::order::{parse_webhook, OrderEvent, ParseError};
 use super::ports::{DedupCache, JobQueue, OrderStore, StoreError};
 use super::runner::{dedup_key, enqueue_jobs};
+use super::signing::{verify, SecretError, SignatureError, SignedHeaders, SigningSecret};
 use super::text::{remove_nul, Cleaned};
 
 /// Bodies above this are refused with 413: a 50-line basket is about 12 KB, and a body must
 /// fit in one Cloudflare Queue message (128 KB) when Supabase is down.
 pub const MAX_WEBHOOK_BYTES: usize = 100 * 1024;
 
+/// How webhooks prove where they come from.
+#[derive(Debug, Clone)]
+pub enum WebhookAuth {
+    /// No `WEBHOOK_SIGNING_SECRET`: `WEBHOOK_TOKEN` as a Bearer header or the body's `token`.
+    Token(String),
+    /// `WEBHOOK_SIGNING_SECRET` is set: a Standard Webhooks signature, and nothing else, is proof.
+    Signed(SigningSecret),
+    /// `WEBHOOK_SIGNING_SECRET` is set but unusable: every webhook is refused (503, so that the
+    /// sender keeps it) until it is fixed; never a fallback to the token.
+    Misconfigured(SecretError),
+}
+
+impl WebhookAuth {
+    /// From `WEBHOOK_TOKEN` and `WEBHOOK_SIGNING_SECRET` (unset or blank: tokens).
+    #[must_use]
+    pub fn from_settings(token: String, signing_secret: Option<&str>) -> Self {
+        match signing_secret.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Self::Token(token),
+            Some(secret) => SigningSecret::parse(secret).map_or_else(Self::Misconfigured, Self::Signed),
+        }
+    }
+
+    /// `signature` or `token`, for `/health` (`misconfigured` when the secret is unusable).
+    #[must_use]
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Self::Token(_) => "token",
+            Self::Signed(_) => "signature",
+            Self::Misconfigured(_) => "misconfigured",
+        }
+    }
+}
+
 /// What the webhook route needs to know from the configuration.
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
-    /// `WEBHOOK_TOKEN`.
-    pub token: String,
+    pub auth: WebhookAuth,
     /// `SYNC_ENABLED`: when false, webhooks are refused with 503 so that Bitrix sends them again.
     pub sync_enabled: bool,
+}
+
+/// What a webhook request carries to prove its origin, and the Worker's clock (Unix seconds).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Credentials<'a> {
+    pub authorization: Option<&'a str>,
+    pub signed: SignedHeaders<'a>,
+    pub now: i64,
 }
 
 /// Why a webhook was not applied.
@@ -30,6 +71,10 @@ pub enum WebhookError {
     TooLarge { size: usize },
     #[error("missing or wrong token")]
     Unauthorized,
+    #[error("signature refused: {0}")]
+    BadSignature(SignatureError),
+    #[error("WEBHOOK_SIGNING_SECRET cannot be used: {0}")]
+    SigningMisconfigured(SecretError),
     #[error("body is not valid JSON: {0}")]
     InvalidJson(String),
     #[error("invalid webhook: {0}")]
@@ -110,6 +155,33 @@ pub async fn run_deferred<Q: JobQueue, C: DedupCache>(queue: &Q, cache: &C, defe
     deferred.jobs.len() - sent
 }
 
+/// Checks the webhook's proof of origin: the signature when a signing secret is set, else the
+/// token (Bearer header, or the body's `token` for Bitrix's older sender).
+fn authenticate(
+    auth: &WebhookAuth,
+    credentials: &Credentials<'_>,
+    body: &[u8],
+    json: &serde_json::Value,
+) -> Result<(), WebhookError> {
+    match auth {
+        WebhookAuth::Misconfigured(problem) => Err(WebhookError::SigningMisconfigured(problem.clone())),
+        WebhookAuth::Signed(secret) => {
+            verify(secret, credentials.signed, body, credentials.now).map_err(WebhookError::BadSignature)
+        }
+        WebhookAuth::Token(expected) => {
+            let given = match bearer_token(credentials.authorization) {
+                Some(header) => header,
+                None => json.get("token").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            };
+            if token_matches(given, expected) {
+                Ok(())
+            } else {
+                Err(WebhookError::Unauthorized)
+            }
+        }
+    }
+}
+
 /// (1) size, (2) authenticate, (3) remove U+0000 and parse into domain types, (4) apply through
 /// the store: the one round trip the answer waits for. Only when the store cannot be reached:
 /// (5) the KV fast path (so that Bitrix's repeats during an outage are not queued again), then
@@ -121,23 +193,27 @@ pub async fn run_deferred<Q: JobQueue, C: DedupCache>(queue: &Q, cache: &C, defe
 pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
     ports: &WebhookPorts<'_, S, Q, C>,
     settings: &WebhookSettings,
-    authorization: Option<&str>,
+    credentials: &Credentials<'_>,
     body: &[u8],
 ) -> Result<(Ingested, Deferred), WebhookError> {
     if body.len() > MAX_WEBHOOK_BYTES {
         return Err(WebhookError::TooLarge { size: body.len() });
     }
-    let header_token = bearer_token(authorization);
-    if header_token.is_some_and(|token| !token_matches(token, &settings.token)) {
-        return Err(WebhookError::Unauthorized);
+    if let WebhookAuth::Misconfigured(problem) = &settings.auth {
+        return Err(WebhookError::SigningMisconfigured(problem.clone()));
+    }
+    // A wrong Bearer token or signature is refused before the body is read as JSON.
+    let early = match &settings.auth {
+        WebhookAuth::Token(_) => bearer_token(credentials.authorization).is_some(),
+        _ => true,
+    };
+    if early {
+        authenticate(&settings.auth, credentials, body, &serde_json::Value::Null)?;
     }
     let mut json: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| WebhookError::InvalidJson(e.to_string()))?;
-    if header_token.is_none() {
-        let body_token = json.get("token").and_then(serde_json::Value::as_str).unwrap_or_default();
-        if !token_matches(body_token, &settings.token) {
-            return Err(WebhookError::Unauthorized);
-        }
+    if !early {
+        authenticate(&settings.auth, credentials, body, &json)?;
     }
     if let Some(fields) = json.as_object_mut() {
         fields.remove("token");

@@ -6,6 +6,7 @@ use std::time::Duration;
 use worker::Env;
 
 use crate::core::jobs::Switches;
+use crate::core::service::WebhookAuth;
 use crate::core::settings::{crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale};
 
 /// Binding names, as constants so that a typo is a compile error.
@@ -13,6 +14,7 @@ pub mod names {
     pub const SUPABASE_URL: &str = "SUPABASE_URL";
     pub const SUPABASE_SERVICE_KEY: &str = "SUPABASE_SERVICE_KEY";
     pub const WEBHOOK_TOKEN: &str = "WEBHOOK_TOKEN";
+    pub const WEBHOOK_SIGNING_SECRET: &str = "WEBHOOK_SIGNING_SECRET";
     pub const CRM_API_TOKEN: &str = "CRM_API_TOKEN";
     pub const BITRIX_API_URL: &str = "BITRIX_API_URL";
     pub const BITRIX_API_TOKEN: &str = "BITRIX_API_TOKEN";
@@ -38,7 +40,9 @@ pub mod names {
 pub struct Config {
     pub supabase_url: String,
     pub supabase_service_key: String,
-    pub webhook_token: String,
+    /// The webhook's proof of origin: a signature when `WEBHOOK_SIGNING_SECRET` is set, else
+    /// `WEBHOOK_TOKEN`.
+    pub webhook_auth: WebhookAuth,
     pub crm_api_token: String,
     pub bitrix_api_url: String,
     pub bitrix_api_token: String,
@@ -70,7 +74,10 @@ impl Config {
         Config {
             supabase_url: get(names::SUPABASE_URL).trim_end_matches('/').to_owned(),
             supabase_service_key: get(names::SUPABASE_SERVICE_KEY),
-            webhook_token: get(names::WEBHOOK_TOKEN),
+            webhook_auth: WebhookAuth::from_settings(
+                get(names::WEBHOOK_TOKEN),
+                text(env, names::WEBHOOK_SIGNING_SECRET).as_deref(),
+            ),
             crm_api_token: get(names::CRM_API_TOKEN),
             bitrix_api_url: get(names::BITRIX_API_URL),
             bitrix_api_token: get(names::BITRIX_API_TOKEN),

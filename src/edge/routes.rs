@@ -11,7 +11,8 @@ use crate::core::api::{self, Answer};
 use crate::core::log::{mask_address, mask_phone, LogLine};
 use crate::core::ports::{cause_chain, OrderStore};
 use crate::core::routes::{route, Method, Route};
-use crate::core::service::{ingest_webhook, run_deferred, WebhookError, WebhookPorts, WebhookSettings};
+use crate::core::service::{ingest_webhook, run_deferred, Credentials, WebhookError, WebhookPorts, WebhookSettings};
+use crate::core::signing::SignedHeaders;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -41,12 +42,24 @@ fn respond(answer: &Answer) -> Result<Response> {
 /// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer,
 /// and after the answer (`waitUntil`) hand the new jobs to the queue and remember the event in KV.
 async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &Env, ctx: &Context) -> Result<Answer> {
-    let authorization = request.headers().get("Authorization")?;
+    let headers = request.headers();
+    let (authorization, id, timestamp, signature) = (
+        headers.get("Authorization")?,
+        headers.get("webhook-id")?,
+        headers.get("webhook-timestamp")?,
+        headers.get("webhook-signature")?,
+    );
     let body = request.bytes().await?;
     let config = &bindings.config;
-    let settings = WebhookSettings { token: config.webhook_token.clone(), sync_enabled: config.switches.sync_enabled };
+    let settings = WebhookSettings { auth: config.webhook_auth.clone(), sync_enabled: config.switches.sync_enabled };
     let ports = WebhookPorts { store: &bindings.store, queue: &bindings.queue, cache: &bindings.cache };
-    let result = ingest_webhook(&ports, &settings, authorization.as_deref(), &body).await;
+    let credentials = Credentials {
+        authorization: authorization.as_deref(),
+        signed: SignedHeaders { id: id.as_deref(), timestamp: timestamp.as_deref(), signature: signature.as_deref() },
+        #[allow(clippy::cast_possible_truncation)]
+        now: (worker::Date::now().as_millis() / 1000) as i64,
+    };
+    let result = ingest_webhook(&ports, &settings, &credentials, &body).await;
     Ok(match result {
         Ok((done, deferred)) => {
             let env = env.clone();
@@ -102,7 +115,8 @@ async fn health(bindings: &Bindings) -> Answer {
             "unreachable"
         }
     };
-    let healthy = postgrest == "ok";
+    // An unusable signing secret refuses every webhook: that is not healthy either.
+    let healthy = postgrest == "ok" && bindings.config.webhook_auth.mode() != "misconfigured";
     Answer::json(
         200,
         serde_json::json!({
@@ -113,6 +127,7 @@ async fn health(bindings: &Bindings) -> Answer {
             "schema": env!("CRM_SCHEMA_VERSION"),
             "postgrest": postgrest,
             "switches": bindings.config.switches,
+            "webhook_auth": bindings.config.webhook_auth.mode(),
         }),
     )
 }

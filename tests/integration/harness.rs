@@ -14,6 +14,8 @@ use serde_json::Value;
 use crate::fakes::{start_bitrix, start_telegram, Fake};
 
 pub const WEBHOOK_TOKEN: &str = "dev-webhook-token";
+/// The test stack's Standard Webhooks secret (scripts/stack.sh; made up).
+pub const WEBHOOK_SIGNING_SECRET: &str = "whsec_ZGV2LXNpZ25pbmctc2VjcmV0LWN2ZXR5LWNybS0wMTIzNDU2Nzg5";
 pub const CRM_TOKEN: &str = "dev-crm-token";
 const WORKER: &str = "http://127.0.0.1:8788";
 const DATABASE: &str = "host=127.0.0.1 port=55322 user=postgres dbname=postgres";
@@ -226,21 +228,46 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
     panic!("wrangler dev kept restarting the Worker");
 }
 
-/// Posts raw bytes to the webhook route with an optional bearer token.
-pub async fn post_webhook_bytes(body: Vec<u8>, token: Option<&str>) -> Answer {
-    let mut request = reqwest::Client::new()
-        .post(url("/webhooks/bitrix/order"))
-        .header("Content-Type", "application/json")
-        .body(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    send(request).await
+/// Now, in Unix seconds (the Worker's clock is this machine's).
+pub fn unix_now() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap()
 }
 
-/// Posts a webhook body with the right bearer token.
+static WEBHOOK_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// The Standard Webhooks headers the Bitrix kit sends with `body`, signed at `at`.
+pub fn signature_headers(body: &[u8], at: i64) -> Vec<(&'static str, String)> {
+    let secret = cvety_crm::core::signing::SigningSecret::parse(WEBHOOK_SIGNING_SECRET).unwrap();
+    let id = format!("evt_test_{}_{}", std::process::id(), WEBHOOK_IDS.fetch_add(1, Ordering::Relaxed));
+    let signature = secret.sign(&id, at, body);
+    vec![("webhook-id", id), ("webhook-timestamp", at.to_string()), ("webhook-signature", signature)]
+}
+
+/// Posts raw bytes to the webhook route with these headers (and no others of ours).
+pub async fn post_webhook_with(body: Vec<u8>, headers: &[(&str, String)]) -> Answer {
+    let mut request =
+        reqwest::Client::new().post(url("/webhooks/bitrix/order")).header("Content-Type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    send(request.body(body)).await
+}
+
+/// Posts raw bytes to the webhook route with an optional bearer token and no signature.
+pub async fn post_webhook_bytes(body: Vec<u8>, token: Option<&str>) -> Answer {
+    let headers: Vec<(&str, String)> = token.map(|t| ("Authorization", format!("Bearer {t}"))).into_iter().collect();
+    post_webhook_with(body, &headers).await
+}
+
+/// Posts raw bytes signed as the Bitrix kit signs them, now.
+pub async fn post_signed_bytes(body: Vec<u8>) -> Answer {
+    let headers = signature_headers(&body, unix_now());
+    post_webhook_with(body, &headers).await
+}
+
+/// Posts a webhook body, signed.
 pub async fn post_webhook(body: &Value) -> Answer {
-    post_webhook_bytes(serde_json::to_vec(body).unwrap(), Some(WEBHOOK_TOKEN)).await
+    post_signed_bytes(serde_json::to_vec(body).unwrap()).await
 }
 
 /// A sample from tests/fixtures/bitrix, with its order id replaced when `id` is given.

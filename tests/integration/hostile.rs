@@ -7,8 +7,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::harness::{
-    counts, crm, ensure_stack, fixture, fresh_id, order_id_of, order_row, post_webhook, post_webhook_bytes,
-    settled_order, Job, WEBHOOK_TOKEN,
+    counts, crm, ensure_stack, fixture, fresh_id, order_id_of, order_row, post_signed_bytes, post_webhook,
+    settled_order, Job,
 };
 
 fn short(jobs: &[Job]) -> Vec<(&str, &str, i32)> {
@@ -26,7 +26,7 @@ async fn a_webhook_with_nul_in_the_recipients_name_is_stored_without_it_and_anno
         .replace("Айгерим Садыкова", &format!("{marker}\\u0000Садыкова"))
         .replace("Букет Стандарт", "Букет\\u0000 Стандарт");
 
-    let answer = post_webhook_bytes(text.into_bytes(), Some(WEBHOOK_TOKEN)).await;
+    let answer = post_signed_bytes(text.into_bytes()).await;
 
     assert_eq!((answer.status, answer.body["outcome"].as_str()), (200, Some("created")), "{:?}", answer.body);
     let order = order_row(id).await;

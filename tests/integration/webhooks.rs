@@ -4,7 +4,8 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    counts, fixture, fresh_id, order_items, order_row, post_webhook, post_webhook_bytes, sql_json, WEBHOOK_TOKEN,
+    counts, fixture, fresh_id, order_items, order_row, post_signed_bytes, post_webhook, post_webhook_bytes,
+    post_webhook_with, signature_headers, sql_json, unix_now, WEBHOOK_TOKEN,
 };
 
 fn create(id: u64) -> Value {
@@ -248,37 +249,69 @@ async fn a_fifty_line_basket_becomes_fifty_order_items() {
 }
 
 #[tokio::test]
-async fn the_token_may_come_in_the_body_instead_of_the_header() {
+async fn with_the_signing_secret_set_the_token_alone_in_the_header_or_the_body_is_refused_with_401() {
     let id = fresh_id();
-    let mut body = create(id);
-    body["token"] = json!(WEBHOOK_TOKEN);
+    let mut with_body_token = create(id);
+    with_body_token["token"] = json!(WEBHOOK_TOKEN);
 
-    let answer = post_webhook_bytes(serde_json::to_vec(&body).unwrap(), None).await;
+    let header = post_webhook_bytes(serde_json::to_vec(&create(id)).unwrap(), Some(WEBHOOK_TOKEN)).await;
+    let in_body = post_webhook_bytes(serde_json::to_vec(&with_body_token).unwrap(), None).await;
 
-    assert_eq!(answer.body["outcome"], "created", "{:?}", answer.body);
-}
-
-#[tokio::test]
-async fn a_wrong_or_missing_token_is_refused_with_401_and_nothing_is_stored() {
-    let id = fresh_id();
-    let body = serde_json::to_vec(&create(id)).unwrap();
-
-    let wrong = post_webhook_bytes(body.clone(), Some("not-the-token")).await;
-    let missing = post_webhook_bytes(body, None).await;
-    let mut wrong_in_body = create(id);
-    wrong_in_body["token"] = json!("not-the-token");
-    let wrong_body = post_webhook_bytes(serde_json::to_vec(&wrong_in_body).unwrap(), None).await;
-
-    for answer in [&wrong, &missing, &wrong_body] {
-        assert_eq!(answer.status, 401);
-        assert_eq!(answer.body["error"], "unauthorized");
+    for answer in [&header, &in_body] {
+        assert_eq!(
+            (answer.status, answer.body["error"].as_str()),
+            (401, Some("invalid_signature")),
+            "{:?}",
+            answer.body
+        );
+        assert_eq!(answer.body["header"], "webhook-id");
+        assert_eq!(answer.body["message"], "Вебхук не подписан: нет заголовка webhook-id");
     }
     assert_eq!(counts(id).await, (0, 0, 0));
 }
 
 #[tokio::test]
+async fn a_bad_signature_a_replayed_old_timestamp_and_a_body_changed_after_signing_are_refused_and_nothing_is_stored() {
+    let id = fresh_id();
+    let body = serde_json::to_vec(&create(id)).unwrap();
+    let now = unix_now();
+    let good = signature_headers(&body, now);
+    let with = |name: &str, value: String| -> Vec<(&'static str, String)> {
+        good.iter().map(|(n, v)| (*n, if *n == name { value.clone() } else { v.clone() })).collect()
+    };
+    let mut changed = create(id);
+    changed["data"]["PRICE"] = json!("1.00");
+
+    let wrong_secret = with("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=".into());
+    let bad = post_webhook_with(body.clone(), &wrong_secret).await;
+    let replayed = post_webhook_with(body.clone(), &signature_headers(&body, now - 3600)).await;
+    let tampered = post_webhook_with(serde_json::to_vec(&changed).unwrap(), &good).await;
+    let not_seconds =
+        post_webhook_with(body.clone(), &with("webhook-timestamp", "2025-08-24T13:05:11+05:00".into())).await;
+
+    for (answer, header, words) in [
+        (&bad, "webhook-signature", "не совпадает"),
+        (&replayed, "webhook-timestamp", "расходится с часами сервера на 3600 с"),
+        (&tampered, "webhook-signature", "не совпадает"),
+        (&not_seconds, "webhook-timestamp", "числом секунд"),
+    ] {
+        assert_eq!(
+            (answer.status, answer.body["error"].as_str()),
+            (401, Some("invalid_signature")),
+            "{:?}",
+            answer.body
+        );
+        assert_eq!(answer.body["header"], header);
+        assert!(answer.body["message"].as_str().unwrap().contains(words), "{:?}", answer.body);
+    }
+    assert_eq!(counts(id).await, (0, 0, 0), "nothing stored");
+    let signed = post_webhook_with(body, &good).await;
+    assert_eq!(signed.body["outcome"], "created", "the same body with its own signature is applied");
+}
+
+#[tokio::test]
 async fn malformed_json_is_refused_with_400_and_nothing_is_stored() {
-    let answer = post_webhook_bytes(b"{\"event\": \"order.create\", \"data\": {".to_vec(), Some(WEBHOOK_TOKEN)).await;
+    let answer = post_signed_bytes(b"{\"event\": \"order.create\", \"data\": {".to_vec()).await;
 
     assert_eq!(answer.status, 400);
     assert_eq!(answer.body["error"], "invalid_json");

@@ -20,6 +20,9 @@ import uuid
 
 from playwright.sync_api import expect, sync_playwright
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+from send_webhook import signature_headers  # noqa: E402  (the kit's signing, as the README's script does it)
+
 BASE = os.environ["CRM_URL"].rstrip("/")
 BITRIX = os.environ["BITRIX_FAKE"]
 SHOTS = os.environ["SCREENSHOTS"]
@@ -67,7 +70,9 @@ def webhook(bitrix_id, name, phone, slot, postcard):
                        "postcardText": postcard, "data": TODAY.isoformat(), "city": "2", "when": str(slot), "shopId": "17008"},
         "basket": [{"ID": str(bitrix_id * 10), "PRODUCT_ID": "15652", "NAME": "Букет Стандарт", "PRICE": "7500.00",
                     "QUANTITY": "2", "CURRENCY": "KZT"}]}}
-    status, answer = http("POST", f"{BASE}/webhooks/bitrix/order", body, {"Authorization": f"Bearer {os.environ['WEBHOOK_TOKEN']}"})
+    raw = json.dumps(body).encode()
+    headers = signature_headers(os.environ["WEBHOOK_SIGNING_SECRET"], raw)
+    status, answer = http("POST", f"{BASE}/webhooks/bitrix/order", body, headers)
     assert status == 200 and answer["outcome"] == "created", answer
     return answer["order_id"]
 

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::core::apply::ApplyOutcome;
 use crate::core::ids::test_id;
+use crate::core::signing::{SignatureError, SignedHeaders, SigningSecret};
 
 /// Store, queue and KV in one: records what it was asked, in order; each can be told to fail.
 #[derive(Default)]
@@ -43,6 +44,12 @@ impl DedupCache for FakeStore {
     }
 }
 
+const BEARER: Credentials<'static> = Credentials {
+    authorization: Some("Bearer secret-token"),
+    signed: SignedHeaders { id: None, timestamp: None, signature: None },
+    now: 0,
+};
+
 /// A webhook through the service, then what it deferred (as the Worker does after answering).
 fn ingest(
     store: &FakeStore,
@@ -51,7 +58,8 @@ fn ingest(
     body: &[u8],
 ) -> Result<Ingested, WebhookError> {
     let ports = WebhookPorts { store, queue: store, cache: store };
-    let (done, deferred) = block_on(ingest_webhook(&ports, settings, auth, body))?;
+    let credentials = Credentials { authorization: auth, ..Credentials::default() };
+    let (done, deferred) = block_on(ingest_webhook(&ports, settings, &credentials, body))?;
     block_on(run_deferred(store, store, &deferred));
     Ok(done)
 }
@@ -72,7 +80,7 @@ impl OrderStore for FakeStore {
 }
 
 fn settings() -> WebhookSettings {
-    WebhookSettings { token: "secret-token".into(), sync_enabled: true }
+    WebhookSettings { auth: WebhookAuth::Token("secret-token".into()), sync_enabled: true }
 }
 
 fn body(value: &serde_json::Value) -> Vec<u8> {
@@ -169,8 +177,7 @@ fn a_new_event_is_answered_after_one_store_round_trip_and_the_rest_waits_until_a
     let store = FakeStore::default();
     let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
 
-    let (done, deferred) =
-        block_on(ingest_webhook(&ports, &settings(), Some("Bearer secret-token"), &body(&create()))).unwrap();
+    let (done, deferred) = block_on(ingest_webhook(&ports, &settings(), &BEARER, &body(&create()))).unwrap();
 
     assert_eq!(*store.calls.borrow(), ["store.apply"], "before the answer: the apply, and nothing else");
     assert_eq!(done.outcome(), Some(ApplyOutcome::Created));
@@ -223,8 +230,7 @@ fn nul_in_any_text_is_removed_before_parsing_and_reported() {
 fn jobs_the_queue_refuses_after_the_answer_are_counted_for_the_log_and_the_event_is_still_remembered() {
     let store = FakeStore::default();
     let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
-    let (_, deferred) =
-        block_on(ingest_webhook(&ports, &settings(), Some("Bearer secret-token"), &body(&create()))).unwrap();
+    let (_, deferred) = block_on(ingest_webhook(&ports, &settings(), &BEARER, &body(&create()))).unwrap();
     *store.queue_broken.borrow_mut() = true;
 
     let unsent = block_on(run_deferred(&store, &store, &deferred));
@@ -232,4 +238,95 @@ fn jobs_the_queue_refuses_after_the_answer_are_counted_for_the_log_and_the_event
     assert_eq!(unsent, deferred.jobs.len());
     assert!(unsent > 0);
     assert_eq!(store.calls.borrow().last(), Some(&"kv.put"));
+}
+
+const DEV_SECRET: &str = "whsec_ZGV2LXNpZ25pbmctc2VjcmV0LWN2ZXR5LWNybS0wMTIzNDU2Nzg5";
+
+fn signed_settings() -> WebhookSettings {
+    WebhookSettings { auth: WebhookAuth::from_settings("secret-token".into(), Some(DEV_SECRET)), sync_enabled: true }
+}
+
+/// Signs `body` as the PHP kit does, at `at`, and sends it with the Worker's clock at `now`.
+fn ingest_signed(
+    store: &FakeStore,
+    body: &[u8],
+    at: i64,
+    now: i64,
+    bearer: Option<&str>,
+) -> Result<Ingested, WebhookError> {
+    let secret = SigningSecret::parse(DEV_SECRET).unwrap();
+    let signature = secret.sign("evt_1", at, body);
+    let timestamp = at.to_string();
+    let credentials = Credentials {
+        authorization: bearer,
+        signed: SignedHeaders { id: Some("evt_1"), timestamp: Some(&timestamp), signature: Some(&signature) },
+        now,
+    };
+    let ports = WebhookPorts { store, queue: store, cache: store };
+    block_on(ingest_webhook(&ports, &signed_settings(), &credentials, body)).map(|(done, _)| done)
+}
+
+#[test]
+fn with_a_signing_secret_a_signed_webhook_is_applied_without_any_token() {
+    let store = FakeStore::default();
+    ingest_signed(&store, &body(&create()), 1_764_000_000, 1_764_000_030, None).unwrap();
+    assert_eq!(store.applied.borrow().len(), 1);
+}
+
+#[test]
+fn with_a_signing_secret_the_right_token_alone_is_refused_and_nothing_is_applied() {
+    let store = FakeStore::default();
+    let mut with_token = create();
+    with_token["token"] = json!("secret-token");
+    let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
+    for credentials in [BEARER, Credentials::default()] {
+        let error = block_on(ingest_webhook(&ports, &signed_settings(), &credentials, &body(&with_token))).unwrap_err();
+        assert!(matches!(error, WebhookError::BadSignature(SignatureError::Missing("webhook-id"))), "{error}");
+    }
+    assert!(store.calls.borrow().is_empty(), "the store was not asked");
+}
+
+#[test]
+fn a_body_changed_after_signing_and_an_old_timestamp_are_refused_before_the_store() {
+    let store = FakeStore::default();
+    let original = body(&create());
+    let secret = SigningSecret::parse(DEV_SECRET).unwrap();
+    let signature = secret.sign("evt_1", 1_764_000_000, &original);
+    let mut changed = create();
+    changed["data"]["PRICE"] = json!("1.00");
+    let credentials = Credentials {
+        authorization: None,
+        signed: SignedHeaders { id: Some("evt_1"), timestamp: Some("1764000000"), signature: Some(&signature) },
+        now: 1_764_000_000,
+    };
+    let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
+    let tampered = block_on(ingest_webhook(&ports, &signed_settings(), &credentials, &body(&changed))).unwrap_err();
+    let replayed = ingest_signed(&store, &original, 1_764_000_000, 1_764_000_000 + 3600, None).unwrap_err();
+    assert!(matches!(tampered, WebhookError::BadSignature(SignatureError::Mismatch)), "{tampered}");
+    assert!(
+        matches!(replayed, WebhookError::BadSignature(SignatureError::OutOfTolerance { skew: -3600 })),
+        "{replayed}"
+    );
+    assert!(store.calls.borrow().is_empty());
+}
+
+#[test]
+fn an_unusable_signing_secret_refuses_every_webhook_and_never_falls_back_to_the_token() {
+    let store = FakeStore::default();
+    let settings = WebhookSettings {
+        auth: WebhookAuth::from_settings("secret-token".into(), Some("not-a-secret")),
+        sync_enabled: true,
+    };
+    assert_eq!(settings.auth.mode(), "misconfigured");
+    let ports = WebhookPorts { store: &store, queue: &store, cache: &store };
+    let error = block_on(ingest_webhook(&ports, &settings, &BEARER, &body(&create()))).unwrap_err();
+    assert!(matches!(error, WebhookError::SigningMisconfigured(_)));
+    assert!(store.calls.borrow().is_empty());
+}
+
+#[test]
+fn a_blank_signing_secret_means_tokens_as_before() {
+    assert_eq!(WebhookAuth::from_settings("t".into(), Some("  ")).mode(), "token");
+    assert_eq!(WebhookAuth::from_settings("t".into(), None).mode(), "token");
+    assert_eq!(WebhookAuth::from_settings("t".into(), Some(DEV_SECRET)).mode(), "signature");
 }
