@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids::CrmId;
-use super::order::{BasketLine, Buyer, OrderDetails, OrderEvent};
+use super::order::{BasketLine, Buyer, CrmChange, OrderDetails, OrderEvent};
 
 /// The JSON argument of `rpc/apply_bitrix_order_event` (see supabase/migrations).
 #[derive(Debug, Serialize)]
@@ -23,6 +23,10 @@ pub struct ApplyCommand<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<&'a Buyer>,
     pub crm_order_id: Option<&'a str>,
+    /// Absent for Bitrix's older sender (the status-echo window decides); null for a change made
+    /// in Bitrix; the gateway request's idempotency key for the echo of a CRM change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crm_change_key: Option<Option<&'a str>>,
     pub payload: &'a serde_json::Value,
 }
 
@@ -41,6 +45,11 @@ impl<'a> ApplyCommand<'a> {
             items: event.basket.as_deref(),
             user: event.buyer.as_ref(),
             crm_order_id: event.crm_order_id.as_ref().map(CrmId::as_str),
+            crm_change_key: match &event.crm_change {
+                CrmChange::NotSaid => None,
+                CrmChange::None => Some(None),
+                CrmChange::Key(key) => Some(Some(key.as_str())),
+            },
             payload: &event.payload,
         }
     }
@@ -104,6 +113,20 @@ mod tests {
         assert_eq!(command["changed_at"], "2025-08-25T14:40:00+05:00");
         assert_eq!(command["order"], json!({}));
         assert!(command.get("items").is_none() && command.get("user").is_none());
+    }
+
+    #[test]
+    fn the_change_key_is_left_out_for_an_older_sender_null_for_a_bitrix_change_and_the_key_for_an_echo() {
+        let command = |data: serde_json::Value| {
+            let event = parse_webhook(json!({"event": "order.update", "data": data})).unwrap();
+            serde_json::to_value(ApplyCommand::for_event(&event)).unwrap()
+        };
+        assert!(command(json!({"ID": "7"})).get("crm_change_key").is_none());
+        assert_eq!(command(json!({"ID": "7", "crm_change_key": null})).get("crm_change_key"), Some(&json!(null)));
+        assert_eq!(
+            command(json!({"ID": "7", "crm_change_key": "bitrix:status:x:1"}))["crm_change_key"],
+            "bitrix:status:x:1"
+        );
     }
 
     #[test]

@@ -141,6 +141,16 @@ pub struct WireOrder {
     pub properties: Option<PhpObject<WireProperties>>,
     pub basket: Option<PhpList<WireBasketLine>>,
     pub user: Option<PhpObject<WireUser>>,
+    /// The kit's sender puts this on every webhook: null, or the idempotency key of the CRM
+    /// request whose gateway save fired it. `None`: absent (Bitrix's older sender);
+    /// `Some(None)`: null.
+    #[serde(default, deserialize_with = "present")]
+    pub crm_change_key: Option<Option<Text>>,
+}
+
+/// Tells a field sent as null (`Some(None)`) from one not sent (`None`, by `#[serde(default)]`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// `data.properties`: the order properties cvety.kz defined in Bitrix.

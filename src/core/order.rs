@@ -172,8 +172,35 @@ pub struct OrderEvent {
     pub buyer: Option<Buyer>,
     /// The CRM's id of an order the CRM created and sent to Bitrix (`properties.crmOrderId`).
     pub crm_order_id: Option<CrmId>,
+    /// Whether this webhook is the echo of a change the CRM asked the gateway for.
+    pub crm_change: CrmChange,
     /// `data` as received, for the audit trail in `webhook_events`.
     pub payload: serde_json::Value,
+}
+
+/// What `data.crm_change_key` says about the save that fired a webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CrmChange {
+    /// No such field: Bitrix's older sender. Echoes are then told by the status-echo window.
+    NotSaid,
+    /// Null: the kit's sender, and a save made in Bitrix (a real change, never an echo).
+    None,
+    /// The idempotency key of the gateway request whose save fired this webhook: an echo.
+    Key(String),
+}
+
+/// The longest change key read (the Worker's keys are under 100 characters).
+const MAX_CHANGE_KEY: usize = 200;
+
+fn parse_change_key(text: &str) -> Result<String, String> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.');
+    if text.len() > MAX_CHANGE_KEY {
+        Err(format!("longer than {MAX_CHANGE_KEY} characters"))
+    } else if !text.chars().all(ok) {
+        Err("only letters, digits and : - _ . may appear in a change key".into())
+    } else {
+        Ok(text.to_owned())
+    }
 }
 
 /// Why a webhook body was refused; each names the place in the body.
@@ -296,6 +323,13 @@ fn parse_order(
     };
     let crm_order_id =
         field(properties.crm_order_id.as_ref(), "data.properties.crmOrderId", CrmId::parse)?.value().cloned();
+    let crm_change = match &data.crm_change_key {
+        None => CrmChange::NotSaid,
+        Some(key) => match field(key.as_ref(), "data.crm_change_key", parse_change_key)? {
+            Field::Set(key) => CrmChange::Key(key),
+            Field::Absent | Field::Clear => CrmChange::None,
+        },
+    };
     let basket = data.basket.map(|list| parse_basket(&list.0)).transpose()?;
     let buyer = parse_buyer(data.user.map(|PhpObject(u)| u), details.bitrix_user_id.value().copied())?;
     Ok(OrderEvent {
@@ -308,6 +342,7 @@ fn parse_order(
         basket,
         buyer,
         crm_order_id,
+        crm_change,
         payload,
     })
 }

@@ -234,3 +234,99 @@ async fn the_extremes_the_parser_accepts_are_all_stored() {
     assert_eq!(order["status"], "unknown");
     assert_eq!(order["delivery_date"], "2999-12-31");
 }
+
+/// The CRM sets `status` (Bitrix `code`) on an order, as the API does; returns the key of the
+/// gateway request it queued.
+async fn crm_sets_status(order_id: &str, status: &str, code: &str) -> String {
+    let client = db().await;
+    client
+        .execute(
+            "select crm_set_order_status($1::text::uuid, $2, $3, 86400, '{\"name\": \"тест\"}'::jsonb)",
+            &[&order_id, &status, &code],
+        )
+        .await
+        .unwrap();
+    client
+        .query_one(
+            "select idempotency_key from sync_jobs where flow = 'status_sync' and payload ->> 'order_id' = $1
+             and payload ->> 'status' = $2",
+            &[&order_id, &status],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn status_notifications(order_id: &str) -> i64 {
+    db().await
+        .query_one(
+            "select count(*) from sync_jobs where flow = 'telegram' and payload ->> 'order_id' = $1
+             and payload ->> 'occasion' = 'status_changed' and idempotency_key not like '%:crm:%'",
+            &[&order_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// A status change made in Bitrix at `at`: with the kit's sender (`crm_change_key` said, null
+/// or a key) or the older one (not said).
+fn bitrix_status(id: u64, code: &str, at: &str, change_key: Option<Value>) -> Value {
+    let mut body =
+        json!({"event": "order.status.change", "data": {"ID": id.to_string(), "STATUS_ID": code, "DATE_UPDATE": at}});
+    if let Some(key) = change_key {
+        body["data"]["crm_change_key"] = key;
+    }
+    body
+}
+
+#[tokio::test]
+async fn with_the_kits_sender_only_the_key_of_the_crms_own_request_makes_an_echo_never_the_status_code() {
+    for kit in [false, true] {
+        let id = fresh_id();
+        let said = |key: Value| kit.then_some(key);
+        assert_eq!(apply(&fixture("order-create.json", Some(id))).await["outcome"], "created");
+        let order_id = order_row(id).await["id"].as_str().unwrap().to_owned();
+        let accepted_key = crm_sets_status(&order_id, "accepted", "AP").await;
+
+        // In Bitrix, inside the day-long echo window: a manager moves it on, then back to AP.
+        apply(&bitrix_status(id, "PD", "2025-08-24T14:00:00+05:00", said(json!(null)))).await;
+        let back = apply(&bitrix_status(id, "AP", "2025-08-24T15:00:00+05:00", said(json!(null)))).await;
+
+        let status = order_row(id).await["status"].clone();
+        if kit {
+            assert_eq!(
+                (back["outcome"].as_str(), status.as_str()),
+                (Some("updated"), Some("accepted")),
+                "a real change is applied"
+            );
+            assert_eq!(status_notifications(&order_id).await, 2, "and announced, as the move to PD was");
+        } else {
+            assert_eq!(
+                status, "delivering",
+                "the older sender: AP in the window is taken for the echo (the known limitation)"
+            );
+            continue;
+        }
+
+        // The CRM moves on to CO; then the echo of its AP request arrives, late: it is told by its
+        // key and changes nothing, whatever its status code says.
+        let completed_key = crm_sets_status(&order_id, "completed", "CO").await;
+        let echo = apply(&bitrix_status(id, "AP", "2025-08-24T16:00:00+05:00", said(json!(accepted_key)))).await;
+        assert_eq!(
+            (echo["outcome"].as_str(), order_row(id).await["status"].as_str()),
+            (Some("unchanged"), Some("completed"))
+        );
+        let own = apply(&bitrix_status(id, "CO", "2025-08-24T16:01:00+05:00", said(json!(completed_key)))).await;
+        assert_eq!(own["outcome"], "unchanged");
+        // A key that is not one of this order's requests is not an echo.
+        let stranger =
+            apply(&bitrix_status(id, "DE", "2025-08-24T16:02:00+05:00", said(json!("bitrix:status:someone-else:1"))))
+                .await;
+        assert_eq!(
+            (stranger["outcome"].as_str(), order_row(id).await["status"].as_str()),
+            (Some("updated"), Some("declined"))
+        );
+        assert_eq!(status_notifications(&order_id).await, 3);
+    }
+}

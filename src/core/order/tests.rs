@@ -188,3 +188,23 @@ fn the_event_key_is_the_sha256_of_the_event_and_its_canonical_data_in_every_vers
     // sha256("order.create\n{\"ID\":\"1\",\"PRICE\":\"5\",\"basket\":[{\"ID\":\"2\",\"NAME\":\"a\"},{\"ID\":\"3\"}],\"x\":[1,2]}")
     assert_eq!(key, "7767d86d7faf00722fa321647f62bfc5826ecf2acee76d89e00a50eb0c78678c");
 }
+
+#[test]
+fn the_change_key_tells_an_older_sender_a_change_made_in_bitrix_and_the_echo_of_a_crm_change_apart() {
+    let with = |key: Option<serde_json::Value>| {
+        let mut data = json!({"ID": "7", "STATUS_ID": "AP"});
+        if let Some(key) = key {
+            data["crm_change_key"] = key;
+        }
+        parse_webhook(json!({"event": "order.status.change", "data": data})).map(|e| e.crm_change)
+    };
+    let key = "bitrix:status:0b6f3c1e-0000-4000-8000-000000000001:3";
+    assert_eq!(with(None), Ok(CrmChange::NotSaid));
+    assert_eq!(with(Some(json!(null))), Ok(CrmChange::None));
+    assert_eq!(with(Some(json!(""))), Ok(CrmChange::None));
+    assert_eq!(with(Some(json!(key))), Ok(CrmChange::Key(key.into())));
+    for bad in [json!("bitrix:status:<script>"), json!("k".repeat(201)), json!({"k": 1})] {
+        let error = with(Some(bad.clone())).unwrap_err();
+        assert_eq!(error.field(), "data.crm_change_key", "{bad}");
+    }
+}
