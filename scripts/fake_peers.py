@@ -121,6 +121,10 @@ def peer_bitrix(request, body):
             answer = 200, {"ok": True, "bitrix_order_id": str(next(order_ids))}
         elif action in ("order.set_status", "product.set_availability"):
             answer = 200, {"ok": True}
+        elif action == "orders.snapshot":  # this stand-in keeps no orders of its own
+            answer = 200, {"ok": True, "orders": [], "next_after_id": None}
+        elif action == "orders.resend":
+            answer = 200, {"ok": True, "queued": 0, "missing": body.get("bitrix_order_ids", [])}
         else:
             return 400, {"ok": False, "error": "unknown_action", "message": "Unknown action"}
         answers[key] = answer

@@ -10,6 +10,8 @@ use super::ids::JobId;
 use super::jobs::Switches;
 use super::order::ParseError;
 use super::ports::StoreError;
+use super::reconcile::Reconciliation;
+use super::reconciler::ReconcileRun;
 use super::routes::{Miss, Record};
 use super::runner::DayRun;
 use super::service::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
@@ -262,10 +264,40 @@ pub fn product(view: &ProductView) -> Answer {
     success(200, json!({"product": ProductOut::from(view), "storefront_url": view.storefront_url()}))
 }
 
-/// Every flow's health and the switches.
+/// Every flow's health, the switches and the newest reconciliation (null before the first).
 #[must_use]
-pub fn sync_status(flows: &SyncStatus, switches: Switches) -> Answer {
-    success(200, json!({"flows": flows, "switches": switches}))
+pub fn sync_status(flows: &SyncStatus, switches: Switches, reconciliation: Option<&Reconciliation>) -> Answer {
+    success(200, json!({"flows": flows, "switches": switches, "reconciliation": reconciliation}))
+}
+
+/// What an on-demand reconciliation did: 200 with the run, or 409 when the switches forbid it.
+#[must_use]
+pub fn reconciliation_run(run: &ReconcileRun) -> Answer {
+    match run {
+        ReconcileRun::Ran { id, period, outcome } => {
+            let dates = format!("{} – {}", super::human::date(period.from), super::human::date(period.to));
+            let message = match &outcome.error {
+                Some(_) => format!("Сверка за {dates} прервана: Битрикс не ответил как нужно"),
+                None if outcome.drift() == 0 => {
+                    format!("Сверка за {dates}: заказов в Битриксе {}, расхождений нет", outcome.bitrix_orders)
+                }
+                None => format!(
+                    "Сверка за {dates}: заказов в Битриксе {}, расхождений {}, Битрикс отправит заново {}",
+                    outcome.bitrix_orders,
+                    outcome.drift(),
+                    outcome.resent
+                ),
+            };
+            success(200, json!({"message": message, "reconciliation_id": id, "period": period, "outcome": outcome}))
+        }
+        ReconcileRun::SwitchedOff => error(
+            409,
+            "sync_disabled",
+            "Сверка невозможна: передача в Битрикс или приём вебхуков выключены (BITRIX_SYNC_ENABLED, SYNC_ENABLED)",
+        ),
+        // Only the cron's run can be not due; an on-demand run always starts.
+        ReconcileRun::NotDue => success(200, json!({"message": "Сверка сегодня уже выполнена"})),
+    }
 }
 
 /// The dead letters, newest first.
@@ -453,6 +485,37 @@ mod tests {
         for (failure, status) in cases {
             assert_eq!(webhook_refused(&failure).status, status, "{failure}");
         }
+    }
+
+    #[test]
+    fn an_on_demand_reconciliation_says_what_it_found_or_why_it_could_not_run() {
+        use crate::core::reconcile::{Drift, ReconcilePeriod, RunOutcome};
+        let period = ReconcilePeriod {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
+        };
+        let id = crate::core::ids::test_id(7);
+        let drift = Drift {
+            bitrix_orders: 54,
+            differences: vec![crate::core::reconcile::Difference::Missing { bitrix_order_id: 1 }],
+            busy: 0,
+        };
+        let ran = |outcome| reconciliation_run(&ReconcileRun::Ran { id: id.clone(), period, outcome });
+        let found = ran(RunOutcome::compared(&drift, 1, false, None));
+        let clean = ran(RunOutcome::compared(&Drift { bitrix_orders: 54, ..Drift::default() }, 0, false, None));
+        let failed = ran(RunOutcome::failed("orders.snapshot: gateway HTTP 503".into()));
+        let off = reconciliation_run(&ReconcileRun::SwitchedOff);
+
+        assert_eq!(
+            found.body["message"],
+            "Сверка за 23.11.2026 – 29.11.2026: заказов в Битриксе 54, расхождений 1, Битрикс отправит заново 1"
+        );
+        assert_eq!(found.body["outcome"]["missing"], 1);
+        assert_eq!(clean.body["message"], "Сверка за 23.11.2026 – 29.11.2026: заказов в Битриксе 54, расхождений нет");
+        assert_eq!(failed.status, 200);
+        assert_eq!(failed.body["outcome"]["error"], "orders.snapshot: gateway HTTP 503");
+        assert!(failed.body["message"].as_str().unwrap().contains("прервана"));
+        assert_eq!((off.status, off.body["error"].as_str()), (409, Some("sync_disabled")));
     }
 
     #[test]

@@ -333,17 +333,30 @@ impl Period {
 /// # Errors
 /// Every [`Problem`] found.
 pub fn parse_period(pairs: &[(String, String)], today: NaiveDate) -> Result<Period, Vec<Problem>> {
+    parse_period_within(pairs, today, Period::DEFAULT_DAYS, Period::MAX_DAYS)
+}
+
+/// Reads `from` and `to` (YYYY-MM-DD; by default the `default_days` up to `today`), at most
+/// `max_days` long.
+///
+/// # Errors
+/// Every [`Problem`] found.
+pub fn parse_period_within(
+    pairs: &[(String, String)],
+    today: NaiveDate,
+    default_days: i64,
+    max_days: i64,
+) -> Result<Period, Vec<Problem>> {
     let mut query = QueryReader { pairs, problems: Vec::new() };
     let message = "Дата должна быть в формате ГГГГ-ММ-ДД";
     let to = query.read("to", message, |v| parse_date(v).ok()).unwrap_or(today);
-    let from = query
-        .read("from", message, |v| parse_date(v).ok())
-        .unwrap_or(to - chrono::Duration::days(Period::DEFAULT_DAYS - 1));
+    let from =
+        query.read("from", message, |v| parse_date(v).ok()).unwrap_or(to - chrono::Duration::days(default_days - 1));
     if query.problems.is_empty() && from > to {
         query.problems.push(problem("from", "Начало периода позже его конца"));
     }
-    if query.problems.is_empty() && (to - from).num_days() >= Period::MAX_DAYS {
-        query.problems.push(problem("to", format!("Период не длиннее {} дней", Period::MAX_DAYS)));
+    if query.problems.is_empty() && (to - from).num_days() >= max_days {
+        query.problems.push(problem("to", format!("Период не длиннее {max_days} дней")));
     }
     query.finish(Period { from, to })
 }

@@ -8,13 +8,17 @@ use serde_json::Value;
 
 use super::api::{self, Answer};
 use super::crm::{
-    parse_order_filter, parse_period, parse_product_filter, parse_status_change, Actor, NewOrderInput, OrderFilter,
-    Period, Problem, ProductFilter, RequestKey,
+    parse_order_filter, parse_period, parse_period_within, parse_product_filter, parse_status_change, Actor,
+    NewOrderInput, OrderFilter, Period, Problem, ProductFilter, RequestKey,
 };
 use super::ids::{CrmId, JobId};
 use super::jobs::{echo_window, Switches};
 use super::log::LogLine;
-use super::ports::{cause_chain, CrmStore, JobQueue, JobStore, OrderCreation, StatusChange, StoreError};
+use super::ports::{
+    cause_chain, BitrixGateway, CrmStore, JobQueue, JobStore, OrderCreation, ReconcileStore, StatusChange, StoreError,
+};
+use super::reconcile::{ReconcilePeriod, Reconciliation, Trigger, MAX_PERIOD_DAYS, RECONCILE_DAYS};
+use super::reconciler::{reconcile, ReconcileRun};
 use super::routes::{ApiRoute, Record};
 use super::runner::{enqueue_jobs, run_daily_summary, run_delivery_risk, sweep, DayRun};
 use super::status::CrmStatus;
@@ -51,16 +55,18 @@ pub struct CreatedOrder {
 
 /// The CRM's ports: its store (which also keeps the outbox) and the queue; the switches it
 /// reports, the clock and the delivery-risk window of the shop's day tasks.
-pub struct Crm<'a, S, Q> {
+pub struct Crm<'a, S, Q, G> {
     pub store: &'a S,
     pub queue: &'a Q,
+    /// The Bitrix gateway, for the reconciliation asked for on demand.
+    pub gateway: &'a G,
     pub switches: Switches,
     pub now: DateTime<Utc>,
     /// `DELIVERY_RISK_MINUTES`.
     pub risk_window: u32,
 }
 
-impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
+impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm<'_, S, Q, G> {
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, CrmError> {
         Ok(self.store.orders(filter).await?)
     }
@@ -179,6 +185,17 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
         Ok(run_daily_summary(self.store, self.queue, &self.now, true).await?)
     }
 
+    /// A reconciliation with Bitrix now, for `period` (orders Bitrix created then).
+    pub async fn reconcile(&self, period: ReconcilePeriod) -> Result<ReconcileRun, CrmError> {
+        Ok(reconcile(self.store, self.gateway, self.queue, self.switches, Trigger::OnDemand, self.today(), period)
+            .await?)
+    }
+
+    /// The newest reconciliation, without its differences.
+    pub async fn newest_reconciliation(&self) -> Result<Option<Reconciliation>, CrmError> {
+        Ok(self.store.reconciliation(None).await?)
+    }
+
     /// Each day of the period: orders and revenue.
     pub async fn daily_report(&self, period: Period) -> Result<Vec<ReportDay>, CrmError> {
         Ok(self.store.daily_report(period.from, period.to, &super::ops::not_revenue()).await?)
@@ -224,7 +241,7 @@ pub fn read_body(body: &[u8], logs: &mut Vec<LogLine>) -> Result<Value, CrmError
     Ok(json)
 }
 
-impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
+impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm<'_, S, Q, G> {
     /// Serves one CRM API route: (1) read the input into typed values, (2) one operation,
     /// (3) the answer, with the log lines to write.
     pub async fn serve(&self, route: &ApiRoute, input: ApiInput<'_>) -> Served {
@@ -291,7 +308,11 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
                 );
                 api::availability_set(*available)
             }
-            ApiRoute::SyncStatus => api::sync_status(&self.sync_status().await?, self.switches),
+            ApiRoute::SyncStatus => api::sync_status(
+                &self.sync_status().await?,
+                self.switches,
+                self.newest_reconciliation().await?.as_ref(),
+            ),
             ApiRoute::DeadLetters => api::dead_letters(&self.dead_letters().await?),
             ApiRoute::ReplayAllDeadLetters | ApiRoute::ReplayDeadLetter(_) => {
                 let job = match route {
@@ -312,6 +333,22 @@ impl<S: CrmStore + JobStore, Q: JobQueue> Crm<'_, S, Q> {
                 let run = self.run_daily_summary().await?;
                 logs.push(LogLine::new("info", "ops.daily_summary").with("sent", run.created));
                 api::daily_summary_run(run, self.today())
+            }
+            ApiRoute::RunReconcile => {
+                let period = parse_period_within(input.query, self.today(), RECONCILE_DAYS, MAX_PERIOD_DAYS)
+                    .map_err(CrmError::Invalid)?;
+                let run = self.reconcile(ReconcilePeriod { from: period.from, to: period.to }).await?;
+                if let ReconcileRun::Ran { id, outcome, .. } = &run {
+                    logs.push(
+                        LogLine::new(if outcome.error.is_some() { "error" } else { "info" }, "ops.reconciliation")
+                            .with("run", id.as_str())
+                            .with("bitrix_orders", outcome.bitrix_orders)
+                            .with("drift", outcome.drift())
+                            .with("resent", outcome.resent)
+                            .with("error", outcome.error.clone()),
+                    );
+                }
+                api::reconciliation_run(&run)
             }
             ApiRoute::DailyReport => {
                 let period = parse_period(input.query, self.today()).map_err(CrmError::Invalid)?;

@@ -21,7 +21,10 @@ use super::human;
 use super::log::LogLine;
 use super::pages::orders::{FormState, ITEM_ROWS};
 use super::pages::{self, Chrome, Flash, Section};
-use super::ports::{cause_chain, CrmStore, JobQueue, JobStore, LoginOutcome, StaffStore, StoreError};
+use super::ports::{
+    cause_chain, BitrixGateway, CrmStore, JobQueue, JobStore, LoginOutcome, ReconcileStore, StaffStore, StoreError,
+};
+use super::reconciler::ReconcileRun;
 use super::routes::{Miss, PageRoute, Record};
 use super::session;
 use super::views::Staff;
@@ -109,6 +112,9 @@ fn flash(query: &[(String, String)]) -> Option<Flash> {
         "available" => Flash::done("Товар сделан доступным"),
         "unavailable" => Flash::done("Товар сделан недоступным"),
         "replayed" => Flash::done(format!("Повторно отправлено заданий: {count}")),
+        "reconciled" => Flash::done(format!("Сверка выполнена: расхождений {count}")),
+        "reconcile_failed" => Flash::error("Сверка прервана: Битрикс не ответил как нужно (подробности ниже)"),
+        "reconcile_off" => Flash::error("Сверка невозможна: передача в Битрикс или приём вебхуков выключены"),
         "logged_out" => Flash::done("Вы вышли из CRM"),
         _ => return None,
     })
@@ -181,13 +187,13 @@ fn form_problem(problem: &Problem, rows: &[usize]) -> (String, String) {
 }
 
 /// The staff pages over the CRM's operations and the staff store.
-pub struct Desk<'a, S, Q> {
-    pub crm: Crm<'a, S, Q>,
+pub struct Desk<'a, S, Q, G> {
+    pub crm: Crm<'a, S, Q, G>,
     /// `SESSION_SECRET`: signs the session cookie. Empty: nobody can log in.
     pub session_secret: &'a str,
 }
 
-impl<S: CrmStore + JobStore + StaffStore, Q: JobQueue> Desk<'_, S, Q> {
+impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: BitrixGateway> Desk<'_, S, Q, G> {
     /// Serves one staff page; returns the answer and the log lines to write.
     pub async fn serve(
         &self,
@@ -452,6 +458,25 @@ impl<S: CrmStore + JobStore + StaffStore, Q: JobQueue> Desk<'_, S, Q> {
                         .with("staff", staff.login.as_str()),
                 );
                 redirect(&format!("/crm/sync?done=replayed&n={}", replayed.len()))
+            }
+            PageRoute::Reconcile => {
+                let run = self.crm.reconcile(crate::core::reconcile::default_period(today)).await?;
+                let target = match &run {
+                    ReconcileRun::Ran { outcome, .. } if outcome.error.is_some() => {
+                        "/crm/sync?done=reconcile_failed".to_owned()
+                    }
+                    ReconcileRun::Ran { id, outcome, .. } => {
+                        logs.push(
+                            LogLine::new("info", "crm_page.reconciliation")
+                                .with("run", id.as_str())
+                                .with("drift", outcome.drift())
+                                .with("staff", staff.login.as_str()),
+                        );
+                        format!("/crm/sync?done=reconciled&n={}", outcome.drift())
+                    }
+                    ReconcileRun::SwitchedOff | ReconcileRun::NotDue => "/crm/sync?done=reconcile_off".to_owned(),
+                };
+                redirect(&target)
             }
             PageRoute::Reports => {
                 let period = crate::core::crm::parse_period(request.query, today)

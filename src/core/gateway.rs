@@ -28,6 +28,13 @@ pub enum GatewayRequest {
     /// Mark a product in or out of stock.
     #[serde(rename = "product.set_availability")]
     SetAvailability { bitrix_product_id: u64, in_stock: bool, in_stock_value: &'static str },
+    /// A page of the orders Bitrix created in a period (Almaty dates): id, status, price; the
+    /// orders with ids above `after_id`, in id order, at most `limit`.
+    #[serde(rename = "orders.snapshot")]
+    OrdersSnapshot { from: chrono::NaiveDate, to: chrono::NaiveDate, after_id: u64, limit: u32 },
+    /// Put these orders in the kit's outbox again, to be sent as `order.update` webhooks.
+    #[serde(rename = "orders.resend")]
+    OrdersResend { bitrix_order_ids: Vec<u64> },
 }
 
 /// The create request for a CRM order.

@@ -110,6 +110,8 @@ pub enum Task {
     Notify { order_id: String, occasion: Occasion },
     /// Tell the shop's chat how the day went.
     DailySummary { day: chrono::NaiveDate },
+    /// Tell the shop's chat what a reconciliation run found.
+    ReconciliationFound { run: crate::core::reconcile::RunId },
     /// Create the Bitrix order of a CRM order and write its id back.
     CreateBitrixOrder { order_id: String },
     /// Send a CRM order's current status to Bitrix.
@@ -143,6 +145,11 @@ impl JobRow {
                             reason: "daily_summary job without a day (YYYY-MM-DD)".into(),
                         })?;
                         return Ok(Task::DailySummary { day });
+                    }
+                    "reconciliation" => {
+                        let run = crate::core::ids::CrmId::parse(&text("reconciliation_id")?)
+                            .map_err(|_| Failure::Permanent { reason: "reconciliation job without a run id".into() })?;
+                        return Ok(Task::ReconciliationFound { run });
                     }
                     "new_order" => Occasion::NewOrder,
                     "status_changed" => {
@@ -197,7 +204,9 @@ pub enum Gate {
 #[must_use]
 pub fn gate(task: &Task, switches: Switches) -> Gate {
     match task {
-        Task::Notify { .. } | Task::DailySummary { .. } if !switches.telegram_notifications_enabled => {
+        Task::Notify { .. } | Task::DailySummary { .. } | Task::ReconciliationFound { .. }
+            if !switches.telegram_notifications_enabled =>
+        {
             Gate::Skip("TELEGRAM_NOTIFICATIONS_ENABLED=false")
         }
         Task::CreateBitrixOrder { .. } | Task::SetBitrixStatus { .. } | Task::SetBitrixAvailability { .. }
@@ -292,6 +301,18 @@ mod tests {
         let summary = Task::DailySummary { day: chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap() };
         let quiet = Switches { sync_enabled: true, bitrix_sync_enabled: true, telegram_notifications_enabled: false };
         assert!(matches!(gate(&summary, quiet), Gate::Skip(_)));
+    }
+
+    #[test]
+    fn a_reconciliations_message_names_its_run_and_is_skipped_like_any_message_when_notifications_are_off() {
+        let run = "0b6f3c1e-0000-4000-8000-000000000007";
+        let task = job("telegram", json!({"occasion": "reconciliation", "reconciliation_id": run})).task().unwrap();
+        assert_eq!(task, Task::ReconciliationFound { run: crate::core::ids::CrmId::parse(run).unwrap() });
+        let quiet = Switches { telegram_notifications_enabled: false, ..Switches::all_on() };
+        assert!(matches!(gate(&task, quiet), Gate::Skip(_)));
+        assert_eq!(gate(&task, Switches::all_on()), Gate::Go);
+        let no_run = job("telegram", json!({"occasion": "reconciliation", "reconciliation_id": "вчера"})).task();
+        assert!(matches!(no_run, Err(Failure::Permanent { .. })));
     }
 
     #[test]

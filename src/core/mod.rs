@@ -21,6 +21,8 @@ pub mod order;
 pub mod pages;
 pub mod phone;
 pub mod ports;
+pub mod reconcile;
+pub mod reconciler;
 pub mod retry;
 pub mod routes;
 pub mod runner;

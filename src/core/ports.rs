@@ -14,6 +14,7 @@ use super::gateway::GatewayRequest;
 use super::ids::{CrmId, JobId};
 use super::jobs::{JobRow, NewJob, QueueMessage};
 use super::order::OrderEvent;
+use super::reconcile::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
 use super::retry::Failure;
 use super::status::CrmStatus;
 use super::views::{
@@ -132,6 +133,24 @@ pub enum JobEnd {
 pub struct ProductAvailability {
     pub bitrix_product_id: Option<u64>,
     pub in_stock: bool,
+}
+
+/// Reconciliation runs (`reconciliations`) and the CRM's side of a comparison.
+pub trait ReconcileStore {
+    /// Starts a run and returns its id; `None` when the day's scheduled run is not to start
+    /// (done, running, or failed in the last minutes). An on-demand run always starts.
+    async fn start_reconciliation(
+        &self,
+        trigger: Trigger,
+        day: chrono::NaiveDate,
+        period: ReconcilePeriod,
+    ) -> Result<Option<RunId>, StoreError>;
+    /// The CRM's rows for these Bitrix orders (orders whose details never arrived are left out).
+    async fn reconcile_rows(&self, bitrix_order_ids: &[u64]) -> Result<Vec<CrmRow>, StoreError>;
+    /// Records how the run ended; returns the message job when it found drift.
+    async fn finish_reconciliation(&self, id: &RunId, outcome: &RunOutcome) -> Result<Vec<JobId>, StoreError>;
+    /// A run with its differences, or (`None`) the newest run without them.
+    async fn reconciliation(&self, id: Option<&RunId>) -> Result<Option<Reconciliation>, StoreError>;
 }
 
 /// The outbox of jobs (`sync_jobs`) and the reads the jobs need.

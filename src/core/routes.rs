@@ -73,6 +73,8 @@ pub enum ApiRoute {
     RunDeliveryRisk,
     /// `POST /api/ops/daily-summary/run`
     RunDailySummary,
+    /// `POST /api/ops/reconcile/run?from=&to=`
+    RunReconcile,
     /// `GET /api/reports/daily?from=&to=`
     DailyReport,
 }
@@ -113,6 +115,8 @@ pub enum PageRoute {
     ReplayAllDeadLetters,
     /// `POST /crm/sync/dead-letters/{id}/replay`
     ReplayDeadLetter(JobId),
+    /// `POST /crm/sync/reconcile`
+    Reconcile,
     /// `GET /crm/reports`
     Reports,
 }
@@ -130,6 +134,7 @@ impl PageRoute {
                 | PageRoute::SetAvailability(_)
                 | PageRoute::ReplayAllDeadLetters
                 | PageRoute::ReplayDeadLetter(_)
+                | PageRoute::Reconcile
         )
     }
 }
@@ -167,6 +172,7 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
         ["sync"] => page_only(method, &[(Get, PageRoute::Sync)], "GET"),
         ["reports"] => page_only(method, &[(Get, PageRoute::Reports)], "GET"),
         ["sync", "dead-letters", "replay"] => page_only(method, &[(Post, PageRoute::ReplayAllDeadLetters)], "POST"),
+        ["sync", "reconcile"] => page_only(method, &[(Post, PageRoute::Reconcile)], "POST"),
         ["sync", "dead-letters", job, "replay"] => {
             page_only(method, &[(Post, PageRoute::ReplayDeadLetter(id(job, Record::Job)?))], "POST")
         }
@@ -233,6 +239,7 @@ fn api(method: Method, segments: &[&str]) -> Result<ApiRoute, Miss> {
         ["sync", "run"] => only(method, &[(Post, ApiRoute::RunSweep)], "POST"),
         ["ops", "delivery-risk", "run"] => only(method, &[(Post, ApiRoute::RunDeliveryRisk)], "POST"),
         ["ops", "daily-summary", "run"] => only(method, &[(Post, ApiRoute::RunDailySummary)], "POST"),
+        ["ops", "reconcile", "run"] => only(method, &[(Post, ApiRoute::RunReconcile)], "POST"),
         ["reports", "daily"] => only(method, &[(Get, ApiRoute::DailyReport)], "GET"),
         _ => Err(Miss::NotFound),
     }
@@ -299,6 +306,7 @@ mod tests {
             (Method::Post, "/api/sync/run".to_owned(), Route::Api(Ok(ApiRoute::RunSweep))),
             (Method::Post, "/api/ops/delivery-risk/run".to_owned(), Route::Api(Ok(ApiRoute::RunDeliveryRisk))),
             (Method::Post, "/api/ops/daily-summary/run".to_owned(), Route::Api(Ok(ApiRoute::RunDailySummary))),
+            (Method::Post, "/api/ops/reconcile/run".to_owned(), Route::Api(Ok(ApiRoute::RunReconcile))),
             (Method::Get, "/api/reports/daily".to_owned(), Route::Api(Ok(ApiRoute::DailyReport))),
         ];
         for (method, path, expected) in table {
@@ -372,6 +380,7 @@ mod tests {
             (Method::Get, "/crm/sync".to_owned(), PageRoute::Sync),
             (Method::Post, "/crm/sync/dead-letters/replay".to_owned(), PageRoute::ReplayAllDeadLetters),
             (Method::Post, format!("/crm/sync/dead-letters/{ORDER}/replay"), PageRoute::ReplayDeadLetter(order())),
+            (Method::Post, "/crm/sync/reconcile".to_owned(), PageRoute::Reconcile),
             (Method::Get, "/crm/reports".to_owned(), PageRoute::Reports),
         ];
         for (method, path, expected) in table {

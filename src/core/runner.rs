@@ -16,11 +16,12 @@ use super::log::LogLine;
 use super::ops::{not_revenue, risk_warnings, summary_due, summary_key};
 use super::order::parse_webhook;
 use super::ports::{
-    cause_chain, BitrixGateway, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore, StoreError,
+    cause_chain, BitrixGateway, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore, ReconcileStore,
+    StoreError,
 };
 use super::retry::{decide, Decision, Failure};
 use super::status::ALL_CRM_STATUSES;
-use super::telegram::{render, render_summary};
+use super::telegram::{render, render_reconciliation, render_summary};
 use super::text::quote;
 use super::views::OrderView;
 
@@ -175,7 +176,7 @@ pub fn dedup_key(event_key: &str) -> String {
 
 impl<S, G, N, Q, C> Runtime<'_, S, G, N, Q, C>
 where
-    S: OrderStore + JobStore,
+    S: OrderStore + JobStore + ReconcileStore,
     G: BitrixGateway,
     N: Notifier,
     Q: JobQueue,
@@ -338,7 +339,16 @@ where
                 let waiting = waiting_statuses();
                 let summary =
                     self.store.daily_summary(*day, &not_revenue(), &waiting).await.map_err(|e| store_failure(&e))?;
-                self.notifier.send_message(&render_summary(&summary)).await?;
+                let newest = self.store.reconciliation(None).await.map_err(|e| store_failure(&e))?;
+                self.notifier.send_message(&render_summary(&summary, newest.as_ref())).await?;
+                Ok(None)
+            }
+            Task::ReconciliationFound { run } => {
+                let found = self.store.reconciliation(Some(run)).await.map_err(|e| store_failure(&e))?;
+                let Some(found) = found else {
+                    return Err(Failure::Permanent { reason: format!("reconciliation {run} does not exist") });
+                };
+                self.notifier.send_message(&render_reconciliation(&found)).await?;
                 Ok(None)
             }
             Task::CreateBitrixOrder { order_id } => {

@@ -5,6 +5,8 @@
 use super::decimal::Money;
 use super::human;
 use super::ops::RiskStage;
+use super::reconcile::{Difference, Reconciliation};
+use super::status::BitrixStatusCode;
 use super::status::CrmStatus;
 use super::views::{DaySummary, ItemView, Named, OrderView};
 
@@ -248,7 +250,7 @@ fn limited(lines: Vec<String>, what: &str) -> Vec<String> {
 /// tomorrow's deliveries by slot, today's deliveries whose slot time is unknown, and the sync's
 /// health. Every list is bounded, so the message always fits.
 #[must_use]
-pub fn render_summary(summary: &DaySummary) -> String {
+pub fn render_summary(summary: &DaySummary, reconciliation: Option<&Reconciliation>) -> String {
     let report = &summary.report;
     let mut lines = vec![
         format!("📊 <b>Итоги дня: {}</b>", human::date_with_weekday(summary.day)),
@@ -300,8 +302,94 @@ pub fn render_summary(summary: &DaySummary) -> String {
     }
     lines.push(String::new());
     lines.push(format!("<b>Синхронизация</b>: не доставлено {}, повторяются {}", summary.dead, summary.retrying));
+    if let Some(run) = reconciliation {
+        lines.push(reconciliation_line(run));
+    }
     lines.join("\n")
 }
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// The summary's line about the newest reconciliation.
+fn reconciliation_line(run: &Reconciliation) -> String {
+    let when = human::moment(&run.started_at);
+    match (&run.error, run.finished_at) {
+        (Some(error), _) => format!("Сверка с Bitrix ({when}) не удалась: {}", escape_capped(error, caps::ADDRESS)),
+        (None, None) => format!("Сверка с Bitrix идёт (начата {when})"),
+        (None, Some(_)) => {
+            let drift = run.missing.unwrap_or(0) + run.other_status.unwrap_or(0) + run.other_total.unwrap_or(0);
+            format!(
+                "Сверка с Bitrix ({when}): заказов {}, расхождений {drift}, запрошено повторно {}",
+                run.bitrix_orders.unwrap_or(0),
+                run.resent.unwrap_or(0)
+            )
+        }
+    }
+}
+
+/// A Bitrix status code as the staff read it: its label, or the code itself when the map has
+/// none.
+fn status_label(code: Option<&str>) -> String {
+    match code.and_then(BitrixStatusCode::parse).map(|code| CrmStatus::from_bitrix(&code)) {
+        Some(status) if status != CrmStatus::Unknown => status.label_ru().to_owned(),
+        _ => code.map_or_else(|| "—".to_owned(), |c| escape_capped(c, caps::SHORT)),
+    }
+}
+
+/// What a reconciliation run found: how many orders differ and how, each list bounded, and
+/// what was asked of Bitrix again.
+#[must_use]
+pub fn render_reconciliation(run: &Reconciliation) -> String {
+    let mut lines = vec![
+        format!(
+            "🔍 <b>Сверка с Bitrix</b>: заказы с {} по {}",
+            human::date(run.period_from),
+            human::date(run.period_to)
+        ),
+        format!(
+            "Заказов в Bitrix: {}; расходятся: <b>{}</b>",
+            run.bitrix_orders.unwrap_or(0),
+            run.missing.unwrap_or(0) + run.other_status.unwrap_or(0) + run.other_total.unwrap_or(0)
+        ),
+    ];
+    let pick = |kind: fn(&Difference) -> Option<String>| run.differences.iter().filter_map(kind).collect::<Vec<_>>();
+    let missing = pick(|d| match d {
+        Difference::Missing { bitrix_order_id } => Some(format!("• №{bitrix_order_id}")),
+        _ => None,
+    });
+    let status = pick(|d| match d {
+        Difference::Status { bitrix_order_id, bitrix, crm } => Some(format!(
+            "• №{bitrix_order_id}: в Bitrix «{}», в CRM «{}»",
+            status_label(Some(bitrix)),
+            status_label(crm.as_deref())
+        )),
+        _ => None,
+    });
+    let total = pick(|d| match d {
+        Difference::Total { bitrix_order_id, bitrix, crm } => Some(format!(
+            "• №{bitrix_order_id}: в Bitrix {}, в CRM {}",
+            human::money(*bitrix, None),
+            crm.map_or_else(|| "—".to_owned(), |m| human::money(m, None))
+        )),
+        _ => None,
+    });
+    for (title, count, list) in [
+        ("Нет в CRM", run.missing, missing),
+        ("Другой статус", run.other_status, status),
+        ("Другая сумма", run.other_total, total),
+    ] {
+        if count.unwrap_or(0) > 0 {
+            lines.push(format!("<b>{title}</b> ({}):", count.unwrap_or(0)));
+            lines.extend(limited(list, "заказов"));
+        }
+    }
+    lines.push(format!("Bitrix отправит их заново: запрошено {}", run.resent.unwrap_or(0)));
+    if run.truncated {
+        lines.push("Сверены не все заказы периода (больше 20 000): остальные — при следующей сверке".to_owned());
+    }
+    if let Some(error) = &run.error {
+        lines.push(format!("⚠️ Сверка прервана: {}", escape_capped(error, caps::ADDRESS)));
+    }
+    lines.join("\n")
+}

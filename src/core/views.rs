@@ -349,6 +349,9 @@ pub struct DaySummary {
 pub struct SyncPage {
     pub flows: SyncStatus,
     pub dead_letters: Vec<DeadLetter>,
+    /// The newest reconciliation with Bitrix, without its differences.
+    #[serde(default)]
+    pub reconciliation: Option<super::reconcile::Reconciliation>,
 }
 
 #[cfg(test)]

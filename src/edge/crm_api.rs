@@ -6,6 +6,7 @@ use worker::Request;
 
 use super::emit;
 use super::jobs::Bindings;
+use super::outbound::HttpBitrixGateway;
 use crate::core::api::{self, Answer};
 use crate::core::auth::{bearer_token, token_matches};
 use crate::core::crm_service::{ApiInput, Crm};
@@ -38,9 +39,11 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, route: Result<Ap
     };
     let input = ApiInput { query: &query, body: &body, idempotency_key: idempotency_key.as_deref() };
     let config = &bindings.config;
+    let gateway = HttpBitrixGateway(config);
     let crm = Crm {
         store: &bindings.store,
         queue: &bindings.queue,
+        gateway: &gateway,
         switches: config.switches,
         now: super::now(),
         risk_window: config.delivery_risk_minutes,

@@ -11,6 +11,7 @@ use super::outbound::{CloudflareQueue, HttpBitrixGateway, KvDedup, TelegramNotif
 use super::store::PostgrestStore;
 use crate::core::log::LogLine;
 use crate::core::ports::{cause_chain, StoreError};
+use crate::core::reconciler::{reconcile_if_due, ReconcileRun};
 use crate::core::runner::{self, Ack, Runtime};
 
 /// The bindings a request or a batch borrows.
@@ -77,8 +78,9 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
     Ok(())
 }
 
-/// The cron trigger, every minute: the sweep, the delivery-risk check, and the daily summary
-/// once it is due. Each is logged; one failing does not stop the others.
+/// The cron trigger, every minute: the sweep, the delivery-risk check, the daily summary once
+/// it is due, and the day's reconciliation with Bitrix from 04:00. Each is logged; one failing
+/// does not stop the others.
 pub async fn scheduled(env: &Env) {
     let bindings = Bindings::from_env(env);
     let (store, queue, now) = (&bindings.store, &bindings.queue, now());
@@ -98,5 +100,18 @@ pub async fn scheduled(env: &Env) {
         Ok(run) if run.created > 0 => emit(&LogLine::new("info", "ops.daily_summary").with("sent", run.created)),
         Ok(_) => {}
         Err(error) => emit(&LogLine::new("error", "ops.daily_summary_failed").with("reason", cause_chain(&error))),
+    }
+    let gateway = HttpBitrixGateway(&bindings.config);
+    match reconcile_if_due(store, &gateway, queue, bindings.config.switches, &now).await {
+        Ok(ReconcileRun::Ran { id, outcome, .. }) => emit(
+            &LogLine::new(if outcome.error.is_some() { "error" } else { "info" }, "ops.reconciliation")
+                .with("run", id.as_str())
+                .with("bitrix_orders", outcome.bitrix_orders)
+                .with("drift", outcome.drift())
+                .with("resent", outcome.resent)
+                .with("error", outcome.error),
+        ),
+        Ok(_) => {}
+        Err(error) => emit(&LogLine::new("error", "ops.reconciliation_failed").with("reason", cause_chain(&error))),
     }
 }

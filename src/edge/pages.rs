@@ -7,6 +7,7 @@ use worker::{Request, Response, Result};
 
 use super::emit;
 use super::jobs::Bindings;
+use super::outbound::HttpBitrixGateway;
 use crate::core::crm_service::Crm;
 use crate::core::desk::{Desk, PageRequest};
 use crate::core::routes::{Miss, PageRoute};
@@ -85,10 +86,12 @@ pub async fn handle(
         fresh_token: &fresh_token,
     };
     let config = &bindings.config;
+    let gateway = HttpBitrixGateway(config);
     let desk = Desk {
         crm: Crm {
             store: &bindings.store,
             queue: &bindings.queue,
+            gateway: &gateway,
             switches: config.switches,
             now,
             risk_window: config.delivery_risk_minutes,

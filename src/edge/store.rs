@@ -1,4 +1,4 @@
-//! The store ports (`OrderStore`, `JobStore`, `CrmStore`, `StaffStore`) on Supabase's PostgREST, through the
+//! The store ports (`OrderStore`, `JobStore`, `ReconcileStore`, `CrmStore`, `StaffStore`) on Supabase's PostgREST, through the
 //! `postgrest` crate (reqwest over the Worker's fetch). Each call is one SQL function; what it
 //! answers is read into core's types here, and a failure keeps its cause.
 
@@ -15,9 +15,10 @@ use crate::core::ids::{CrmId, JobId};
 use crate::core::jobs::{JobRow, NewJob};
 use crate::core::order::OrderEvent;
 use crate::core::ports::{
-    CrmStore, JobEnd, JobStore, LoginOutcome, LoginState, OrderCreation, OrderStore, ProductAvailability, StaffStore,
-    StatusChange, StoreAnswer, StoreError,
+    CrmStore, JobEnd, JobStore, LoginOutcome, LoginState, OrderCreation, OrderStore, ProductAvailability,
+    ReconcileStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
+use crate::core::reconcile::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
 use crate::core::retry::is_transient_status;
 use crate::core::status::CrmStatus;
 use crate::core::text::quote;
@@ -112,6 +113,30 @@ impl OrderStore for PostgrestStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         send(self.client.from("orders").select("id").limit(1), "ping").await.map(|_| ())
+    }
+}
+
+impl ReconcileStore for PostgrestStore {
+    async fn start_reconciliation(
+        &self,
+        trigger: Trigger,
+        day: chrono::NaiveDate,
+        period: ReconcilePeriod,
+    ) -> Result<Option<RunId>, StoreError> {
+        let arguments = json!({"p_trigger": trigger.as_str(), "p_day": day, "p_from": period.from, "p_to": period.to});
+        self.call("start_reconciliation", &arguments).await
+    }
+
+    async fn reconcile_rows(&self, bitrix_order_ids: &[u64]) -> Result<Vec<CrmRow>, StoreError> {
+        self.call_some("reconcile_rows", &json!({"p_ids": bitrix_order_ids})).await
+    }
+
+    async fn finish_reconciliation(&self, id: &RunId, outcome: &RunOutcome) -> Result<Vec<JobId>, StoreError> {
+        self.call_some("finish_reconciliation", &json!({"p_id": id, "p_outcome": outcome})).await
+    }
+
+    async fn reconciliation(&self, id: Option<&RunId>) -> Result<Option<Reconciliation>, StoreError> {
+        self.call("reconciliation_view", &json!({"p_id": id, "p_details": id.is_some()})).await
     }
 }
 

@@ -6,6 +6,10 @@
 -- alone, so a real change made in Bitrix to the same status code is never hidden; webhooks
 -- without the field (Bitrix's older sender) keep the status-echo window of 20251124000300.
 -- The function is that migration's, with the echo decision replaced (marked below).
+--
+-- (2) Reconciliation runs (src/core/reconcile.rs): each compares Bitrix's orders.snapshot for a
+-- period with the orders here, asks Bitrix to resend what differs, and is kept with its counts;
+-- a run that found drift queues one Telegram message.
 
 create or replace function public.apply_bitrix_order_event(command jsonb)
 returns jsonb
@@ -187,3 +191,147 @@ $$;
 
 revoke all on function public.apply_bitrix_order_event(jsonb) from public, anon, authenticated;
 grant execute on function public.apply_bitrix_order_event(jsonb) to service_role;
+
+create table public.reconciliations (
+  id uuid primary key default gen_random_uuid(),
+  trigger text not null check (trigger in ('scheduled', 'on_demand')),
+  -- The Almaty day it ran on: one finished scheduled run per day.
+  day date not null,
+  period_from date not null,
+  period_to date not null,
+  started_at timestamptz not null default now(),
+  finished_at timestamptz,
+  bitrix_orders integer,
+  busy integer,
+  missing integer,
+  other_status integer,
+  other_total integer,
+  resent integer,
+  truncated boolean not null default false,
+  error text,
+  -- At most the first 1000 (the Worker bounds it); the counts above are complete.
+  differences jsonb not null default '[]'::jsonb,
+  check (period_from <= period_to)
+);
+create index reconciliations_started_idx on public.reconciliations (started_at desc);
+alter table public.reconciliations enable row level security;
+grant select, insert, update on public.reconciliations to service_role;
+
+-- Starts a run and returns its id, or null when the day's scheduled run is not to start: it
+-- finished, or it is running (started in the last 10 minutes), or it failed in the last 10
+-- minutes (the cron tries again after that). An on-demand run always starts.
+create or replace function public.start_reconciliation(p_trigger text, p_day date, p_from date, p_to date)
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  if p_trigger = 'scheduled' then
+    -- Two cron invocations at once: the second waits here, then sees the first's row.
+    perform pg_advisory_xact_lock(hashtext('reconcile:' || p_day));
+    if exists (select 1 from public.reconciliations r
+               where r.trigger = 'scheduled' and r.day = p_day
+                 and ((r.finished_at is not null and r.error is null)
+                      or (r.finished_at is null and r.started_at > now() - interval '10 minutes')
+                      or (r.error is not null and r.finished_at > now() - interval '10 minutes'))) then
+      return null;
+    end if;
+  end if;
+  insert into public.reconciliations (trigger, day, period_from, period_to)
+  values (p_trigger, p_day, p_from, p_to)
+  returning id into v_id;
+  return v_id;
+end
+$$;
+
+-- What the CRM holds for the snapshot's orders (only those whose details arrived: an order
+-- known only from a status change counts as missing). busy: a change of the CRM's is on its
+-- way to Bitrix, so the two may differ for a moment and a resend would undo it.
+create or replace function public.reconcile_rows(p_ids bigint[])
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+    'bitrix_order_id', o.bitrix_order_id, 'status_raw', o.status_raw, 'total_amount', o.total_amount::text,
+    'busy', exists (select 1 from public.sync_jobs j
+                    where j.payload ->> 'order_id' = o.id::text and j.flow in ('reverse_sync', 'status_sync')
+                      and j.status in ('pending', 'retrying', 'running')))), '[]'::jsonb)
+  from public.orders o
+  where o.bitrix_order_id = any (p_ids) and o.details_known
+$$;
+
+-- Records how a run ended; a run that found drift queues its one Telegram message.
+create or replace function public.finish_reconciliation(p_id uuid, p_outcome jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_drift integer;
+  v_job uuid;
+begin
+  update public.reconciliations r set
+    finished_at = now(),
+    bitrix_orders = (p_outcome ->> 'bitrix_orders')::integer,
+    busy = (p_outcome ->> 'busy')::integer,
+    missing = (p_outcome ->> 'missing')::integer,
+    other_status = (p_outcome ->> 'other_status')::integer,
+    other_total = (p_outcome ->> 'other_total')::integer,
+    resent = (p_outcome ->> 'resent')::integer,
+    truncated = coalesce((p_outcome ->> 'truncated')::boolean, false),
+    error = p_outcome ->> 'error',
+    differences = coalesce(p_outcome -> 'differences', '[]'::jsonb)
+  where r.id = p_id and r.finished_at is null;
+  if not found then
+    return '[]'::jsonb;
+  end if;
+  v_drift := coalesce((p_outcome ->> 'missing')::integer, 0) + coalesce((p_outcome ->> 'other_status')::integer, 0)
+             + coalesce((p_outcome ->> 'other_total')::integer, 0);
+  if v_drift > 0 then
+    v_job := public.add_sync_job('telegram', 'telegram:reconciliation:' || p_id,
+                                 jsonb_build_object('occasion', 'reconciliation', 'reconciliation_id', p_id));
+  end if;
+  return to_jsonb(array_remove(array[v_job], null));
+end
+$$;
+
+-- A run (the newest when p_id is null), with its differences when p_details.
+create or replace function public.reconciliation_view(p_id uuid default null, p_details boolean default true)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select case when p_details then to_jsonb(r) else to_jsonb(r) - 'differences' end
+  from public.reconciliations r
+  where p_id is null or r.id = p_id
+  order by r.started_at desc
+  limit 1
+$$;
+
+-- The sync page, now with the newest reconciliation.
+create or replace function public.sync_page(p_limit integer)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object('flows', public.sync_status(), 'dead_letters', public.dead_letters(p_limit),
+                            'reconciliation', public.reconciliation_view(null, false))
+$$;
+
+do $$
+declare f text;
+begin
+  foreach f in array array['start_reconciliation(text,date,date,date)', 'reconcile_rows(bigint[])',
+    'finish_reconciliation(uuid,jsonb)', 'reconciliation_view(uuid,boolean)', 'sync_page(integer)']
+  loop
+    execute format('revoke all on function public.%s from public, anon, authenticated', f);
+    execute format('grant execute on function public.%s to service_role', f);
+  end loop;
+end
+$$;

@@ -230,6 +230,9 @@ pub fn start_bitrix(port: u16) -> Result<Fake, String> {
                 (200, json!({"ok": true, "bitrix_order_id": id.to_string()}))
             }
             Some("order.set_status" | "product.set_availability") => (200, json!({"ok": true})),
+            // The Bitrix this fake stands for has no orders of its own to reconcile.
+            Some("orders.snapshot") => (200, json!({"ok": true, "orders": [], "next_after_id": null})),
+            Some("orders.resend") => (200, json!({"ok": true, "queued": 0, "missing": body["bitrix_order_ids"]})),
             _ => refused(400, "unknown_action", "Unknown action"),
         };
         state.answers.insert(key, answer.clone());

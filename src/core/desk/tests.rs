@@ -30,6 +30,8 @@ struct Store {
     status_changes: RefCell<Vec<(CrmId, CrmStatus, String)>>,
     created: RefCell<Vec<(NewOrder, Option<String>, String)>>,
     queued: RefCell<Vec<QueueMessage>>,
+    /// What the gateway was asked (the reconciliation's snapshot).
+    gateway_calls: RefCell<Vec<Value>>,
 }
 
 fn staff() -> Staff {
@@ -121,7 +123,7 @@ impl CrmStore for Store {
         Ok(Reference::default())
     }
     async fn sync_page(&self, _limit: u32) -> Result<SyncPage, StoreError> {
-        Ok(SyncPage { flows: SyncStatus::new(), dead_letters: vec![] })
+        Ok(SyncPage { flows: SyncStatus::new(), dead_letters: vec![], reconciliation: None })
     }
     async fn daily_report(
         &self,
@@ -165,6 +167,46 @@ impl JobStore for Store {
         _w: &[&str],
     ) -> Result<crate::core::views::DaySummary, StoreError> {
         Err(StoreError::unavailable("none", None))
+    }
+}
+
+impl ReconcileStore for Store {
+    async fn start_reconciliation(
+        &self,
+        _trigger: crate::core::reconcile::Trigger,
+        _day: chrono::NaiveDate,
+        _period: crate::core::reconcile::ReconcilePeriod,
+    ) -> Result<Option<CrmId>, StoreError> {
+        Ok(Some(test_id(7)))
+    }
+    async fn reconcile_rows(&self, _ids: &[u64]) -> Result<Vec<crate::core::reconcile::CrmRow>, StoreError> {
+        Ok(vec![])
+    }
+    async fn finish_reconciliation(
+        &self,
+        _id: &CrmId,
+        _outcome: &crate::core::reconcile::RunOutcome,
+    ) -> Result<Vec<JobId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn reconciliation(
+        &self,
+        _id: Option<&CrmId>,
+    ) -> Result<Option<crate::core::reconcile::Reconciliation>, StoreError> {
+        Ok(None)
+    }
+}
+
+impl BitrixGateway for Store {
+    async fn call(
+        &self,
+        request: &crate::core::gateway::GatewayRequest,
+        _key: &str,
+    ) -> Result<Value, crate::core::retry::Failure> {
+        self.gateway_calls.borrow_mut().push(serde_json::to_value(request).unwrap());
+        // Two orders in Bitrix, neither in the CRM.
+        Ok(serde_json::json!({"ok": true, "queued": 2, "orders": [
+            {"id": "1", "status_id": "N", "price": "1"}, {"id": "2", "status_id": "N", "price": "1"}]}))
     }
 }
 
@@ -220,7 +262,7 @@ impl<'a> Call<'a> {
 
 fn serve(store: &Store, call: &Call) -> PageAnswer {
     let desk = Desk {
-        crm: Crm { store, queue: store, switches: Switches::all_on(), now: now(), risk_window: 120 },
+        crm: Crm { store, queue: store, gateway: store, switches: Switches::all_on(), now: now(), risk_window: 120 },
         session_secret: SECRET,
     };
     let request = PageRequest {
@@ -416,4 +458,18 @@ fn after_the_login_only_our_own_pages_are_gone_to() {
     {
         assert_eq!(safe_next(Some(next)), "/crm", "{next}");
     }
+}
+
+#[test]
+fn reconciling_from_the_sync_page_runs_the_last_seven_days_and_comes_back_with_what_it_found() {
+    let store = with_session();
+    let answer = serve(&store, &Call::post(PageRoute::Reconcile, &[]).logged_in());
+    assert_eq!(answer.status, 303);
+    assert_eq!(header(&answer, "Location"), Some("/crm/sync?done=reconciled&n=2"));
+    let calls = store.gateway_calls.borrow();
+    assert_eq!(calls[0]["action"], "orders.snapshot");
+    assert_eq!((calls[0]["from"].as_str(), calls[0]["to"].as_str()), (Some("2025-08-19"), Some("2025-08-25")));
+    assert_eq!(calls[1]["bitrix_order_ids"], serde_json::json!([1, 2]));
+    let flash = flash(&pairs(&[("done", "reconciled"), ("n", "2")])).unwrap();
+    assert!(flash.text.contains("Сверка выполнена: расхождений 2"), "{flash:?}");
 }

@@ -1,12 +1,48 @@
-//! `/crm/sync`: each flow's health, the switches, and the dead letters with «Повторить» (one)
-//! and «Повторить все».
+//! `/crm/sync`: each flow's health, the switches, the newest reconciliation with «Сверить
+//! сейчас», and the dead letters with «Повторить» (one) and «Повторить все».
 
 use maud::{html, Markup};
 
 use super::{layout, Chrome};
 use crate::core::human;
 use crate::core::jobs::{Flow, Switches};
+use crate::core::reconcile::{Reconciliation, Trigger};
 use crate::core::views::SyncPage;
+
+/// The newest reconciliation and the button that runs one now.
+fn reconciliation(run: Option<&Reconciliation>) -> Markup {
+    html! {
+        section aria-labelledby="reconcile" {
+            h2 id="reconcile" { "Сверка с Битриксом" }
+            p { "Каждый день в 04:00 заказы за последние 7 дней сверяются с Битриксом: чего нет в CRM или что расходится по статусу или сумме, Битрикс отправляет заново." }
+            @match run {
+                None => p { "Сверок ещё не было." },
+                Some(run) => dl {
+                    dt { "Последняя" }
+                    dd {
+                        (human::moment(&run.started_at)) " ("
+                        (if run.trigger == Trigger::Scheduled { "по расписанию" } else { "вручную" })
+                        "), заказы с " (human::date(run.period_from)) " по " (human::date(run.period_to))
+                    }
+                    @if let Some(error) = &run.error {
+                        dt { "Результат" } dd class="error" { "Прервана: " (error) }
+                    } @else if run.finished_at.is_none() {
+                        dt { "Результат" } dd { "Идёт…" }
+                    } @else {
+                        dt { "Заказов в Битриксе" } dd { (run.bitrix_orders.unwrap_or(0)) }
+                        dt { "Нет в CRM" } dd { (run.missing.unwrap_or(0)) }
+                        dt { "Другой статус" } dd { (run.other_status.unwrap_or(0)) }
+                        dt { "Другая сумма" } dd { (run.other_total.unwrap_or(0)) }
+                        dt { "Запрошено повторно" } dd { (run.resent.unwrap_or(0)) }
+                    }
+                },
+            }
+            form method="post" action="/crm/sync/reconcile" {
+                button type="submit" data-busy="⏳ Обработка..." { "Сверить сейчас" }
+            }
+        }
+    }
+}
 
 fn flow_label(flow: Flow) -> &'static str {
     match flow {
@@ -74,6 +110,7 @@ pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches) -> Markup {
                     }
                 }
             }
+            (reconciliation(data.reconciliation.as_ref()))
             section aria-labelledby="dead" {
                 h2 id="dead" { "Не доставлено (" (data.dead_letters.len()) ")" }
                 @if data.dead_letters.is_empty() {

@@ -10,6 +10,8 @@ use crate::core::jobs::NewJob;
 use crate::core::jobs::HOLD_RECHECK;
 use crate::core::order::OrderEvent;
 use crate::core::ports::ProductAvailability;
+use crate::core::ports::ReconcileStore;
+use crate::core::reconcile::{CrmRow, ReconcilePeriod, Reconciliation, RunOutcome, Trigger};
 use crate::core::retry::MAX_ATTEMPTS;
 use crate::core::views::DayOrders;
 
@@ -32,6 +34,8 @@ struct World {
     due: RefCell<Vec<JobId>>,
     added: RefCell<Vec<NewJob>>,
     day: RefCell<DayOrders>,
+    /// The reconciliation runs the store knows.
+    reconciliation: RefCell<Option<Reconciliation>>,
 }
 
 fn down() -> StoreError {
@@ -109,6 +113,26 @@ impl JobStore for World {
         _waiting: &[&str],
     ) -> Result<crate::core::views::DaySummary, StoreError> {
         Err(StoreError::unavailable("no summary in this world", None))
+    }
+}
+
+impl ReconcileStore for World {
+    async fn start_reconciliation(
+        &self,
+        _trigger: Trigger,
+        _day: chrono::NaiveDate,
+        _period: ReconcilePeriod,
+    ) -> Result<Option<CrmId>, StoreError> {
+        unreachable!("reconciler/tests.rs runs reconciliations")
+    }
+    async fn reconcile_rows(&self, _ids: &[u64]) -> Result<Vec<CrmRow>, StoreError> {
+        unreachable!()
+    }
+    async fn finish_reconciliation(&self, _id: &CrmId, _outcome: &RunOutcome) -> Result<Vec<JobId>, StoreError> {
+        unreachable!()
+    }
+    async fn reconciliation(&self, id: Option<&CrmId>) -> Result<Option<Reconciliation>, StoreError> {
+        Ok(self.reconciliation.borrow().clone().filter(|run| id.is_none_or(|id| *id == run.id)))
     }
 }
 
@@ -471,4 +495,32 @@ fn the_summary_is_sent_once_from_nine_in_the_evening_or_at_once_when_asked() {
     assert_eq!(due, DayRun { due: 1, created: 1 }, "21:00 in Almaty");
     assert_eq!((later.created, asked.created), (0, 0), "never twice a day");
     assert_eq!(world.added.borrow()[0].key, "telegram:daily_summary:2025-08-25");
+}
+
+#[test]
+fn a_reconciliations_message_is_rendered_from_its_run_and_a_run_that_is_gone_is_a_dead_letter() {
+    let world = World::default();
+    let run = test_id(7);
+    *world.job.borrow_mut() =
+        Some(job("telegram", json!({"occasion": "reconciliation", "reconciliation_id": run.to_string()}), 1));
+
+    let missing = run_job_now(&world);
+    *world.reconciliation.borrow_mut() = Some(
+        serde_json::from_value(json!({
+            "id": run, "trigger": "on_demand", "period_from": "2026-11-23", "period_to": "2026-11-29",
+            "started_at": "2026-11-29T10:00:00+05:00", "finished_at": "2026-11-29T10:00:03+05:00",
+            "bitrix_orders": 3, "busy": 0, "missing": 1, "other_status": 0, "other_total": 0, "resent": 1,
+            "differences": [{"kind": "missing", "bitrix_order_id": 122190}]
+        }))
+        .unwrap(),
+    );
+    let sent = run_job_now(&world);
+
+    assert!(matches!(missing, Handled::Dead { .. }), "{missing:?}");
+    assert_eq!(sent, Handled::Done);
+    assert!(world.messages.borrow()[0].contains("<b>Нет в CRM</b> (1):\n• №122190"), "{:?}", world.messages.borrow());
+}
+
+fn run_job_now(world: &World) -> Handled {
+    run(world, Switches::all_on())
 }

@@ -300,7 +300,7 @@ fn summary(unknown: usize, slots: usize) -> crate::core::views::DaySummary {
 
 #[test]
 fn the_daily_summary_counts_statuses_revenue_by_source_tomorrows_slots_and_the_syncs_health() {
-    let text = render_summary(&summary(2, 2));
+    let text = render_summary(&summary(2, 2), None);
     for part in [
         "📊 <b>Итоги дня: пн, 25.08.2025</b>",
         "Заказов за день: <b>12</b>",
@@ -322,7 +322,74 @@ fn the_daily_summary_counts_statuses_revenue_by_source_tomorrows_slots_and_the_s
 
 #[test]
 fn a_summary_of_a_day_with_endless_lists_still_fits_one_message() {
-    let text = render_summary(&summary(5_000, 500));
+    let text = render_summary(&summary(5_000, 500), None);
     assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS, "{} units", text.encode_utf16().count());
     assert!(text.contains("… и ещё 4976 заказов") && text.contains("… и ещё 477 слотов"), "{text}");
+}
+
+fn reconciliation(differences: serde_json::Value, error: Option<&str>) -> crate::core::reconcile::Reconciliation {
+    let list = differences.as_array().unwrap();
+    let count = |kind: &str| list.iter().filter(|d| d["kind"] == kind).count();
+    serde_json::from_value(serde_json::json!({
+        "id": "00000000-0000-4000-8000-000000000007", "trigger": "scheduled",
+        "period_from": "2026-11-23", "period_to": "2026-11-29",
+        "started_at": "2026-11-28T23:00:05+00:00", "finished_at": "2026-11-28T23:00:09+00:00",
+        "bitrix_orders": 54, "busy": 0, "missing": count("missing"), "other_status": count("status"),
+        "other_total": count("total"), "resent": 3, "truncated": false, "error": error, "differences": differences
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_reconciliations_message_lists_each_kind_of_difference_in_the_staffs_words() {
+    let run = reconciliation(
+        serde_json::json!([
+            {"kind": "missing", "bitrix_order_id": 122190},
+            {"kind": "status", "bitrix_order_id": 122183, "bitrix": "AP", "crm": "N"},
+            {"kind": "total", "bitrix_order_id": 122184, "bitrix": "9000.00", "crm": "7500.00"},
+            {"kind": "status", "bitrix_order_id": 122185, "bitrix": "ZZ", "crm": null}
+        ]),
+        None,
+    );
+    let text = render_reconciliation(&run);
+    for part in [
+        "🔍 <b>Сверка с Bitrix</b>: заказы с 23.11.2026 по 29.11.2026",
+        "Заказов в Bitrix: 54; расходятся: <b>4</b>",
+        "<b>Нет в CRM</b> (1):\n• №122190",
+        "<b>Другой статус</b> (2):\n• №122183: в Bitrix «Принят», в CRM «Новый»\n• №122185: в Bitrix «ZZ», в CRM «—»",
+        "<b>Другая сумма</b> (1):\n• №122184: в Bitrix 9\u{a0}000\u{a0}₸, в CRM 7\u{a0}500\u{a0}₸",
+        "Bitrix отправит их заново: запрошено 3",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    assert!(!text.contains("прервана"));
+    assert_well_formed(&text);
+}
+
+#[test]
+fn a_reconciliation_with_a_thousand_differences_and_a_long_error_still_fits_one_message() {
+    let many: Vec<_> =
+        (0..1000).map(|n| serde_json::json!({"kind": "missing", "bitrix_order_id": 100_000 + n})).collect();
+    let run = reconciliation(serde_json::Value::Array(many), Some(&"<ошибка>".repeat(2000)));
+    let text = render_reconciliation(&run);
+    assert!(text.encode_utf16().count() <= MAX_MESSAGE_UNITS);
+    assert!(text.contains("… и ещё 976 заказов") && text.contains("⚠️ Сверка прервана: &lt;ошибка&gt;"), "{text}");
+    assert_well_formed(&text);
+}
+
+#[test]
+fn the_summary_says_how_the_newest_reconciliation_went() {
+    let ok = reconciliation(serde_json::json!([{"kind": "missing", "bitrix_order_id": 1}]), None);
+    let failed = reconciliation(serde_json::json!([]), Some("orders.snapshot: gateway HTTP 503"));
+    let with_ok = render_summary(&summary(0, 0), Some(&ok));
+    let with_failed = render_summary(&summary(0, 0), Some(&failed));
+    assert!(
+        with_ok.contains("Сверка с Bitrix (29.11.2026 04:00): заказов 54, расхождений 1, запрошено повторно 3"),
+        "{with_ok}"
+    );
+    assert!(
+        with_failed.contains("Сверка с Bitrix (29.11.2026 04:00) не удалась: orders.snapshot: gateway HTTP 503"),
+        "{with_failed}"
+    );
+    assert!(!render_summary(&summary(0, 0), None).contains("Сверка"));
 }
