@@ -378,6 +378,7 @@ case "${1:-}" in
   postgrest-start) postgrest_start ;;
   postgrest-stop) stop_process postgrest ;;
   worker-restart) worker_start ;;
+  worker-stop) stop_process worker ;;
   service-key) service_key ;;
   *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

@@ -11,6 +11,7 @@ use super::retry::{self, Failure};
 use super::status::CrmStatus;
 use super::telegram::Occasion;
 use super::text::quote;
+use super::views::Stock;
 
 /// The kinds of job in `sync_jobs.flow`. The database holds the same list in `sync_flows`
 /// (which `sync_jobs.flow` references); an integration test proves the two agree.
@@ -114,10 +115,12 @@ pub enum Task {
     ReconciliationFound { run: crate::core::reconcile::RunId },
     /// Create the Bitrix order of a CRM order and write its id back.
     CreateBitrixOrder { order_id: String },
-    /// Send a CRM order's current status to Bitrix.
-    SetBitrixStatus { order_id: String },
-    /// Send a product's current availability to Bitrix.
-    SetBitrixAvailability { product_id: String },
+    /// Send a CRM order's status to Bitrix: the one the job was made for (`None` for a job from
+    /// before jobs named it: the current one); nothing when a later change superseded it.
+    SetBitrixStatus { order_id: String, status: Option<CrmStatus> },
+    /// Send a product's availability to Bitrix: the one the job was made for (its stock code;
+    /// `None`: the current one); nothing when a later toggle superseded it.
+    SetBitrixAvailability { product_id: String, in_stock: Option<bool> },
 }
 
 impl JobRow {
@@ -136,8 +139,18 @@ impl JobRow {
         match flow {
             Flow::WebhookApply => Ok(Task::ApplyWebhook { body: self.payload.clone() }),
             Flow::ReverseSync => Ok(Task::CreateBitrixOrder { order_id: text("order_id")? }),
-            Flow::StatusSync => Ok(Task::SetBitrixStatus { order_id: text("order_id")? }),
-            Flow::AvailabilitySync => Ok(Task::SetBitrixAvailability { product_id: text("product_id")? }),
+            Flow::StatusSync => Ok(Task::SetBitrixStatus {
+                order_id: text("order_id")?,
+                status: self.payload.get("status").and_then(Value::as_str).and_then(CrmStatus::parse),
+            }),
+            Flow::AvailabilitySync => Ok(Task::SetBitrixAvailability {
+                product_id: text("product_id")?,
+                in_stock: match Stock::from_code(self.payload.get("stock").and_then(Value::as_str)) {
+                    Stock::InStock => Some(true),
+                    Stock::OutOfStock => Some(false),
+                    Stock::Unknown => None,
+                },
+            }),
             Flow::Telegram => {
                 let occasion = match text("occasion")?.as_str() {
                     "daily_summary" => {
@@ -271,7 +284,15 @@ mod tests {
         );
         assert_eq!(
             job("availability_sync", json!({"product_id": "p"})).task(),
-            Ok(Task::SetBitrixAvailability { product_id: "p".into() })
+            Ok(Task::SetBitrixAvailability { product_id: "p".into(), in_stock: None })
+        );
+        assert_eq!(
+            job("availability_sync", json!({"product_id": "p", "stock": "159"})).task(),
+            Ok(Task::SetBitrixAvailability { product_id: "p".into(), in_stock: Some(false) })
+        );
+        assert_eq!(
+            job("status_sync", json!({"order_id": "o", "status": "accepted"})).task(),
+            Ok(Task::SetBitrixStatus { order_id: "o".into(), status: Some(CrmStatus::Accepted) })
         );
         assert!(matches!(job("fax", json!({})).task(), Err(Failure::Permanent { .. })));
         assert!(matches!(job("status_sync", json!({})).task(), Err(Failure::Permanent { .. })));
@@ -318,7 +339,7 @@ mod tests {
     #[test]
     fn switched_off_notifications_are_skipped_and_switched_off_bitrix_calls_wait() {
         let notify = Task::Notify { order_id: "o".into(), occasion: Occasion::NewOrder };
-        let bitrix = Task::SetBitrixStatus { order_id: "o".into() };
+        let bitrix = Task::SetBitrixStatus { order_id: "o".into(), status: None };
         let off = Switches { sync_enabled: true, bitrix_sync_enabled: false, telegram_notifications_enabled: false };
         assert!(matches!(gate(&notify, off), Gate::Skip(_)));
         assert!(matches!(gate(&bitrix, off), Gate::Hold { .. }));

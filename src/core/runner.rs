@@ -361,12 +361,17 @@ where
                 let bitrix_order_id = gateway::created_order_id(&answer)?;
                 Ok(Some(json!({"bitrix_order_id": bitrix_order_id.get()})))
             }
-            Task::SetBitrixStatus { order_id } => {
+            Task::SetBitrixStatus { order_id, status } => {
                 let view = self.view(job, order_id).await?;
+                if let Some(wanted) = status.filter(|wanted| *wanted != view.status) {
+                    // A later change of the CRM's has its own job: this one would send a status
+                    // the order no longer has (and a body its key was not first sent with).
+                    return Ok(Some(json!({"superseded": wanted.as_str(), "current": view.status.as_str()})));
+                }
                 let request = gateway::set_status(&view)?;
                 self.gateway.call(&request, &job.idempotency_key).await.map(Some)
             }
-            Task::SetBitrixAvailability { product_id } => {
+            Task::SetBitrixAvailability { product_id, in_stock } => {
                 let id = CrmId::parse(product_id).map_err(|_| Failure::Permanent {
                     reason: format!("job names product {:?}, not an id", quote(product_id)),
                 })?;
@@ -378,6 +383,9 @@ where
                 let Some(bitrix_product_id) = product.bitrix_product_id else {
                     return Err(Failure::Permanent { reason: "the product has no bitrix_id".into() });
                 };
+                if in_stock.is_some_and(|wanted| wanted != product.in_stock) {
+                    return Ok(Some(json!({"superseded": in_stock, "current": product.in_stock})));
+                }
                 let in_stock_value = if product.in_stock { IN_STOCK } else { OUT_OF_STOCK };
                 let request =
                     GatewayRequest::SetAvailability { bitrix_product_id, in_stock: product.in_stock, in_stock_value };

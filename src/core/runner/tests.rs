@@ -524,3 +524,35 @@ fn a_reconciliations_message_is_rendered_from_its_run_and_a_run_that_is_gone_is_
 fn run_job_now(world: &World) -> Handled {
     run(world, Switches::all_on())
 }
+
+#[test]
+fn a_status_job_a_later_crm_change_superseded_sends_nothing_and_one_still_current_sends_its_status() {
+    let world = World::default();
+    *world.card.borrow_mut() = Some(card(Some(122_190)));
+    *world.job.borrow_mut() = Some(job("status_sync", json!({"order_id": ORDER, "status": "new"}), 1));
+
+    let superseded = run(&world, Switches::all_on());
+    *world.job.borrow_mut() = Some(job("status_sync", json!({"order_id": ORDER, "status": "accepted"}), 1));
+    let current = run(&world, Switches::all_on());
+
+    assert_eq!((superseded, current), (Handled::Done, Handled::Done));
+    let calls = world.gateway_calls.borrow();
+    assert_eq!(calls.len(), 1, "only the current status went to Bitrix");
+    assert_eq!((calls[0]["action"].as_str(), calls[0]["status_id"].as_str()), (Some("order.set_status"), Some("AP")));
+    assert_eq!(
+        world.ends.borrow()[0],
+        JobEnd::Done { result: Some(json!({"superseded": "new", "current": "accepted"})) }
+    );
+}
+
+#[test]
+fn an_availability_job_a_later_toggle_superseded_sends_nothing() {
+    let world = World::default();
+    // The product is out of stock now (World's product): a job made for "in stock" is superseded.
+    *world.job.borrow_mut() = Some(job("availability_sync", json!({"product_id": ORDER, "stock": "158"}), 1));
+    assert_eq!(run(&world, Switches::all_on()), Handled::Done);
+    assert!(world.gateway_calls.borrow().is_empty());
+    *world.job.borrow_mut() = Some(job("availability_sync", json!({"product_id": ORDER, "stock": "159"}), 1));
+    assert_eq!(run(&world, Switches::all_on()), Handled::Done);
+    assert_eq!(world.gateway_calls.borrow()[0]["in_stock_value"], "159");
+}

@@ -1,0 +1,287 @@
+<?php
+declare(strict_types=1);
+
+namespace CvetyCrm\Bitrix;
+
+use Bitrix\Main\Application;
+use Bitrix\Main\Event;
+use Bitrix\Main\EventManager;
+use Bitrix\Main\Loader;
+use Bitrix\Main\Type\DateTime as BitrixDateTime;
+use Bitrix\Main\UserTable;
+use Bitrix\Sale;
+use CvetyCrm\Config;
+use CvetyCrm\Kit;
+use CvetyCrm\Shop\Shop;
+use CvetyCrm\Shop\ShopError;
+use CvetyCrm\Webhook\Deferrer;
+
+/**
+ * The only class that calls Bitrix's API (D7 `sale`, `catalog`, `iblock`, `main`). Everything
+ * it does goes through Bitrix's own objects and their save(), never a query on Bitrix's tables,
+ * so Bitrix's events, caches and logs see every change. Not run in this repository's tests:
+ * tests/Fake/SqliteShop stands in for it behind the same interface.
+ */
+final class BitrixShop implements Shop, Deferrer
+{
+    private const TIME_ZONE = 'Asia/Almaty';
+    private const IN_STOCK = 158;
+    private const OUT_OF_STOCK = 159;
+
+    /** @param array<string, mixed> $ids Config::bitrix() */
+    public function __construct(private array $ids)
+    {
+        Loader::includeModule('sale');
+        Loader::includeModule('catalog');
+        Loader::includeModule('iblock');
+    }
+
+    /**
+     * For /local/php_interface/init.php: registers the sale:OnSaleOrderSaved handler; the kit
+     * itself is built on first use (most pages never need it).
+     */
+    public static function register(string $kitDirectory): void
+    {
+        Kit::bootLazily(static function () use ($kitDirectory): Kit {
+            $config = Config::load($kitDirectory);
+            $shop = new self($config->bitrix());
+            return Kit::connect($config, $shop, $shop);
+        });
+        EventManager::getInstance()->addEventHandler('sale', 'OnSaleOrderSaved', [self::class, 'onOrderSaved']);
+    }
+
+    /** sale:OnSaleOrderSaved. A failure here is logged and never breaks the order's save. */
+    public static function onOrderSaved(Event $event): void
+    {
+        try {
+            $order = $event->getParameter('ENTITY');
+            if (!$order instanceof Sale\Order) {
+                return;
+            }
+            Kit::instance()->events->handle(
+                self::record($order),
+                (bool) $event->getParameter('IS_NEW'),
+                (bool) $event->getParameter('IS_CHANGED'),
+                (array) $event->getParameter('VALUES'),
+            );
+        } catch (\Throwable $failure) {
+            \AddMessage2Log('cvety-crm: the webhook of an order save was not recorded: ' . $failure->getMessage(), 'cvetycrm');
+        }
+    }
+
+    /** The gateway's entry file: answers, then lets Bitrix finish (background jobs run after). */
+    public static function serveGateway(): void
+    {
+        $headers = array_change_key_case(function_exists('getallheaders') ? (getallheaders() ?: []) : [], CASE_LOWER);
+        $body = (string) file_get_contents('php://input');
+        Kit::instance()->gateway->handle($_SERVER['REQUEST_METHOD'] ?? 'GET', $headers, $body)->send();
+        \CMain::FinalActions();
+    }
+
+    public function defer(callable $job): void
+    {
+        Application::getInstance()->addBackgroundJob($job);
+    }
+
+    public function findOrderByCrmId(string $crmOrderId): ?int
+    {
+        $row = Sale\Internals\OrderPropsValueTable::getList([
+            'select' => ['ORDER_ID'],
+            'filter' => ['=CODE' => 'crmOrderId', '=VALUE' => $crmOrderId],
+            'limit' => 1,
+        ])->fetch();
+        return $row ? (int) $row['ORDER_ID'] : null;
+    }
+
+    public function createOrder(array $request): int
+    {
+        $siteId = (string) ($this->ids['site_id'] ?? 's1');
+        $currency = $request['currency'];
+        $order = Sale\Order::create($siteId, (int) ($this->ids['user_id'] ?? 0));
+        $order->setPersonTypeId((int) ($this->ids['person_type_id'] ?? 1));
+        $order->setField('CURRENCY', $currency);
+        if ($request['user_description'] !== null) {
+            $order->setField('USER_DESCRIPTION', $request['user_description']);
+        }
+
+        $basket = Sale\Basket::create($siteId);
+        foreach ($request['basket'] as $line) {
+            $item = $basket->createItem('catalog', $line['product_id']);
+            $this->check($item->setFields([
+                'NAME' => $line['name'],
+                'QUANTITY' => (float) $line['quantity'],
+                'CURRENCY' => $currency,
+                'LID' => $siteId,
+                'PRICE' => (float) $line['price'],
+                'BASE_PRICE' => (float) $line['price'],
+                'CUSTOM_PRICE' => 'Y',
+                'PRODUCT_PROVIDER_CLASS' => '\\Bitrix\\Catalog\\Product\\CatalogProvider',
+            ]), $line['product_id']);
+        }
+        $this->check($order->setBasket($basket));
+
+        $shipment = $order->getShipmentCollection()->createItem(
+            Sale\Delivery\Services\Manager::getObjectById((int) ($this->ids['delivery_id'] ?? 1)),
+        );
+        $this->check($shipment->setFields([
+            'CUSTOM_PRICE_DELIVERY' => 'Y',
+            'BASE_PRICE_DELIVERY' => (float) $request['price_delivery'],
+            'PRICE_DELIVERY' => (float) $request['price_delivery'],
+            'CURRENCY' => $currency,
+        ]));
+        $items = $shipment->getShipmentItemCollection();
+        foreach ($basket as $basketItem) {
+            $items->createItem($basketItem)->setQuantity($basketItem->getQuantity());
+        }
+
+        $payment = $order->getPaymentCollection()->createItem(
+            Sale\PaySystem\Manager::getObjectById((int) ($this->ids['pay_system_id'] ?? 1)),
+        );
+        $payment->setField('SUM', $order->getPrice());
+        $payment->setField('CURRENCY', $currency);
+
+        foreach ($order->getPropertyCollection() as $property) {
+            $code = (string) $property->getField('CODE');
+            if (array_key_exists($code, $request['properties']) && $request['properties'][$code] !== null) {
+                $property->setValue($request['properties'][$code]);
+            }
+        }
+        $order->setField('STATUS_ID', $request['status_id']);
+        // One save: before it nothing is written, so a failed step leaves nothing half-created.
+        $this->check($order->save());
+        return (int) $order->getId();
+    }
+
+    public function setStatus(int $orderId, string $statusId): bool
+    {
+        $order = Sale\Order::load($orderId) ?? throw ShopError::orderNotFound($orderId);
+        if ($order->getField('STATUS_ID') === $statusId) {
+            return false;
+        }
+        $this->check($order->setField('STATUS_ID', $statusId));
+        $this->check($order->save());
+        return true;
+    }
+
+    public function setAvailability(int $productId, bool $inStock): void
+    {
+        $iblockId = (int) \CIBlockElement::GetIBlockByID($productId);
+        if ($iblockId <= 0) {
+            throw ShopError::productNotFound($productId);
+        }
+        \CIBlockElement::SetPropertyValuesEx($productId, $iblockId, ['IN_STOCK' => $inStock ? self::IN_STOCK : self::OUT_OF_STOCK]);
+    }
+
+    public function snapshot(\DateTimeImmutable $from, \DateTimeImmutable $to, int $afterId, int $limit): array
+    {
+        $zone = new \DateTimeZone(self::TIME_ZONE);
+        $rows = Sale\Order::getList([
+            'select' => ['ID', 'STATUS_ID', 'PRICE', 'DATE_UPDATE'],
+            'filter' => [
+                '>ID' => $afterId,
+                '>=DATE_INSERT' => BitrixDateTime::createFromPhp(\DateTime::createFromImmutable($from->setTimezone($zone)->setTime(0, 0))),
+                '<DATE_INSERT' => BitrixDateTime::createFromPhp(\DateTime::createFromImmutable($to->setTimezone($zone)->setTime(0, 0)->modify('+1 day'))),
+            ],
+            'order' => ['ID' => 'ASC'],
+            'limit' => $limit,
+        ]);
+        $orders = [];
+        while ($row = $rows->fetch()) {
+            $orders[] = [
+                'id' => (int) $row['ID'],
+                'status_id' => (string) $row['STATUS_ID'],
+                'price' => rtrim(rtrim(sprintf('%.4F', (float) $row['PRICE']), '0'), '.'),
+                'date_update' => self::date($row['DATE_UPDATE'])?->format(DATE_ATOM) ?? '',
+            ];
+        }
+        return $orders;
+    }
+
+    public function orderRecord(int $orderId): ?array
+    {
+        $order = Sale\Order::load($orderId);
+        return $order === null ? null : self::record($order);
+    }
+
+    public function orderIds(int $afterId, int $limit, ?int $toId, ?\DateTimeImmutable $since): array
+    {
+        $filter = ['>ID' => $afterId];
+        if ($toId !== null) {
+            $filter['<=ID'] = $toId;
+        }
+        if ($since !== null) {
+            $filter['>=DATE_UPDATE'] = BitrixDateTime::createFromPhp(\DateTime::createFromImmutable($since));
+        }
+        $rows = Sale\Order::getList(['select' => ['ID'], 'filter' => $filter, 'order' => ['ID' => 'ASC'], 'limit' => $limit]);
+        $ids = [];
+        while ($row = $rows->fetch()) {
+            $ids[] = (int) $row['ID'];
+        }
+        return $ids;
+    }
+
+    /** The order as the webhook describes it (Webhook\Mapper's record). */
+    private static function record(Sale\Order $order): array
+    {
+        $properties = [];
+        foreach ($order->getPropertyCollection() as $property) {
+            $code = (string) $property->getField('CODE');
+            if ($code !== '') {
+                $properties[$code] = $property->getValue();
+            }
+        }
+        $basket = [];
+        foreach ($order->getBasket() ?? [] as $item) {
+            $basket[] = [
+                'ID' => $item->getId(),
+                'PRODUCT_ID' => $item->getProductId(),
+                'NAME' => $item->getField('NAME'),
+                'PRICE' => $item->getPrice(),
+                'QUANTITY' => $item->getQuantity(),
+                'CURRENCY' => $item->getCurrency(),
+            ];
+        }
+        $userId = (int) $order->getUserId();
+        $user = $userId > 0 ? UserTable::getList([
+            'select' => ['ID', 'NAME', 'LAST_NAME', 'EMAIL', 'PERSONAL_PHONE'],
+            'filter' => ['=ID' => $userId],
+        ])->fetch() : false;
+        return [
+            'ID' => $order->getId(),
+            'ACCOUNT_NUMBER' => $order->getField('ACCOUNT_NUMBER'),
+            'STATUS_ID' => $order->getField('STATUS_ID'),
+            'USER_ID' => $userId > 0 ? $userId : null,
+            'PRICE' => $order->getPrice(),
+            'PRICE_DELIVERY' => $order->getDeliveryPrice(),
+            'CURRENCY' => $order->getCurrency(),
+            'DATE_INSERT' => self::date($order->getField('DATE_INSERT')),
+            'DATE_UPDATE' => self::date($order->getField('DATE_UPDATE')),
+            'USER_DESCRIPTION' => $order->getField('USER_DESCRIPTION'),
+            'properties' => $properties,
+            'basket' => $basket,
+            'user' => $user ?: null,
+        ];
+    }
+
+    private static function date(mixed $value): ?\DateTimeImmutable
+    {
+        if (!$value instanceof BitrixDateTime) {
+            return null;
+        }
+        return (new \DateTimeImmutable('@' . $value->getTimestamp()))->setTimezone(new \DateTimeZone(self::TIME_ZONE));
+    }
+
+    /** A Bitrix Result that failed becomes the contract's error; a missing product is named. */
+    private function check(\Bitrix\Main\Result $result, ?int $productId = null): void
+    {
+        if ($result->isSuccess()) {
+            return;
+        }
+        foreach ($result->getErrors() as $error) {
+            if ($error->getCode() === 'SALE_BASKET_ITEM_WRONG_AVAILABLE_QUANTITY' && $productId !== null) {
+                throw ShopError::notAvailable($productId);
+            }
+        }
+        throw ShopError::refused(implode('; ', $result->getErrorMessages()));
+    }
+}

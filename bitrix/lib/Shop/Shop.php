@@ -1,0 +1,62 @@
+<?php
+declare(strict_types=1);
+
+namespace CvetyCrm\Shop;
+
+/**
+ * What the kit needs from Bitrix. Bitrix\BitrixShop implements it with Bitrix's own API (the
+ * only class that calls it); tests/Fake/SqliteShop stands in for it. Every change goes through
+ * the shop's API, so its saves fire sale:OnSaleOrderSaved like any other save.
+ */
+interface Shop
+{
+    /** The Bitrix order already made for this CRM order (property crmOrderId), if there is one. */
+    public function findOrderByCrmId(string $crmOrderId): ?int;
+
+    /**
+     * Creates the order of a CRM order in one save: basket at the CRM's prices, shipment with the
+     * delivery price, payment, properties (crmOrderId among them), status. Nothing is saved when
+     * a step fails.
+     *
+     * @param array<string, mixed> $request a checked order.create request (Gateway\Requests)
+     * @throws ShopError
+     */
+    public function createOrder(array $request): int;
+
+    /**
+     * Sets the status; false when the order already had it (nothing saved).
+     *
+     * @throws ShopError order_not_found
+     */
+    public function setStatus(int $orderId, string $statusId): bool;
+
+    /**
+     * Sets the catalogue property IN_STOCK to 158 (in stock) or 159 (out of stock).
+     *
+     * @throws ShopError product_not_found
+     */
+    public function setAvailability(int $productId, bool $inStock): void;
+
+    /**
+     * The orders created on $from..$to (dates in the shop's time zone) with ids above $afterId,
+     * by id, at most $limit: id, status_id, price, date_update.
+     *
+     * @return list<array{id: int, status_id: string, price: string, date_update: string}>
+     */
+    public function snapshot(\DateTimeImmutable $from, \DateTimeImmutable $to, int $afterId, int $limit): array;
+
+    /**
+     * The order as a webhook describes it (see Webhook\Mapper), or null.
+     *
+     * @return array<string, mixed>|null
+     */
+    public function orderRecord(int $orderId): ?array;
+
+    /**
+     * Ids of existing orders above $afterId, by id, at most $limit: within [$fromId, $toId], or
+     * changed since $since.
+     *
+     * @return list<int>
+     */
+    public function orderIds(int $afterId, int $limit, ?int $toId, ?\DateTimeImmutable $since): array;
+}

@@ -1,0 +1,14 @@
+<?php
+declare(strict_types=1);
+
+require dirname(__DIR__) . '/autoload.php';
+
+spl_autoload_register(static function (string $class): void {
+    $prefix = 'CvetyCrm\\Tests\\';
+    if (str_starts_with($class, $prefix)) {
+        $path = __DIR__ . '/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+        if (is_file($path)) {
+            require $path;
+        }
+    }
+});
