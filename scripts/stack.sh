@@ -319,6 +319,8 @@ up() {
 down() {
   stop_process worker
   stop_process peers
+  # The Bitrix kit served by `php -S` for tests/bitrix.rs (its pid file is written there).
+  stop_process bitrix
   stop_process postgrest
   db_stop
 }

@@ -20,7 +20,7 @@ $db = Database::connect($config->databaseDsn(), $config->databaseUser(), $config
 $outbox = new Outbox($db);
 $result = ['sent' => 0, 'failed' => 0];
 if (!in_array('--status', $argv, true)) {
-    $sender = new Sender($outbox, new Signer($config->signingSecret()), new CurlClient(), $config->workerUrl());
+    $sender = new Sender($outbox, new Signer($config->signingSecret()), new CurlClient(), $config->workerUrl(), null, $config->retryPolicy());
     // Under a minute, so that two cron runs never overlap for long (a lease keeps them apart).
     $result = $sender->flush(2000, 50);
     $outbox->prune(time());

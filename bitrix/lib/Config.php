@@ -25,6 +25,7 @@ final class Config
             'database_dsn' => 'CVETY_KIT_DSN',
             'database_user' => 'CVETY_KIT_DB_USER',
             'database_password' => 'CVETY_KIT_DB_PASSWORD',
+            'retry_delays' => 'CVETY_RETRY_DELAYS',
         ];
         $values = $file;
         foreach ($names as $key => $variable) {
@@ -72,6 +73,17 @@ final class Config
     public function databasePassword(): ?string
     {
         return $this->values['database_password'] ?? null;
+    }
+
+    /** The outbox's retry policy: `retry_delays` (seconds, a list or "30,60,..."), else the default. */
+    public function retryPolicy(): \CvetyCrm\Webhook\RetryPolicy
+    {
+        $delays = $this->values['retry_delays'] ?? null;
+        if (is_string($delays)) {
+            $delays = array_map('intval', array_filter(explode(',', $delays), 'is_numeric'));
+        }
+        return is_array($delays) && $delays !== [] ? new \CvetyCrm\Webhook\RetryPolicy(array_values($delays))
+            : new \CvetyCrm\Webhook\RetryPolicy();
     }
 
     /**

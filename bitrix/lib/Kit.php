@@ -38,7 +38,7 @@ final class Kit
     ) {
         $this->outbox = new Outbox($db);
         $this->sender = new Sender($this->outbox, new Signer($config->signingSecret()), $http ?? new CurlClient(),
-            $config->workerUrl(), $clock);
+            $config->workerUrl(), $clock, $config->retryPolicy());
         $this->events = new OrderSaved($this->outbox, $deferrer, $this->sender, $clock);
         $this->keys = new IdempotencyStore($db);
         $this->gateway = new Controller($config->gatewayToken(), $this->keys, $shop, $this->events, $clock);

@@ -75,7 +75,7 @@ final class SenderTest extends KitCase
         $row = $this->outbox()[0];
         self::assertNotNull($row['sent_at']);
         self::assertSame(31, (int) $row['attempts']);
-        self::assertSame(3600, RetryPolicy::delayAfter(100), 'at most an hour apart');
+        self::assertSame(3600, (new RetryPolicy())->delayAfter(100), 'at most an hour apart');
     }
 
     public function testAFlushStopsAfterItsCountAndTheNextOneGoesOn(): void

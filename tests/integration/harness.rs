@@ -89,6 +89,16 @@ pub fn restart_worker_with(settings: &[(&str, &str)]) {
     stack_script_with("worker-restart", settings).unwrap();
 }
 
+/// Stops the Worker (wrangler dev), as an outage of the Worker would.
+pub fn stop_worker() {
+    stack_script("worker-stop").unwrap();
+}
+
+/// Starts the Worker again with the binary's settings.
+pub fn start_worker() {
+    stack_script("worker-restart").unwrap();
+}
+
 /// Stops PostgREST (the Worker then cannot reach Supabase).
 pub fn stop_postgrest() {
     stack_script("postgrest-stop").unwrap();

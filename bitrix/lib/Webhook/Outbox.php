@@ -66,10 +66,10 @@ final class Outbox
             locked_until = NULL WHERE id = ?')->execute([$now, $status, $id]);
     }
 
-    /** Records a failed attempt; the event is due again after the retry policy's delay. */
-    public function markFailed(int $id, int $attempts, int $now, ?int $status, string $error): void
+    /** Records a failed attempt; the event is due again `$delay` seconds later. */
+    public function markFailed(int $id, int $attempts, int $now, ?int $status, string $error, int $delay): void
     {
-        $next = $now + RetryPolicy::delayAfter($attempts + 1);
+        $next = $now + $delay;
         $this->db->pdo->prepare('UPDATE cvety_crm_outbox SET attempts = ?, next_attempt_at = ?, last_status = ?,
             last_error = ?, locked_until = NULL WHERE id = ?')
             ->execute([$attempts + 1, $next, $status, mb_substr($error, 0, 500), $id]);

@@ -12,9 +12,18 @@ final class RetryPolicy
     /** Seconds before the 2nd, 3rd, ... attempt; the last one repeats. */
     public const DELAYS = [30, 60, 120, 300, 600, 1800, 3600];
 
-    public static function delayAfter(int $attempts): int
+    /** @param list<int> $delays */
+    public function __construct(private array $delays = self::DELAYS)
     {
-        $index = max(0, min($attempts - 1, count(self::DELAYS) - 1));
-        return self::DELAYS[$index];
+        if ($delays === []) {
+            throw new \InvalidArgumentException('a retry policy needs at least one delay');
+        }
+    }
+
+    /** Seconds to wait after an event's `$attempts`-th failed attempt. */
+    public function delayAfter(int $attempts): int
+    {
+        $index = max(0, min($attempts - 1, count($this->delays) - 1));
+        return $this->delays[$index];
     }
 }

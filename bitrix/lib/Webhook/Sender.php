@@ -19,6 +19,7 @@ final class Sender
         private HttpClient $http,
         private string $workerUrl,
         ?callable $clock = null,
+        private RetryPolicy $retry = new RetryPolicy(),
     ) {
         $this->clock = $clock ?? static fn (): int => time();
     }
@@ -38,7 +39,7 @@ final class Sender
             try {
                 [$status, $answer] = $this->http->post($this->workerUrl, $headers, $event['body']);
             } catch (TransportError $error) {
-                $this->outbox->markFailed($event['id'], $event['attempts'], ($this->clock)(), null, $error->getMessage());
+                $this->failed($event, null, $error->getMessage());
                 $result['failed']++;
                 continue;
             }
@@ -46,10 +47,17 @@ final class Sender
                 $this->outbox->markSent($event['id'], ($this->clock)(), $status);
                 $result['sent']++;
             } else {
-                $this->outbox->markFailed($event['id'], $event['attempts'], ($this->clock)(), $status, "HTTP $status: " . $answer);
+                $this->failed($event, $status, "HTTP $status: " . $answer);
                 $result['failed']++;
             }
         }
         return $result;
+    }
+
+    /** @param array{id: int, attempts: int} $event */
+    private function failed(array $event, ?int $status, string $error): void
+    {
+        $delay = $this->retry->delayAfter($event['attempts'] + 1);
+        $this->outbox->markFailed($event['id'], $event['attempts'], ($this->clock)(), $status, $error, $delay);
     }
 }
