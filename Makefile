@@ -14,7 +14,7 @@ up:             ## the dev stack in the background; returns once the Worker answ
 down:           ## stop the dev stack
 	bash scripts/stack.sh down
 
-install:        ## rust target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL 15
+install:        ## rust target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL 15, Chromium, PHP + PHPUnit
 	bash scripts/stack.sh install
 
 build: install  ## the Worker bundle in build/

@@ -91,6 +91,7 @@ SECTIONS = {
     "dead letters": "Dead letters",
     "switches": "Switches",
     "hostile input (issue 7)": "Bad input",
+    "the Bitrix kit (issue 9)": "Signed webhooks and the Bitrix kit",
 }
 
 

@@ -2,13 +2,15 @@
 # The local stack: PostgreSQL + the real PostgREST binary + `wrangler dev` (workerd), on loopback.
 #
 #   scripts/stack.sh install   install what is missing (rust target, worker-build, wasm-bindgen,
-#                              npm packages, PostgreSQL, Chromium, Playwright for Python);
+#                              npm packages, PostgreSQL, Chromium, Playwright for Python,
+#                              PHP 8.2 with curl/sqlite3 and PHPUnit for the Bitrix kit);
 #                              skips what is present
 #   scripts/stack.sh up        start everything in the background, return once the Worker answers
 #   scripts/stack.sh dev       start the database side, then `wrangler dev` in the foreground
 #   scripts/stack.sh down      stop everything this stack started
 #   scripts/stack.sh status    what is running
 #   scripts/stack.sh psql      a psql shell on the stack's database
+#   scripts/stack.sh worker-stop / worker-restart   the Worker alone (the outage tests)
 #
 # Two stacks never collide: CRM_STACK=dev (default) and CRM_STACK=test (used by `make test`,
 # reset to an empty database on every `up`). Every setting below can be overridden from the
@@ -107,6 +109,13 @@ install() {
   if ! python3 -c 'import sys; from importlib.metadata import version; sys.exit(version("playwright") != "1.64.1")' 2>/dev/null; then
     log "pip install playwright==1.64.1 (the browser tests drive /usr/bin/chromium; no browser download)"
     python3 -m pip install -q playwright==1.64.1
+  fi
+  # The Bitrix kit (bitrix/): PHPUnit without Bitrix, and its gateway under `php -S` end to end.
+  if ! command -v php >/dev/null || ! command -v phpunit >/dev/null \
+    || ! php -r 'exit(extension_loaded("curl") && extension_loaded("sqlite3") ? 0 : 1);'; then
+    [ "$(id -u)" = 0 ] || die "PHP is missing: sudo apt-get install -y php-cli php-curl php-sqlite3 phpunit"
+    log "installing PHP 8.2 (php-cli, php-curl, php-sqlite3) and PHPUnit"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli php-curl php-sqlite3 phpunit >/dev/null
   fi
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
@@ -382,5 +391,5 @@ case "${1:-}" in
   worker-restart) worker_start ;;
   worker-stop) stop_process worker ;;
   service-key) service_key ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
 esac
