@@ -38,4 +38,11 @@ mod tests {
         assert!(!token_matches("dev", "dev-webhook-token"));
         assert!(!token_matches("", ""));
     }
+
+    #[test]
+    fn two_wrong_bytes_never_cancel_each_other_out() {
+        // 'a' ^ 'b' twice: a comparison that folded the differences with XOR would see none.
+        assert!(!token_matches("ab-token", "ba-token"));
+        assert!(!token_matches("dev-webhook-tokfm", "dev-webhook-token"));
+    }
 }
