@@ -1,6 +1,6 @@
 # The two commands of the contract: `make dev` and `make test`. Everything else is a helper.
 # Ports and tokens: see README.md ("Local stack").
-.PHONY: dev test up down install build unit integration bench soak prove deploy clean
+.PHONY: dev test up down install build unit integration bench soak prove mutants deploy clean
 
 dev:            ## install what is missing, then run the local stack with demo data (foreground)
 	bash scripts/stack.sh dev
@@ -28,6 +28,9 @@ soak: install   ## the fuzzing soak with 10,000 mutated webhooks (make test runs
 
 prove: install  ## break each promise on purpose (tests/proofs.toml) and see its tests fail; about an hour
 	python3 scripts/prove.py
+
+mutants:        ## cargo-mutants over the core's decision code (see README, Tests); MUTANTS_FILES=all for all of src/core
+	bash scripts/mutants.sh
 
 deploy: build   ## production: crm.cvety.kz
 	npx wrangler deploy --env production

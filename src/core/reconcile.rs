@@ -277,7 +277,7 @@ impl RunOutcome {
         RunOutcome { error: Some(error), ..RunOutcome::default() }
     }
 
-    /// Orders that differ, in all.
+    /// Differences, in all (an order whose status and total both differ counts twice).
     #[must_use]
     pub fn drift(&self) -> u64 {
         self.missing + self.other_status + self.other_total

@@ -203,6 +203,8 @@ fn the_change_key_tells_an_older_sender_a_change_made_in_bitrix_and_the_echo_of_
     assert_eq!(with(Some(json!(null))), Ok(CrmChange::None));
     assert_eq!(with(Some(json!(""))), Ok(CrmChange::None));
     assert_eq!(with(Some(json!(key))), Ok(CrmChange::Key(key.into())));
+    let longest = "k".repeat(200);
+    assert_eq!(with(Some(json!(longest))), Ok(CrmChange::Key(longest)), "200 characters are still a key");
     for bad in [json!("bitrix:status:<script>"), json!("k".repeat(201)), json!({"k": 1})] {
         let error = with(Some(bad.clone())).unwrap_err();
         assert_eq!(error.field(), "data.crm_change_key", "{bad}");

@@ -79,6 +79,17 @@ fn an_order_missing_in_the_crm_another_status_and_another_total_are_each_a_diffe
     );
     assert_eq!(drift.counts(), (1, 2, 2));
     assert_eq!(drift.to_resend(), vec![1, 2, 4, 5], "each differing order once");
+    let outcome = RunOutcome::compared(&drift, 4, false, None);
+    assert_eq!((outcome.missing, outcome.other_status, outcome.other_total), (1, 2, 2));
+    assert_eq!(outcome.drift(), 5, "every difference counts, two for order 5");
+}
+
+#[test]
+fn a_runs_trigger_is_stored_by_the_name_it_is_read_back_with() {
+    for trigger in [Trigger::Scheduled, Trigger::OnDemand] {
+        assert_eq!(serde_json::to_value(trigger).unwrap(), json!(trigger.as_str()));
+    }
+    assert_eq!(Trigger::Scheduled.as_str(), "scheduled", "the SQL's check constraint names it so");
 }
 
 #[test]
