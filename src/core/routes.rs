@@ -400,7 +400,19 @@ mod tests {
 
     #[test]
     fn method_names_are_read_in_any_case() {
-        assert_eq!(Method::parse("patch"), Method::Patch);
-        assert_eq!(Method::parse("BREW"), Method::Other);
+        let named = [
+            ("GET", Method::Get),
+            ("head", Method::Head),
+            ("Post", Method::Post),
+            ("put", Method::Put),
+            ("patch", Method::Patch),
+            ("DELETE", Method::Delete),
+            ("options", Method::Options),
+            ("BREW", Method::Other),
+            ("", Method::Other),
+        ];
+        for (name, method) in named {
+            assert_eq!(Method::parse(name), method, "{name}");
+        }
     }
 }
