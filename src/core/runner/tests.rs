@@ -556,3 +556,8 @@ fn an_availability_job_a_later_toggle_superseded_sends_nothing() {
     assert_eq!(run(&world, Switches::all_on()), Handled::Done);
     assert_eq!(world.gateway_calls.borrow()[0]["in_stock_value"], "159");
 }
+
+#[test]
+fn a_webhooks_kv_key_is_pinned_so_a_deploy_still_finds_the_last_days_records() {
+    assert_eq!(dedup_key("3f2a"), "webhook:3f2a");
+}
