@@ -561,3 +561,21 @@ fn an_availability_job_a_later_toggle_superseded_sends_nothing() {
 fn a_webhooks_kv_key_is_pinned_so_a_deploy_still_finds_the_last_days_records() {
     assert_eq!(dedup_key("3f2a"), "webhook:3f2a");
 }
+
+#[test]
+fn a_peers_retry_after_is_waited_in_full_while_our_own_schedule_shrinks_with_the_scale() {
+    for (retry_after, waited) in
+        [(Some(Duration::from_secs(120)), Duration::from_secs(120)), (None, Duration::from_secs(60).mul_f64(0.01))]
+    {
+        let world = World::default();
+        *world.job.borrow_mut() = Some(job("reverse_sync", json!({"order_id": ORDER}), 2));
+        *world.card.borrow_mut() = Some(card(None));
+        *world.gateway_failure.borrow_mut() = Some(Failure::Transient { retry_after, reason: "HTTP 503".into() });
+        let mut rt = runtime(&world, Switches::all_on());
+        rt.delay_scale = 0.01;
+
+        let handled = block_on(rt.run_job(&test_id(1))).unwrap();
+
+        assert_eq!(handled, Handled::Retrying { delay: waited }, "{retry_after:?}");
+    }
+}

@@ -140,6 +140,29 @@ fn malformed_json_and_oversized_bodies_are_refused_before_the_store_is_touched()
 }
 
 #[test]
+fn a_body_of_exactly_the_limit_is_read() {
+    let store = FakeStore::default();
+    let mut padded = body(&create());
+    padded.resize(MAX_WEBHOOK_BYTES, b' ');
+    assert_eq!(padded.len(), 100 * 1024);
+    let done = ingest(&store, &settings(), Some("Bearer secret-token"), &padded).unwrap();
+    assert_eq!(done.outcome(), Some(ApplyOutcome::Created));
+}
+
+#[test]
+fn an_accepted_webhook_names_its_crm_order_only_when_one_is_known() {
+    let store = FakeStore::default();
+    let mut done = ingest(&store, &settings(), Some("Bearer secret-token"), &body(&create())).unwrap();
+    assert_eq!(done.order_id(), Some("crm-1"));
+    done.accepted = Accepted::SeenBefore { order_id: Some("crm-2".into()) };
+    assert_eq!(done.order_id(), Some("crm-2"));
+    done.accepted = Accepted::SeenBefore { order_id: Some(String::new()) };
+    assert_eq!(done.order_id(), None, "KV keeps an empty id for an event with no order");
+    done.accepted = Accepted::Queued;
+    assert_eq!(done.order_id(), None);
+}
+
+#[test]
 fn with_sync_switched_off_a_valid_webhook_is_refused_for_a_later_retry() {
     let store = FakeStore::default();
     let off = WebhookSettings { sync_enabled: false, ..settings() };
@@ -181,8 +204,9 @@ fn a_new_event_is_answered_after_one_store_round_trip_and_the_rest_waits_until_a
 
     assert_eq!(*store.calls.borrow(), ["store.apply"], "before the answer: the apply, and nothing else");
     assert_eq!(done.outcome(), Some(ApplyOutcome::Created));
-    block_on(run_deferred(&store, &store, &deferred));
+    let unsent = block_on(run_deferred(&store, &store, &deferred));
     assert_eq!(*store.calls.borrow(), ["store.apply", "queue.send(job)", "kv.put"], "after the answer");
+    assert_eq!(unsent, 0, "the queue took every job");
 }
 
 #[test]
