@@ -219,7 +219,12 @@ mod tests {
             check(SignedHeaders { signature: None, ..headers(SPEC_ID, &ts, SPEC_SIGNATURE) }),
             "webhook-signature"
         );
-        for bad in ["-1614265330", "1614265330.5", "16142653300000000000", "now"] {
+        // Milliseconds (13 digits) are not seconds; 12 digits still are, only far off.
+        assert!(matches!(
+            verify(&secret, headers(SPEC_ID, "161426533000", SPEC_SIGNATURE), SPEC_BODY, SPEC_TIMESTAMP),
+            Err(SignatureError::OutOfTolerance { .. })
+        ));
+        for bad in ["-1614265330", "1614265330.5", "1614265330000", "16142653300000000000", "now"] {
             assert_eq!(
                 verify(&secret, headers(SPEC_ID, bad, SPEC_SIGNATURE), SPEC_BODY, SPEC_TIMESTAMP),
                 Err(SignatureError::BadTimestamp),
