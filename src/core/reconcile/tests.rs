@@ -82,6 +82,8 @@ fn an_order_missing_in_the_crm_another_status_and_another_total_are_each_a_diffe
     let outcome = RunOutcome::compared(&drift, 4, false, None);
     assert_eq!((outcome.missing, outcome.other_status, outcome.other_total), (1, 2, 2));
     assert_eq!(outcome.drift(), 5, "every difference counts, two for order 5");
+    let counted = RunOutcome { missing: 1, other_status: 3, other_total: 2, ..RunOutcome::default() };
+    assert_eq!(counted.drift(), 6);
 }
 
 #[test]
