@@ -2,6 +2,7 @@
 //! This file holds the Worker's entry points only; `core` is pure, `edge` adapts it to Workers.
 
 pub mod core;
+pub mod random;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -2,7 +2,6 @@
 //! query and the form, (2) `core::desk` serves the page, (3) write its log lines and answer
 //! with its HTML and headers.
 
-use argon2::password_hash::rand_core::{CryptoRng, Error as RandError, RngCore};
 use worker::{Request, Response, Result};
 
 use super::emit;
@@ -12,34 +11,10 @@ use crate::core::crm_service::Crm;
 use crate::core::desk::{Desk, PageRequest};
 use crate::core::routes::{Miss, PageRoute};
 use crate::core::session::new_session_id;
+use crate::random::SystemRandom;
 
 /// A form body above this is refused as unreadable (the largest form, a new order, is ~2 KB).
 const MAX_FORM_BYTES: usize = 64 * 1024;
-
-/// The Web Crypto API's random numbers (through getrandom), for session ids and form keys.
-struct WebCrypto;
-
-impl RngCore for WebCrypto {
-    fn next_u32(&mut self) -> u32 {
-        let mut bytes = [0; 4];
-        self.fill_bytes(&mut bytes);
-        u32::from_le_bytes(bytes)
-    }
-    fn next_u64(&mut self) -> u64 {
-        let mut bytes = [0; 8];
-        self.fill_bytes(&mut bytes);
-        u64::from_le_bytes(bytes)
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        getrandom::fill(dest).expect("the Web Crypto API gives random bytes");
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> std::result::Result<(), RandError> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-
-impl CryptoRng for WebCrypto {}
 
 fn pairs(text: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(text.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
@@ -72,7 +47,7 @@ pub async fn handle(
     } else {
         Vec::new()
     };
-    let fresh_token = new_session_id(&mut WebCrypto);
+    let fresh_token = new_session_id(&mut SystemRandom);
     let now = super::now();
     let page_request = PageRequest {
         target: &target,
