@@ -246,7 +246,7 @@ $$;
 
 -- Marks a product in or out of stock with the catalogue code the Worker gives ("158" / "159").
 -- Returns null for an unknown product, else { jobs }; a product with no bitrix_id has nothing
--- to sync.
+-- to sync. The job names its stock code, so each attempt sends the state it was made for.
 drop function public.crm_set_product_availability(uuid, boolean);
 create or replace function public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb)
 returns jsonb
@@ -270,7 +270,7 @@ begin
   if v_product.metadata -> 'properties' ->> 'bitrix_id' is not null then
     v_jobs := v_jobs || public.add_sync_job('availability_sync',
                                            'bitrix:availability:' || p_product_id || ':' || gen_random_uuid(),
-                                           jsonb_build_object('product_id', p_product_id));
+                                           jsonb_build_object('product_id', p_product_id, 'stock', p_stock_code));
   end if;
   perform public.record_crm_change(p_actor, 'availability_set', null, p_product_id, null,
                                    jsonb_build_object('stock', p_stock_code));

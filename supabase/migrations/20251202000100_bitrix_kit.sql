@@ -11,9 +11,10 @@
 -- period with the orders here, asks Bitrix to resend what differs, and is kept with its counts;
 -- a run that found drift queues one Telegram message.
 --
--- (3) A Bitrix job names the state it was made for (a status job its status already did; an
--- availability job now its stock code), so that every attempt of one job sends the gateway the
--- same request under its Idempotency-Key, and a job a later change superseded sends nothing.
+-- (3) A Bitrix job names the state it was made for (a status job its status, an availability
+-- job its stock code: crm_set_product_availability of 20251130000100), so that every attempt of
+-- one job sends the gateway the same request under its Idempotency-Key, and a job a later change
+-- superseded sends nothing.
 
 create or replace function public.apply_bitrix_order_event(command jsonb)
 returns jsonb
@@ -339,35 +340,3 @@ begin
   end loop;
 end
 $$;
-
--- (3) The availability job names its stock code (crm_set_product_availability of 20251130000100).
-create or replace function public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_product public.products%rowtype;
-  v_jobs uuid[] := '{}';
-begin
-  update public.products p set
-    metadata = jsonb_set(case when jsonb_typeof(p.metadata -> 'properties') = 'object' then p.metadata
-                              else jsonb_set(p.metadata, '{properties}', '{}'::jsonb) end,
-                         '{properties,IN_STOCK}', to_jsonb(p_stock_code)),
-    updated_at = now()
-  where p.id = p_product_id
-  returning * into v_product;
-  if not found then
-    return null;
-  end if;
-  if v_product.metadata -> 'properties' ->> 'bitrix_id' is not null then
-    v_jobs := v_jobs || public.add_sync_job('availability_sync',
-                                           'bitrix:availability:' || p_product_id || ':' || gen_random_uuid(),
-                                           jsonb_build_object('product_id', p_product_id, 'stock', p_stock_code));
-  end if;
-  perform public.record_crm_change(p_actor, 'availability_set', null, p_product_id, null,
-                                   jsonb_build_object('stock', p_stock_code));
-  return jsonb_build_object('jobs', to_jsonb(v_jobs));
-end
-$$;
-

@@ -65,19 +65,27 @@ const NAVIGATION: [(Section, &str, &str); 6] = [
     (Section::Sync, "/crm/sync", "Синхронизация"),
 ];
 
+/// The `<head>` of every page: its title, the stylesheet and the one static script.
+#[must_use]
+pub fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            link rel="stylesheet" href="/static/crm.css";
+            script src="/static/crm.js" defer {}
+        }
+    }
+}
+
 /// A whole page: the head, the navigation (when someone is logged in), the flash, the content.
 #[must_use]
 pub fn layout(chrome: &Chrome, title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="ru" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — CRM cvety.kz" }
-                link rel="stylesheet" href="/static/crm.css";
-                script src="/static/crm.js" defer {}
-            }
+            (head(&format!("{title} — CRM cvety.kz")))
             body {
                 a class="skip" href="#content" { "К содержимому" }
                 @if let Some(staff) = chrome.staff {

@@ -370,13 +370,7 @@ pub fn ticket(order: &OrderView) -> Markup {
     html! {
         (DOCTYPE)
         html lang="ru" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — тикет" }
-                link rel="stylesheet" href="/static/crm.css";
-                script src="/static/crm.js" defer {}
-            }
+            (super::head(&format!("{title} — тикет")))
             body class="ticket" {
                 main {
                     p class="no-print" {
