@@ -49,9 +49,9 @@ fn ensure_kit() -> &'static harness::Stack {
             .current_dir(root)
             .env("CVETY_KIT_DSN", format!("sqlite:{}", state.join("kit.sqlite").display()))
             .env("CVETY_SHOP_DB", state.join("shop.sqlite"))
-            .env("CVETY_WORKER_URL", "http://127.0.0.1:8788/webhooks/bitrix/order")
+            .env("CVETY_WORKER_URL", format!("{}/webhooks/bitrix/order", harness::WORKER))
             .env("WEBHOOK_SIGNING_SECRET", WEBHOOK_SIGNING_SECRET)
-            .env("BITRIX_API_TOKEN", "dev-bitrix-token")
+            .env("BITRIX_API_TOKEN", fakes::BITRIX_API_TOKEN)
             // The outbox's waits shortened (30 s, 1 min, … in production): the tests wait seconds.
             .env("CVETY_RETRY_DELAYS", "1,2,3")
             .stdout(log.try_clone().unwrap())

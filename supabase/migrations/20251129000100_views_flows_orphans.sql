@@ -9,6 +9,24 @@
 -- (The constants that lived in SQL and in Rust, the stock codes and the status echo window,
 -- come from Rust as arguments since 20251130000100_staff_and_pages.sql.)
 
+-- Functions this project adds are the Worker's alone: nobody but service_role may call them.
+-- Each later migration names its new functions (with their argument types) once.
+create or replace function public.grant_to_service_role_only(p_functions text[])
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare f text;
+begin
+  foreach f in array p_functions
+  loop
+    execute format('revoke all on function public.%s from public, anon, authenticated', f);
+    execute format('grant execute on function public.%s to service_role', f);
+  end loop;
+end
+$$;
+revoke all on function public.grant_to_service_role_only(text[]) from public, anon, authenticated;
+
 create table public.sync_flows (
   flow text primary key
 );
@@ -170,15 +188,6 @@ $$;
 
 drop function public.order_card(uuid);
 
-do $$
-declare f text;
-begin
-  foreach f in array array['sync_status()', 'order_view_of(public.orders,boolean)',
+select public.grant_to_service_role_only(array['sync_status()', 'order_view_of(public.orders,boolean)',
     'order_view(uuid)', 'order_views(jsonb)', 'product_view_of(public.products)', 'product_view(uuid)',
-    'product_views(jsonb)', 'dead_letters(integer)']
-  loop
-    execute format('revoke all on function public.%s from public, anon, authenticated', f);
-    execute format('grant execute on function public.%s to service_role', f);
-  end loop;
-end
-$$;
+    'product_views(jsonb)', 'dead_letters(integer)']);

@@ -340,6 +340,19 @@ as $$
   from public.orders o where o.id = p_order_id
 $$;
 
+-- The delivery slots with their times, in the order of the day.
+create or replace function public.slot_list()
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object('id', s.bitrix_slot_id, 'label', s.label,
+                                               'starts_at', s.starts_at, 'ends_at', s.ends_at)
+                            order by s.starts_at nulls last, s.bitrix_slot_id), '[]'::jsonb)
+  from public.delivery_time_slots s
+$$;
+
 -- The day board in one call: the slots with their times, and the orders to deliver that day.
 create or replace function public.day_board(p_date date)
 returns jsonb
@@ -348,10 +361,7 @@ stable
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'slots', coalesce((select jsonb_agg(jsonb_build_object('id', s.bitrix_slot_id, 'label', s.label,
-                                                           'starts_at', s.starts_at, 'ends_at', s.ends_at)
-                                        order by s.starts_at nulls last, s.bitrix_slot_id)
-                       from public.delivery_time_slots s), '[]'::jsonb),
+    'slots', public.slot_list(),
     -- Without their items: the board shows none, and a day of 300 orders is half the bytes.
     'orders', coalesce((select jsonb_agg(public.order_view_of(o, false)
                                          order by o.delivery_time_id nulls last, o.created_at)
@@ -366,10 +376,7 @@ stable
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'slots', coalesce((select jsonb_agg(jsonb_build_object('id', s.bitrix_slot_id, 'label', s.label,
-                                                           'starts_at', s.starts_at, 'ends_at', s.ends_at)
-                                        order by s.starts_at nulls last, s.bitrix_slot_id)
-                       from public.delivery_time_slots s), '[]'::jsonb),
+    'slots', public.slot_list(),
     'cities', coalesce((select jsonb_agg(jsonb_build_object('id', c.bitrix_city_id, 'name', c.name) order by c.name)
                         from public.cities c), '[]'::jsonb),
     'shops', coalesce((select jsonb_agg(jsonb_build_object('id', s.bitrix_shop_id, 'name', s.name) order by s.name)
@@ -407,18 +414,9 @@ as $$
   select jsonb_build_object('flows', public.sync_status(), 'dead_letters', public.dead_letters(p_limit))
 $$;
 
-do $$
-declare f text;
-begin
-  foreach f in array array['record_crm_change(jsonb,text,uuid,uuid,uuid,jsonb)',
+select public.grant_to_service_role_only(array['record_crm_change(jsonb,text,uuid,uuid,uuid,jsonb)',
     'staff_login_state(text,integer)', 'staff_login_result(text,uuid,text,integer)', 'staff_session(text)',
     'staff_logout(text)', 'crm_create_order(jsonb,text,integer,jsonb)',
     'crm_set_order_status(uuid,text,text,integer,jsonb)', 'crm_set_product_availability(uuid,text,jsonb)',
-    'replay_dead_jobs(uuid,jsonb)', 'order_timeline(uuid)', 'order_page(uuid)', 'day_board(date)', 'sync_page(integer)',
-    'crm_reference()', 'orders_page(jsonb)', 'order_form()']
-  loop
-    execute format('revoke all on function public.%s from public, anon, authenticated', f);
-    execute format('grant execute on function public.%s to service_role', f);
-  end loop;
-end
-$$;
+    'replay_dead_jobs(uuid,jsonb)', 'order_timeline(uuid)', 'order_page(uuid)', 'slot_list()', 'day_board(date)', 'sync_page(integer)',
+    'crm_reference()', 'orders_page(jsonb)', 'order_form()']);

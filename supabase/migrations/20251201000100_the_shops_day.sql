@@ -26,9 +26,7 @@ stable
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'slots', coalesce((select jsonb_agg(jsonb_build_object('id', s.bitrix_slot_id, 'label', s.label,
-                                                           'starts_at', s.starts_at, 'ends_at', s.ends_at))
-                       from public.delivery_time_slots s), '[]'::jsonb),
+    'slots', public.slot_list(),
     'orders', coalesce((select jsonb_agg(public.order_view_of(o, false))
                         from public.orders o where o.delivery_date = p_date and o.status = any (p_statuses)), '[]'::jsonb))
 $$;
@@ -138,14 +136,5 @@ begin
 end
 $$;
 
-do $$
-declare f text;
-begin
-  foreach f in array array['add_sync_jobs(jsonb)', 'risk_candidates(date,text[])',
-    'daily_report(date,date,integer,text[])', 'daily_summary(date,integer,text[],text[])', 'claim_sync_job(uuid,integer)']
-  loop
-    execute format('revoke all on function public.%s from public, anon, authenticated', f);
-    execute format('grant execute on function public.%s to service_role', f);
-  end loop;
-end
-$$;
+select public.grant_to_service_role_only(array['add_sync_jobs(jsonb)', 'risk_candidates(date,text[])',
+    'daily_report(date,date,integer,text[])', 'daily_summary(date,integer,text[],text[])', 'claim_sync_job(uuid,integer)']);

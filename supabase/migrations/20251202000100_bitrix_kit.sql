@@ -329,14 +329,5 @@ as $$
                             'reconciliation', public.reconciliation_view(null, false))
 $$;
 
-do $$
-declare f text;
-begin
-  foreach f in array array['start_reconciliation(text,date,date,date)', 'reconcile_rows(bigint[])',
-    'finish_reconciliation(uuid,jsonb)', 'reconciliation_view(uuid,boolean)', 'sync_page(integer)']
-  loop
-    execute format('revoke all on function public.%s from public, anon, authenticated', f);
-    execute format('grant execute on function public.%s to service_role', f);
-  end loop;
-end
-$$;
+select public.grant_to_service_role_only(array['start_reconciliation(text,date,date,date)', 'reconcile_rows(bigint[])',
+    'finish_reconciliation(uuid,jsonb)', 'reconciliation_view(uuid,boolean)', 'sync_page(integer)']);

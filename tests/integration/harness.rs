@@ -17,7 +17,7 @@ pub const WEBHOOK_TOKEN: &str = "dev-webhook-token";
 /// The test stack's Standard Webhooks secret (scripts/stack.sh; made up).
 pub const WEBHOOK_SIGNING_SECRET: &str = "whsec_ZGV2LXNpZ25pbmctc2VjcmV0LWN2ZXR5LWNybS0wMTIzNDU2Nzg5";
 pub const CRM_TOKEN: &str = "dev-crm-token";
-const WORKER: &str = "http://127.0.0.1:8788";
+pub const WORKER: &str = "http://127.0.0.1:8788";
 const DATABASE: &str = "host=127.0.0.1 port=55322 user=postgres dbname=postgres";
 const BITRIX_PORT: u16 = 55380;
 const TELEGRAM_PORT: u16 = 55381;
