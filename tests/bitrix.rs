@@ -44,6 +44,8 @@ fn ensure_kit() -> &'static harness::Stack {
         let run = root.join(".local/test/run");
         std::fs::create_dir_all(&run).unwrap();
         let log = std::fs::File::create(root.join(".local/test/logs/bitrix-kit.log")).unwrap();
+        // Detached on purpose: it outlives this process and `stack.sh down` stops it by its pid file.
+        #[allow(clippy::zombie_processes)]
         let child = Command::new("setsid")
             .args(["php", "-S", &format!("127.0.0.1:{KIT_PORT}"), "bitrix/tests/server/router.php"])
             .current_dir(root)
@@ -252,11 +254,10 @@ async fn a_crm_status_changes_echo_is_told_by_its_key_and_a_real_bitrix_change_t
     delivered(bitrix_id, 3).await;
     manager_sets_status(bitrix_id, "AP").await;
     delivered(bitrix_id, 4).await;
-    let status = eventually(WAIT, "both changes applied", || async {
+    eventually(WAIT, "both changes applied", || async {
         (webhook_outcomes(bitrix_id).await.len() == 4).then_some(())
     })
     .await;
-    let _ = status;
     assert_eq!(crm_status(bitrix_id).await, "accepted");
     let jobs = settled_order(&order_id).await;
     let messages = jobs.iter().filter(|job| job.flow == "telegram").count();

@@ -9,7 +9,7 @@ use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
 use crate::core::api::{self, Answer};
 use crate::core::auth::{bearer_token, token_matches};
-use crate::core::crm_service::{ApiInput, Crm};
+use crate::core::crm_service::ApiInput;
 use crate::core::routes::{ApiRoute, Miss};
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {
@@ -38,16 +38,8 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, route: Result<Ap
         Err(_) => return api::error(400, "invalid_body", "Не удалось прочитать тело запроса"),
     };
     let input = ApiInput { query: &query, body: &body, idempotency_key: idempotency_key.as_deref() };
-    let config = &bindings.config;
-    let gateway = HttpBitrixGateway(config);
-    let crm = Crm {
-        store: &bindings.store,
-        queue: &bindings.queue,
-        gateway: &gateway,
-        switches: config.switches,
-        now: super::now(),
-        risk_window: config.delivery_risk_minutes,
-    };
+    let gateway = HttpBitrixGateway(&bindings.config);
+    let crm = bindings.crm(&gateway, super::now());
     let served = crm.serve(&route, input).await;
     for line in &served.logs {
         emit(line);

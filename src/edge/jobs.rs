@@ -9,6 +9,7 @@ use super::emit;
 use super::now;
 use super::outbound::{CloudflareQueue, HttpBitrixGateway, KvDedup, TelegramNotifier};
 use super::store::PostgrestStore;
+use crate::core::crm_service::Crm;
 use crate::core::log::LogLine;
 use crate::core::ports::{cause_chain, StoreError};
 use crate::core::reconciler::{reconcile_if_due, ReconcileRun};
@@ -32,6 +33,23 @@ impl Bindings {
             queue: CloudflareQueue(env.queue(names::JOBS_QUEUE).ok()),
             cache: KvDedup(env.kv(names::DEDUP_KV).ok()),
             config,
+        }
+    }
+
+    /// The CRM's operations over these bindings, at `now` (the API and the pages serve them).
+    #[must_use]
+    pub fn crm<'a>(
+        &'a self,
+        gateway: &'a HttpBitrixGateway<'a>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Crm<'a, PostgrestStore, CloudflareQueue, HttpBitrixGateway<'a>> {
+        Crm {
+            store: &self.store,
+            queue: &self.queue,
+            gateway,
+            switches: self.config.switches,
+            now,
+            risk_window: self.config.delivery_risk_minutes,
         }
     }
 }

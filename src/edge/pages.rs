@@ -7,7 +7,6 @@ use worker::{Request, Response, Result};
 use super::emit;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
-use crate::core::crm_service::Crm;
 use crate::core::desk::{Desk, PageRequest};
 use crate::core::routes::{Miss, PageRoute};
 use crate::core::session::new_session_id;
@@ -60,19 +59,8 @@ pub async fn handle(
         now,
         fresh_token: &fresh_token,
     };
-    let config = &bindings.config;
-    let gateway = HttpBitrixGateway(config);
-    let desk = Desk {
-        crm: Crm {
-            store: &bindings.store,
-            queue: &bindings.queue,
-            gateway: &gateway,
-            switches: config.switches,
-            now,
-            risk_window: config.delivery_risk_minutes,
-        },
-        session_secret: &config.session_secret,
-    };
+    let gateway = HttpBitrixGateway(&bindings.config);
+    let desk = Desk { crm: bindings.crm(&gateway, now), session_secret: &bindings.config.session_secret };
     let (answer, logs) = desk.serve(route, &page_request).await;
     for line in &logs {
         emit(line);

@@ -11,7 +11,9 @@ use crate::core::api::{self, Answer};
 use crate::core::log::{mask_address, mask_phone, LogLine};
 use crate::core::ports::{cause_chain, OrderStore};
 use crate::core::routes::{route, Method, Route};
-use crate::core::service::{ingest_webhook, run_deferred, Credentials, WebhookError, WebhookPorts, WebhookSettings};
+use crate::core::service::{
+    ingest_webhook, run_deferred, Credentials, WebhookAuth, WebhookError, WebhookPorts, WebhookSettings,
+};
 use crate::core::signing::SignedHeaders;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -116,7 +118,7 @@ async fn health(bindings: &Bindings) -> Answer {
         }
     };
     // An unusable signing secret refuses every webhook: that is not healthy either.
-    let healthy = postgrest == "ok" && bindings.config.webhook_auth.mode() != "misconfigured";
+    let healthy = postgrest == "ok" && !matches!(bindings.config.webhook_auth, WebhookAuth::Misconfigured(_));
     Answer::json(
         200,
         serde_json::json!({
