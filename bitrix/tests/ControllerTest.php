@@ -161,6 +161,21 @@ final class ControllerTest extends KitCase
         self::assertSame(['N', '9000.00'], [$first->body['orders'][0]['status_id'], $first->body['orders'][0]['price']]);
     }
 
+    public function testASnapshotIsReadAfreshUnderARepeatedKeyAndItsAnswerIsNotKept(): void
+    {
+        $today = (new \DateTimeImmutable('now', new \DateTimeZone('Asia/Almaty')))->format('Y-m-d');
+        $read = fn () => $this->call(['action' => 'orders.snapshot', 'from' => $today, 'to' => $today], 'snap:same');
+        $this->storefrontOrder('А');
+        $before = $read();
+        $this->storefrontOrder('Б');
+        $after = $read();
+
+        self::assertCount(1, $before->body['orders']);
+        self::assertCount(2, $after->body['orders'], 'the repeat reads again, it does not replay');
+        $kept = $this->kit->db->pdo->query("SELECT COUNT(*) FROM cvety_crm_gateway_requests WHERE request_key = 'snap:same'");
+        self::assertSame(0, (int) $kept->fetchColumn());
+    }
+
     public function testAResendPutsEachOrderInTheOutboxAgainAndNamesTheOnesBitrixDoesNotHave(): void
     {
         $id = $this->storefrontOrder();

@@ -59,6 +59,15 @@ final class Controller
         } catch (Invalid $invalid) {
             return Response::error(422, 'invalid_request', $invalid->getMessage(), ['field' => $invalid->field]);
         }
+        if ($request['action'] === 'orders.snapshot') {
+            // A read changes nothing: it is answered afresh every time, and its (large) answer is
+            // not kept with its key.
+            try {
+                return $this->perform('orders.snapshot', $checked, $key);
+            } catch (\Throwable $failure) {
+                return self::failed($failure);
+            }
+        }
         $now = ($this->clock)();
         [$verdict, $status, $answer] = $this->keys->begin($key, self::hash($request), $now);
         switch ($verdict) {
@@ -76,7 +85,7 @@ final class Controller
             $response = Response::error($refused->status, $refused->error, $refused->getMessage());
         } catch (\Throwable $failure) {
             $this->keys->release($key);
-            return Response::error(500, 'gateway_failed', 'Ошибка шлюза: ' . mb_substr($failure->getMessage(), 0, 300));
+            return self::failed($failure);
         }
         if ($response->status >= 500) {
             $this->keys->release($key);
@@ -124,6 +133,11 @@ final class Controller
                 return Response::ok(['queued' => $queued, 'missing' => $missing]);
         }
         throw new \LogicException("unchecked action $action");
+    }
+
+    private static function failed(\Throwable $failure): Response
+    {
+        return Response::error(500, 'gateway_failed', 'Ошибка шлюза: ' . mb_substr($failure->getMessage(), 0, 300));
     }
 
     /** The request's fingerprint: its JSON with keys sorted, so that spacing and order do not count. */
