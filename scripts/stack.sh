@@ -108,7 +108,13 @@ install() {
   fi
   if ! python3 -c 'import sys; from importlib.metadata import version; sys.exit(version("playwright") != "1.64.1")' 2>/dev/null; then
     log "pip install playwright==1.64.1 (the browser tests drive /usr/bin/chromium; no browser download)"
-    python3 -m pip install -q playwright==1.64.1
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+      [ "$(id -u)" = 0 ] || die "pip is missing: sudo apt-get install -y python3-pip"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+    fi
+    # Debian's own python3 is "externally managed" (PEP 668): then pip needs to be told.
+    python3 -m pip install -q playwright==1.64.1 \
+      || python3 -m pip install -q --break-system-packages playwright==1.64.1
   fi
   # The Bitrix kit (bitrix/): PHPUnit without Bitrix, and its gateway under `php -S` end to end.
   if ! command -v php >/dev/null || ! command -v phpunit >/dev/null \
