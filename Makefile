@@ -32,8 +32,8 @@ prove: install  ## break each promise on purpose (tests/proofs.toml) and see its
 mutants:        ## cargo-mutants over the core's decision code (see README, Tests); MUTANTS_FILES=all for all of src/core
 	bash scripts/mutants.sh
 
-deploy: build   ## production: crm.cvety.kz
-	npx wrangler deploy --env production
+deploy: install ## production: crm.cvety.kz; stops before building when a production secret is missing
+	bash scripts/deploy.sh deploy
 
 clean:
 	bash scripts/stack.sh down; CRM_STACK=test bash scripts/stack.sh down; rm -rf build target/wasm32-unknown-unknown .local

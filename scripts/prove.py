@@ -92,6 +92,7 @@ SECTIONS = {
     "switches": "Switches",
     "hostile input (issue 7)": "Bad input",
     "the Bitrix kit (issue 9)": "Signed webhooks and the Bitrix kit",
+    "security (issue 15)": "Security",
 }
 
 

@@ -51,7 +51,7 @@ export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
 # Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
 WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
                  TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE OUTBOUND_TIMEOUT_SECONDS
-                 DELIVERY_RISK_MINUTES CRM_PUBLIC_URL)
+                 DELIVERY_RISK_MINUTES CRM_PUBLIC_URL ENVIRONMENT)
 
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -166,6 +166,12 @@ db_stop() {
 
 # Applies supabase/migrations in order, each once, each in one transaction (as `supabase db push`).
 migrate() {
+  # A new database first gets what hosted Supabase has before any migration (its roles and its
+  # default grants to anon and authenticated), so that migrations meet production's rights.
+  if [ -z "$(psql_admin -tA -c "select 1 from pg_namespace where nspname = 'supabase_migrations'")" ]; then
+    log "hosted Supabase's defaults (supabase/local/hosted_defaults.sql)"
+    psql_admin -f supabase/local/hosted_defaults.sql
+  fi
   psql_admin -c "create schema if not exists supabase_migrations;
                  create table if not exists supabase_migrations.schema_migrations (
                    version text primary key, name text, applied_at timestamptz not null default now());"
@@ -214,10 +220,13 @@ stop_process() {
 
 running() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
 
+# Waits until `url` answers 2xx, or, for the Worker's /health, any answer of its own (503
+# `misconfigured` is the Worker answering too).
 wait_for() {
   local what="$1" url="$2" seconds="$3"
   for _ in $(seq 1 $((seconds * 10))); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    if [[ "$url" == */health ]] && curl -sS "$url" 2>/dev/null | grep -q '"status":"misconfigured"'; then return 0; fi
     sleep 0.1
   done
   die "$what did not answer at $url within ${seconds}s (logs: $LOG_DIR)"

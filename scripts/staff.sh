@@ -4,6 +4,8 @@
 #   scripts/staff.sh add LOGIN "Name"      adds the account, or sets its name and password;
 #                                          the password is read from standard input
 #   scripts/staff.sh disable LOGIN         the account can no longer log in; its sessions end
+#   scripts/staff.sh unlock LOGIN          forgets the login's failed attempts (from every network),
+#                                          so a locked login opens again at once
 #   scripts/staff.sh list                  the accounts
 #
 # The password is hashed here with Argon2id by the Worker's own code (examples/hash_password.rs)
@@ -34,6 +36,7 @@ insert into public.staff (login, name, password_hash) values (lower(:'login'), :
 on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash, disabled_at = null;
 update public.staff_sessions set ended_at = now()
 where ended_at is null and staff_id = (select id from public.staff where login = lower(:'login'));
+delete from public.staff_login_failures where login = lower(:'login');
 SQL
     echo "staff: $login ($name) can log in at /crm/login" >&2
     ;;
@@ -45,8 +48,15 @@ update public.staff_sessions set ended_at = now()
 where ended_at is null and staff_id = (select id from public.staff where login = lower(:'login'));
 SQL
     ;;
+  unlock)
+    login="${2:?usage: scripts/staff.sh unlock LOGIN}"
+    sql -v login="$login" <<'SQL'
+delete from public.staff_login_failures where login = lower(:'login');
+SQL
+    echo "staff: $login is unlocked (its failed attempts are forgotten)" >&2
+    ;;
   list)
     sql -c "select login, name, created_at, disabled_at from public.staff order by login"
     ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

@@ -153,3 +153,62 @@ async fn before_the_switch_over_to_signatures_the_token_is_proof_and_an_unusable
     let signed = post_webhook(&fixture("order-create.json", Some(refused_id))).await;
     assert_eq!(signed.body["outcome"], "created");
 }
+
+#[tokio::test]
+async fn a_mistyped_telegram_url_never_puts_the_bot_token_in_a_job_an_answer_or_a_log() {
+    ensure_stack_with(&OFF);
+    let _alone = exclusive().await;
+    // No scheme: the URL cannot be built, and the error would quote it, bot token and all.
+    restart_worker_with(&[("TELEGRAM_API_URL", "127.0.0.1:55381")]);
+    let token = "123456:dev-telegram-token";
+    let id = fresh_id();
+
+    post_webhook(&fixture("order-create.json", Some(id))).await;
+    let jobs = settled_order(&order_id_of(id).await).await;
+    let status = crm(Method::GET, "/api/sync/status", None).await;
+    let dead = crm(Method::GET, "/api/sync/dead-letters", None).await;
+    restart_worker_with(&OFF);
+
+    assert_eq!(short(&jobs), [("telegram", "dead", 1)]);
+    let error = jobs[0].last_error.clone().unwrap();
+    assert!(error.contains("bad URL") && error.contains("[redacted]"), "{error}");
+    assert!(!error.contains(token), "{error}");
+    assert!(!status.body.to_string().contains(token), "{}", status.body);
+    assert!(dead.body.to_string().contains("[redacted]"), "{}", dead.body);
+    assert!(!dead.body.to_string().contains(token), "{}", dead.body);
+    assert!(!harness::worker_log().contains(token), "the bot token is in the Worker's log");
+}
+
+#[tokio::test]
+async fn production_missing_a_secret_answers_503_misconfigured_naming_each_and_serves_nothing_else() {
+    ensure_stack_with(&OFF);
+    let _alone = exclusive().await;
+    restart_worker_with(&[
+        ("ENVIRONMENT", "production"),
+        ("WEBHOOK_SIGNING_SECRET", ""),
+        ("SESSION_SECRET", "too-short"),
+    ]);
+    let id = fresh_id();
+
+    let health = send(reqwest::Client::new().get(url("/health"))).await;
+    let webhook =
+        post_webhook_bytes(serde_json::to_vec(&fixture("order-create.json", Some(id))).unwrap(), Some(WEBHOOK_TOKEN))
+            .await;
+    let api = crm(Method::GET, "/api/orders", None).await;
+    let page = reqwest::get(url("/crm/login")).await.unwrap();
+    let (page_status, page_text) = (page.status().as_u16(), page.text().await.unwrap());
+    restart_worker_with(&OFF);
+    let healthy = send(reqwest::Client::new().get(url("/health"))).await;
+
+    assert_eq!((health.status, health.body["status"].as_str()), (503, Some("misconfigured")), "{:?}", health.body);
+    let named: Vec<&str> =
+        health.body["misconfigured"].as_array().unwrap().iter().map(|m| m["setting"].as_str().unwrap()).collect();
+    assert_eq!(named, ["WEBHOOK_SIGNING_SECRET", "SESSION_SECRET"]);
+    assert_eq!(health.body["environment"], "production");
+    assert_eq!((webhook.status, webhook.body["error"].as_str()), (503, Some("misconfigured")), "never token mode");
+    assert_eq!(counts(id).await, (0, 0, 0));
+    assert_eq!((api.status, api.body["error"].as_str()), (503, Some("misconfigured")));
+    assert_eq!(page_status, 503);
+    assert!(page_text.contains("CRM не настроена"), "{page_text}");
+    assert_eq!((healthy.status, healthy.body["status"].as_str()), (200, Some("ok")), "development checks nothing");
+}

@@ -186,6 +186,14 @@ pub fn invalid_json(detail: &str) -> Answer {
     answer
 }
 
+/// 503 while production misses what it cannot run without (each named).
+#[must_use]
+pub fn misconfigured(missing: &[crate::core::deployment::Missing]) -> Answer {
+    let mut answer = error(503, "misconfigured", "Сервис не настроен: не хватает секретов (см. /health)");
+    answer.body["missing"] = json!(missing);
+    answer
+}
+
 /// 413 for a body over `limit` bytes.
 #[must_use]
 pub fn body_too_large(size: usize, limit: usize) -> Answer {

@@ -22,11 +22,12 @@ use super::log::LogLine;
 use super::pages::orders::{FormState, ITEM_ROWS};
 use super::pages::{self, Chrome, Flash, Section};
 use super::ports::{
-    cause_chain, BitrixGateway, CrmStore, JobQueue, JobStore, LoginOutcome, ReconcileStore, StaffStore, StoreError,
+    cause_chain, BitrixGateway, CrmStore, JobQueue, JobStore, LoginAttempt, NewSession, ReconcileStore, StaffStore,
+    StoreError,
 };
 use super::reconciler::ReconcileRun;
 use super::routes::{Miss, PageRoute, Record};
-use super::session;
+use super::session::{self, LockScope};
 use super::views::Staff;
 
 /// A page request as the edge read it.
@@ -45,6 +46,8 @@ pub struct PageRequest<'a> {
     pub now: DateTime<Utc>,
     /// 32 random bytes, URL-safe: a new session id, or a new form's request key.
     pub fresh_token: &'a str,
+    /// The network the request comes from (`session::network_of`), for the login limits.
+    pub network: &'a str,
 }
 
 /// An HTML answer (or a redirect), with its headers.
@@ -68,6 +71,26 @@ pub const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("Cache-Control", "no-store"),
     ("Content-Type", "text/html; charset=utf-8"),
 ];
+
+/// A form body above this is refused with 413 before it is read (the largest form, a new order,
+/// is about 2 KB).
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// 413 for a form over [`MAX_FORM_BYTES`].
+#[must_use]
+pub fn form_too_large() -> PageAnswer {
+    let chrome = Chrome { staff: None, section: Section::None, flash: None };
+    let why = format!("Форма больше {} КБ не принимается. Ничего не изменено.", MAX_FORM_BYTES / 1024);
+    html(413, pages::refused(&chrome, "Слишком большой запрос", &why))
+}
+
+/// 503 while production's configuration misses what it cannot run without.
+#[must_use]
+pub fn misconfigured() -> PageAnswer {
+    let chrome = Chrome { staff: None, section: Section::None, flash: None };
+    let why = "CRM не запущена: в настройках Worker не хватает секретов. Администратору: откройте /health.";
+    html(503, pages::refused(&chrome, "CRM не настроена", why))
+}
 
 fn html(status: u16, markup: Markup) -> PageAnswer {
     let headers = SECURITY_HEADERS.iter().map(|(name, value)| (*name, (*value).to_owned())).collect();
@@ -285,33 +308,48 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
         }
     }
 
+    /// The login form's POST: (1) a login no account can have is refused before anything
+    /// else, (2) the store counts the attempt against the limits (or refuses it, and no
+    /// password is checked), (3) the password is checked, (4) a session, or the failure as
+    /// counted. The typed login is never logged (people type their password there too).
     async fn login(&self, request: &PageRequest<'_>, logs: &mut Vec<LogLine>) -> Result<PageAnswer, StoreError> {
         let login = field(request.form, "login").unwrap_or("").trim().to_lowercase();
         let password = field(request.form, "password").unwrap_or("");
         let next = safe_next(field(request.form, "next"));
+        if login.chars().count() > session::MAX_LOGIN_CHARS {
+            logs.push(LogLine::new("warn", "staff.login_refused").with("reason", "login_too_long"));
+            let why = format!("Логин длиннее {} символов: такого логина нет", session::MAX_LOGIN_CHARS);
+            return Ok(html(400, pages::login::page("", &next, Some(Flash::error(why)))));
+        }
         if self.session_secret.is_empty() {
             return Ok(html(
                 503,
                 pages::login::page(&login, &next, Some(Flash::error("Вход не настроен: не задан SESSION_SECRET"))),
             ));
         }
-        let state = self.crm.store.login_state(&login, session::LOCK_WINDOW).await?;
-        if let Some(until) = session::locked_until(&state.failures, request.now) {
-            logs.push(LogLine::new("warn", "staff.login_locked").with("login", login.as_str()));
-            return Ok(html(429, pages::login::page(&login, &next, Some(Flash::error(locked_message(until))))));
-        }
+        let attempt = self.crm.store.login_attempt(&login, request.network, &session::LOGIN_LIMITS).await?;
+        let (attempt, account, remaining) = match attempt {
+            LoginAttempt::Locked { until, scope } => {
+                logs.push(LogLine::new("warn", "staff.login_locked").with("scope", format!("{scope:?}")));
+                return Ok(html(
+                    429,
+                    pages::login::page(&login, &next, Some(Flash::error(locked_message(until, scope)))),
+                ));
+            }
+            LoginAttempt::Counted { attempt, account, remaining } => (attempt, account, remaining),
+        };
         // An unknown login costs the same hash check as a wrong password.
-        let hash = state.account.as_ref().map_or(session::NO_ACCOUNT_HASH, |(_, hash)| hash.as_str());
+        let hash = account.as_ref().map_or(session::NO_ACCOUNT_HASH, |(_, hash)| hash.as_str());
         let matches = session::verify_password(password, hash);
-        match state.account {
+        match account {
             Some((staff, _)) if matches => {
-                let outcome = LoginOutcome::Session {
+                let new_session = NewSession {
                     staff_id: staff.id.clone(),
                     session_id: request.fresh_token.to_owned(),
                     lifetime: session::SESSION_LIFETIME,
                 };
-                self.crm.store.login_result(&login, &outcome).await?;
-                logs.push(LogLine::new("info", "staff.login").with("login", login.as_str()));
+                self.crm.store.login_succeeded(attempt, request.network, &new_session).await?;
+                logs.push(LogLine::new("info", "staff.login").with("staff_id", staff.id.to_string()));
                 let mut answer = redirect(&next);
                 answer.headers.push((
                     "Set-Cookie",
@@ -320,17 +358,14 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
                 Ok(answer)
             }
             _ => {
-                self.crm.store.login_result(&login, &LoginOutcome::Failed).await?;
-                logs.push(LogLine::new("warn", "staff.login_failed").with("login", login.as_str()));
-                let mut failures = state.failures;
-                failures.push(request.now);
-                Ok(match session::locked_until(&failures, request.now) {
-                    Some(until) => {
-                        html(429, pages::login::page(&login, &next, Some(Flash::error(locked_message(until)))))
-                    }
-                    None => {
-                        html(401, pages::login::page(&login, &next, Some(Flash::error("Неверный логин или пароль"))))
-                    }
+                logs.push(LogLine::new("warn", "staff.login_failed").with("remaining", remaining));
+                Ok(if remaining == 0 {
+                    let until =
+                        request.now + chrono::Duration::from_std(session::LOGIN_LIMITS.lock).unwrap_or_default();
+                    let message = locked_message(until, LockScope::LoginFromNetwork);
+                    html(429, pages::login::page(&login, &next, Some(Flash::error(message))))
+                } else {
+                    html(401, pages::login::page(&login, &next, Some(Flash::error("Неверный логин или пароль"))))
                 })
             }
         }
@@ -489,11 +524,18 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
     }
 }
 
-fn locked_message(until: DateTime<Utc>) -> String {
-    format!(
-        "Слишком много неудачных попыток. Вход для этого логина заблокирован до {}",
-        human::in_almaty(&until).format("%H:%M")
-    )
+fn locked_message(until: DateTime<Utc>, scope: LockScope) -> String {
+    let time = human::in_almaty(&until).format("%H:%M");
+    match scope {
+        LockScope::LoginFromNetwork => {
+            format!("Слишком много неудачных попыток. Вход для этого логина заблокирован до {time}")
+        }
+        LockScope::Network => format!("Слишком много неудачных попыток с этого адреса. Вход заблокирован до {time}"),
+        LockScope::Login => format!(
+            "Слишком много неудачных попыток с разных адресов. Вход для этого логина заблокирован до {time}, \
+             кроме сетей, откуда в него уже входили"
+        ),
+    }
 }
 
 fn missed(miss: Miss, staff: &Staff) -> PageAnswer {

@@ -10,6 +10,7 @@ pub mod crm;
 pub mod crm_service;
 pub mod dates;
 pub mod decimal;
+pub mod deployment;
 pub mod desk;
 pub mod gateway;
 pub mod human;

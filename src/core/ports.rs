@@ -268,33 +268,44 @@ pub trait CrmStore {
     ) -> Result<Vec<ReportDay>, StoreError>;
 }
 
-/// What a login attempt found.
+/// What the store answered to a login attempt, before any password is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginState {
-    /// The account and its password hash, when the login has one (and it is not disabled).
-    pub account: Option<(Staff, String)>,
-    /// The login's failed attempts within the lockout window, oldest first.
-    pub failures: Vec<chrono::DateTime<chrono::Utc>>,
+pub enum LoginAttempt {
+    /// Too many recent failures in `scope`: refused until `until`, no password is checked.
+    Locked { until: chrono::DateTime<chrono::Utc>, scope: crate::core::session::LockScope },
+    /// The attempt is counted as a failure already (a right password takes it back).
+    Counted {
+        attempt: i64,
+        /// The account and its password hash, when the login has one (and it is not disabled).
+        account: Option<(Staff, String)>,
+        /// Failures still allowed after this one before a lock (0: this one locks on failure).
+        remaining: u32,
+    },
 }
 
-/// How a login attempt ended.
+/// A session to start for a right password.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginOutcome {
-    Failed,
-    /// A new session for this staff member.
-    Session {
-        staff_id: CrmId,
-        session_id: String,
-        lifetime: Duration,
-    },
+pub struct NewSession {
+    pub staff_id: CrmId,
+    pub session_id: String,
+    pub lifetime: Duration,
 }
 
 /// Staff accounts and sessions.
 pub trait StaffStore {
-    /// The account of `login` and its failures within `window`.
-    async fn login_state(&self, login: &str, window: Duration) -> Result<LoginState, StoreError>;
-    /// MUST record a failure, or start the session (clearing the login's failures).
-    async fn login_result(&self, login: &str, outcome: &LoginOutcome) -> Result<(), StoreError>;
+    /// MUST compare the recent failures of `login` from `network` (and of each alone) with
+    /// `limits` and count this attempt as a failure in one atomic step, so that parallel
+    /// attempts never pass more than the limits; MUST forget failures older than a day, of
+    /// every login.
+    async fn login_attempt(
+        &self,
+        login: &str,
+        network: &str,
+        limits: &crate::core::session::LoginLimits,
+    ) -> Result<LoginAttempt, StoreError>;
+    /// MUST start the session, take back the attempt's failure and the login's other failures
+    /// from the same network, and remember the network as one the login opens from.
+    async fn login_succeeded(&self, attempt: i64, network: &str, session: &NewSession) -> Result<(), StoreError>;
     /// The staff member of a live session (not ended, not expired, account not disabled).
     async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError>;
     /// MUST end the session so that its cookie opens nothing anymore.

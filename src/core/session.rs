@@ -1,6 +1,7 @@
 //! Staff sessions and what guards the pages: passwords hashed with Argon2id (PHC strings), a
 //! session cookie holding a random session id signed with HMAC-SHA256 (`SESSION_SECRET`), the
-//! lockout rule for wrong passwords, and the same-origin rule for every change.
+//! limits on wrong passwords (counted by the store, atomically), the network a login comes
+//! from, and the same-origin rule for every change.
 
 use std::time::Duration;
 
@@ -9,20 +10,78 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// The session cookie's name.
-pub const COOKIE: &str = "cvety_session";
+/// The session cookie's name. `__Host-`: the browser takes it only when it is `Secure`, has
+/// `Path=/` and no `Domain`, so a sibling site under `*.cvety.kz` cannot plant one for us.
+pub const COOKIE: &str = "__Host-cvety_session";
 
 /// A session lasts 12 hours from the login.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
-/// Wrong passwords for one login within [`LOCK_WINDOW`] that lock it for [`LOCK_TIME`].
-pub const MAX_FAILED_LOGINS: usize = 5;
-pub const LOCK_WINDOW: Duration = Duration::from_secs(15 * 60);
-pub const LOCK_TIME: Duration = Duration::from_secs(15 * 60);
+/// The longest login a person can have (the staff table's check); a longer one is refused
+/// before the store is asked or a password is hashed.
+pub const MAX_LOGIN_CHARS: usize = 64;
+
+/// How many wrong passwords are checked before the login form refuses to check more. Every
+/// attempt is counted as a failure by the same statement that compares the counts with these
+/// limits (the store's `login_attempt`), and a right password takes its own count back, so
+/// parallel requests never get more guesses than the limits. Failures older than a day are
+/// forgotten, for every login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Within this window, failures of ...
+    pub window: Duration,
+    /// ... one login from one network (the usual typo; an attacker at one address),
+    pub per_login_and_network: u32,
+    /// ... any login from one network (one address trying many logins),
+    pub per_network: u32,
+    /// ... one login from every network together (a distributed attack); networks the login
+    /// opened a session from within `trusted_for` are not held by this one, so the owner is let
+    /// in while the attack goes on.
+    pub per_login: u32,
+    /// Locked until this long after the newest failure that counted.
+    pub lock: Duration,
+    pub trusted_for: Duration,
+}
+
+/// The limits in force.
+pub const LOGIN_LIMITS: LoginLimits = LoginLimits {
+    window: Duration::from_secs(15 * 60),
+    per_login_and_network: 5,
+    per_network: 20,
+    per_login: 30,
+    lock: Duration::from_secs(15 * 60),
+    trusted_for: Duration::from_secs(30 * 24 * 3600),
+};
+
+/// Why a login is refused before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockScope {
+    LoginFromNetwork,
+    Network,
+    Login,
+}
+
+/// The network a request comes from, as the login limits count it: an IPv4 address, the /64 of
+/// an IPv6 address (one subscriber holds a whole /64), or `unknown` without a readable address
+/// (`CF-Connecting-IP` is always set on Cloudflare).
+#[must_use]
+pub fn network_of(client_ip: Option<&str>) -> String {
+    match client_ip.map(str::trim).and_then(|ip| ip.parse::<std::net::IpAddr>().ok()) {
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_owned(),
+    }
+}
 
 /// Argon2id with OWASP's smallest recommended memory cost (19 MiB, 2 passes, 1 lane): a login
 /// costs about a tenth of a second of CPU, a stolen hash costs an attacker as much per guess.
@@ -108,20 +167,6 @@ pub fn clear_cookie() -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
-/// Whether a login may try a password now, by its recent failures (newest last).
-/// `MAX_FAILED_LOGINS` failures within `LOCK_WINDOW` lock it until `LOCK_TIME` after the last.
-#[must_use]
-pub fn locked_until(failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let window = chrono::Duration::from_std(LOCK_WINDOW).expect("15 minutes");
-    let recent: Vec<&DateTime<Utc>> = failures.iter().filter(|at| **at > now - window && **at <= now).collect();
-    if recent.len() < MAX_FAILED_LOGINS {
-        return None;
-    }
-    let last = **recent.iter().max()?;
-    let until = last + chrono::Duration::from_std(LOCK_TIME).expect("15 minutes");
-    (until > now).then_some(until)
-}
-
 /// Whether a request that changes something comes from our own pages: its `Origin` is our own
 /// origin, or, when a browser sends no `Origin`, `Sec-Fetch-Site` says `same-origin`. A request
 /// with neither is refused: every browser we serve sends one of them on a POST.
@@ -144,7 +189,6 @@ pub fn tests_hash(password: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     /// A fixed-seed generator for tests (salts and ids need only be unpredictable in production).
     pub struct Counter(pub u64);
@@ -200,24 +244,32 @@ pub(crate) mod tests {
     #[test]
     fn the_session_cookie_is_http_only_secure_strict_and_lasts_twelve_hours() {
         let header = set_cookie("abc.def");
-        for part in ["cvety_session=abc.def", "HttpOnly", "Secure", "SameSite=Strict", "Max-Age=43200", "Path=/"] {
+        for part in ["__Host-cvety_session=abc.def", "HttpOnly", "Secure", "SameSite=Strict", "Max-Age=43200", "Path=/"]
+        {
             assert!(header.contains(part), "{part} missing from {header}");
         }
         assert!(clear_cookie().contains("Max-Age=0"));
-        assert_eq!(cookie(Some("a=1; cvety_session=x.y; b=2"), COOKIE), Some("x.y"));
+        assert_eq!(cookie(Some("a=1; __Host-cvety_session=x.y; b=2"), COOKIE), Some("x.y"));
+        assert_eq!(cookie(Some("cvety_session=x.y"), COOKIE), None, "only the __Host- cookie counts");
         assert_eq!(cookie(Some("a=1"), COOKIE), None);
     }
 
     #[test]
-    fn five_wrong_passwords_within_fifteen_minutes_lock_the_login_for_fifteen_minutes() {
-        let at = |minute: i64| Utc.with_ymd_and_hms(2025, 8, 25, 10, 0, 0).unwrap() + chrono::Duration::minutes(minute);
-        let four: Vec<_> = (0..4).map(at).collect();
-        assert_eq!(locked_until(&four, at(5)), None, "four are not enough");
-        let five: Vec<_> = (0..5).map(at).collect();
-        assert_eq!(locked_until(&five, at(5)), Some(at(19)), "locked until 15 minutes after the fifth");
-        assert_eq!(locked_until(&five, at(19)), None, "and free again then");
-        let spread: Vec<_> = [0, 4, 8, 12, 16].into_iter().map(at).collect();
-        assert_eq!(locked_until(&spread, at(16)), None, "the first fell out of the window");
+    fn a_network_is_an_ipv4_address_or_the_slash_64_of_an_ipv6_one() {
+        assert_eq!(network_of(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(network_of(Some(" 2001:db8:1:2:3:4:5:6 ")), "2001:db8:1:2::/64");
+        assert_eq!(network_of(Some("2001:db8:1:2:ffff::1")), network_of(Some("2001:db8:1:2::9")), "one /64");
+        assert_ne!(network_of(Some("2001:db8:1:3::1")), network_of(Some("2001:db8:1:2::1")));
+        assert_eq!(network_of(Some("::ffff:198.51.100.1")), "198.51.100.1");
+        assert_eq!(network_of(Some("not an address")), "unknown");
+        assert_eq!(network_of(None), "unknown");
+    }
+
+    #[test]
+    fn the_limits_lock_one_network_before_a_whole_login() {
+        let l = LOGIN_LIMITS;
+        assert!(l.per_login_and_network < l.per_network && l.per_network < l.per_login);
+        assert_eq!((l.per_login_and_network, l.window.as_secs(), l.lock.as_secs()), (5, 900, 900));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use worker::Env;
 
+use crate::core::deployment::{ConfigFacts, Environment};
 use crate::core::jobs::Switches;
 use crate::core::service::WebhookAuth;
 use crate::core::settings::{crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale};
@@ -29,6 +30,7 @@ pub mod names {
     pub const SESSION_SECRET: &str = "SESSION_SECRET";
     pub const DELIVERY_RISK_MINUTES: &str = "DELIVERY_RISK_MINUTES";
     pub const CRM_PUBLIC_URL: &str = "CRM_PUBLIC_URL";
+    pub const ENVIRONMENT: &str = "ENVIRONMENT";
     /// The queue for jobs and delayed webhook applies (wrangler.toml).
     pub const JOBS_QUEUE: &str = "JOBS";
     /// The KV namespace for the webhook fast path (wrangler.toml).
@@ -60,6 +62,10 @@ pub struct Config {
     pub delivery_risk_minutes: u32,
     /// The CRM's own address, for links in messages.
     pub crm_public_url: String,
+    /// Production (by `ENVIRONMENT` or the host) refuses to run half-configured.
+    pub environment: Environment,
+    /// `WEBHOOK_SIGNING_SECRET` is set (for production's checks).
+    pub signing_secret_set: bool,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -97,6 +103,38 @@ impl Config {
             session_secret: get(names::SESSION_SECRET),
             delivery_risk_minutes: delivery_risk_minutes(text(env, names::DELIVERY_RISK_MINUTES).as_deref()),
             crm_public_url: crm_public_url(text(env, names::CRM_PUBLIC_URL).as_deref()),
+            environment: Environment::from_vars(
+                text(env, names::ENVIRONMENT).as_deref(),
+                &crm_public_url(text(env, names::CRM_PUBLIC_URL).as_deref()),
+            ),
+            signing_secret_set: text(env, names::WEBHOOK_SIGNING_SECRET).is_some_and(|s| !s.trim().is_empty()),
         }
+    }
+
+    /// What production's checks need to know of this configuration.
+    #[must_use]
+    pub fn facts(&self) -> ConfigFacts {
+        ConfigFacts {
+            environment: self.environment,
+            signing_secret_set: self.signing_secret_set,
+            session_secret_bytes: self.session_secret.len(),
+            service_key_set: !self.supabase_service_key.trim().is_empty(),
+        }
+    }
+
+    /// Every secret, for keeping them out of stored errors and log lines.
+    #[must_use]
+    pub fn secrets(&self) -> Vec<&str> {
+        let mut secrets = vec![
+            self.telegram_bot_token.as_str(),
+            self.bitrix_api_token.as_str(),
+            self.supabase_service_key.as_str(),
+            self.crm_api_token.as_str(),
+            self.session_secret.as_str(),
+        ];
+        if let WebhookAuth::Token(token) = &self.webhook_auth {
+            secrets.push(token);
+        }
+        secrets
     }
 }

@@ -4,12 +4,13 @@
 
 use worker::Request;
 
+use super::body::{read_capped, unreadable_body, BodyError};
 use super::emit;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
 use crate::core::api::{self, Answer};
 use crate::core::auth::{bearer_token, token_matches};
-use crate::core::crm_service::ApiInput;
+use crate::core::crm_service::{ApiInput, MAX_BODY_BYTES};
 use crate::core::routes::{ApiRoute, Miss};
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {
@@ -33,9 +34,10 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, route: Result<Ap
     };
     let query = query_pairs(request);
     let idempotency_key = request.headers().get("Idempotency-Key").ok().flatten();
-    let body = match request.bytes().await {
+    let body = match read_capped(request, MAX_BODY_BYTES).await {
         Ok(body) => body,
-        Err(_) => return api::error(400, "invalid_body", "Не удалось прочитать тело запроса"),
+        Err(BodyError::TooLarge { size, cap }) => return api::body_too_large(size, cap),
+        Err(BodyError::Unreadable(reason)) => return api::error(400, "invalid_body", unreadable_body(&reason)),
     };
     let input = ApiInput { query: &query, body: &body, idempotency_key: idempotency_key.as_deref() };
     let gateway = HttpBitrixGateway(&bindings.config);

@@ -1,6 +1,7 @@
 //! The thin edge: the core's ports implemented on Worker bindings, the HTTP routes (the API and
 //! the staff pages), the queue consumer and the sweep.
 
+pub mod body;
 pub mod config;
 pub mod crm_api;
 pub mod jobs;

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use super::config::Config;
+use crate::core::deployment::redact;
 use crate::core::gateway::{parse_retry_after, read_answer, GatewayRequest, HttpAnswer};
 use crate::core::jobs::{read_telegram_answer, QueueMessage};
 use crate::core::ports::{BitrixGateway, DedupCache, JobQueue, Notifier};
@@ -16,6 +17,18 @@ use crate::core::retry::Failure;
 
 /// KV entries for webhooks live a day (Cloudflare's minimum is 60 s).
 const DEDUP_TTL_SECONDS: u64 = 86_400;
+
+/// The failure with every secret of the configuration taken out of its reason: a URL in an
+/// error (a mistyped `TELEGRAM_API_URL` carries the bot token in its path) never reaches a
+/// job's `last_error`, the sync page or a log line.
+fn without_secrets<T>(result: Result<T, Failure>, config: &Config) -> Result<T, Failure> {
+    result.map_err(|failure| match failure {
+        Failure::Transient { retry_after, reason } => {
+            Failure::Transient { retry_after, reason: redact(&reason, &config.secrets()) }
+        }
+        Failure::Permanent { reason } => Failure::Permanent { reason: redact(&reason, &config.secrets()) },
+    })
+}
 
 /// POSTs JSON and returns the answer, or a transient failure on a network error or when
 /// `timeout` passes (the request is then aborted).
@@ -62,8 +75,8 @@ impl BitrixGateway for HttpBitrixGateway<'_> {
         let mut body = serde_json::to_value(request).map_err(|e| Failure::Permanent { reason: e.to_string() })?;
         body["idempotency_key"] = json!(idempotency_key);
         let headers = [("X-API-TOKEN", self.0.bitrix_api_token.as_str()), ("Idempotency-Key", idempotency_key)];
-        let answer = post_json(&self.0.bitrix_api_url, &headers, &body, self.0.outbound_timeout).await?;
-        read_answer(&answer)
+        let answer = post_json(&self.0.bitrix_api_url, &headers, &body, self.0.outbound_timeout).await;
+        without_secrets(answer.and_then(|answer| read_answer(&answer)), self.0)
     }
 }
 
@@ -76,8 +89,8 @@ impl Notifier for TelegramNotifier<'_> {
         let url = format!("{}/bot{}/sendMessage", config.telegram_api_url, config.telegram_bot_token);
         let body = json!({"chat_id": config.telegram_chat_id, "text": html, "parse_mode": "HTML",
                           "disable_web_page_preview": true});
-        let answer = post_json(&url, &[], &body, config.outbound_timeout).await?;
-        read_telegram_answer(answer.status, &answer.body)
+        let answer = post_json(&url, &[], &body, config.outbound_timeout).await;
+        without_secrets(answer.and_then(|answer| read_telegram_answer(answer.status, &answer.body)), config)
     }
 }
 

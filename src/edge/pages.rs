@@ -4,16 +4,14 @@
 
 use worker::{Request, Response, Result};
 
+use super::body::{read_capped, BodyError};
 use super::emit;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
-use crate::core::desk::{Desk, PageRequest};
+use crate::core::desk::{self, Desk, PageAnswer, PageRequest, MAX_FORM_BYTES};
 use crate::core::routes::{Miss, PageRoute};
-use crate::core::session::new_session_id;
+use crate::core::session::{network_of, new_session_id};
 use crate::random::SystemRandom;
-
-/// A form body above this is refused as unreadable (the largest form, a new order, is ~2 KB).
-const MAX_FORM_BYTES: usize = 64 * 1024;
 
 fn pairs(text: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(text.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
@@ -36,12 +34,14 @@ pub async fn handle(
     let cookie = headers.get("Cookie")?;
     let origin = headers.get("Origin")?;
     let sec_fetch_site = headers.get("Sec-Fetch-Site")?;
+    // Cloudflare sets CF-Connecting-IP on every request (a client cannot choose it there).
+    let network = network_of(headers.get("CF-Connecting-IP")?.as_deref());
     let form = if route.as_ref().is_ok_and(PageRoute::is_change) {
-        let body = request.bytes().await.unwrap_or_default();
-        if body.len() > MAX_FORM_BYTES {
-            Vec::new()
-        } else {
-            pairs(&String::from_utf8_lossy(&body))
+        match read_capped(request, MAX_FORM_BYTES).await {
+            Ok(body) => pairs(&String::from_utf8_lossy(&body)),
+            Err(BodyError::TooLarge { .. }) => return respond(&desk::form_too_large()),
+            // A body that broke off is an empty form: the page says what is missing.
+            Err(BodyError::Unreadable(_)) => Vec::new(),
         }
     } else {
         Vec::new()
@@ -58,6 +58,7 @@ pub async fn handle(
         own_origin: &own_origin,
         now,
         fresh_token: &fresh_token,
+        network: &network,
     };
     let gateway = HttpBitrixGateway(&bindings.config);
     let desk = Desk { crm: bindings.crm(&gateway, now), session_secret: &bindings.config.session_secret };
@@ -65,7 +66,12 @@ pub async fn handle(
     for line in &logs {
         emit(line);
     }
-    let mut response = Response::from_html(answer.html)?.with_status(answer.status);
+    respond(&answer)
+}
+
+/// A page's HTML with its status and headers.
+pub fn respond(answer: &PageAnswer) -> Result<Response> {
+    let mut response = Response::from_html(&answer.html)?.with_status(answer.status);
     for (name, value) in &answer.headers {
         response.headers_mut().set(name, value)?;
     }

@@ -3,38 +3,65 @@
 
 use worker::{Context, Env, Request, Response, Result};
 
+use super::body::{read_capped, unreadable_body, BodyError};
 use super::crm_api;
 use super::emit;
 use super::jobs::Bindings;
 use super::pages;
 use crate::core::api::{self, Answer};
+use crate::core::deployment::{misconfigured, Missing, HSTS, NO_STORE};
+use crate::core::desk;
 use crate::core::log::{mask_address, mask_phone, LogLine};
 use crate::core::ports::{cause_chain, OrderStore};
 use crate::core::routes::{route, Method, Route};
 use crate::core::service::{
     ingest_webhook, run_deferred, Credentials, WebhookAuth, WebhookError, WebhookPorts, WebhookSettings,
+    MAX_WEBHOOK_BYTES,
 };
 use crate::core::signing::SignedHeaders;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Routes one request.
+/// Routes one request; every answer carries HSTS.
 pub async fn handle(mut request: Request, env: Env, ctx: Context) -> Result<Response> {
     let bindings = Bindings::from_env(&env);
     let path = request.path();
     let method = Method::parse(request.method().as_ref());
-    let answer = match route(method, &path) {
-        Route::Health => health(&bindings).await,
-        Route::BitrixOrderWebhook => bitrix_order_webhook(&mut request, &bindings, &env, &ctx).await?,
-        Route::Api(api_route) => crm_api::handle(&mut request, &bindings, api_route, &path).await,
-        Route::Page(page_route) => return pages::handle(&mut request, &bindings, &page_route).await,
-        Route::Unknown(miss) => api::route_missed(miss, &path),
+    let mut response = serve(&mut request, route(method, &path), &path, &bindings, &env, &ctx).await?;
+    response.headers_mut().set(HSTS.0, HSTS.1)?;
+    Ok(response)
+}
+
+async fn serve(
+    request: &mut Request,
+    route: Route,
+    path: &str,
+    bindings: &Bindings,
+    env: &Env,
+    ctx: &Context,
+) -> Result<Response> {
+    // Production with a secret missing serves nothing but /health, which names what is missing.
+    let missing = misconfigured(&bindings.config.facts());
+    if !missing.is_empty() && !matches!(route, Route::Health) {
+        return match route {
+            Route::Page(_) => pages::respond(&desk::misconfigured()),
+            _ => respond(&api::misconfigured(&missing)),
+        };
+    }
+    let answer = match route {
+        Route::Health => health(bindings, &missing).await,
+        Route::BitrixOrderWebhook => bitrix_order_webhook(request, bindings, env, ctx).await?,
+        Route::Api(api_route) => crm_api::handle(request, bindings, api_route, path).await,
+        Route::Page(page_route) => return pages::handle(request, bindings, &page_route).await,
+        Route::Unknown(miss) => api::route_missed(miss, path),
     };
     respond(&answer)
 }
 
+/// A JSON answer: never stored by a browser or a proxy (orders, phones, addresses).
 fn respond(answer: &Answer) -> Result<Response> {
     let mut response = Response::from_json(&answer.body)?.with_status(answer.status);
+    response.headers_mut().set(NO_STORE.0, NO_STORE.1)?;
     for (name, value) in &answer.headers {
         response.headers_mut().set(name, value)?;
     }
@@ -51,7 +78,11 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &
         headers.get("webhook-timestamp")?,
         headers.get("webhook-signature")?,
     );
-    let body = request.bytes().await?;
+    let body = match read_capped(request, MAX_WEBHOOK_BYTES).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { size, .. }) => return Ok(api::webhook_refused(&WebhookError::TooLarge { size })),
+        Err(BodyError::Unreadable(reason)) => return Ok(api::error(400, "invalid_body", unreadable_body(&reason))),
+    };
     let config = &bindings.config;
     let settings = WebhookSettings { auth: config.webhook_auth.clone(), sync_enabled: config.switches.sync_enabled };
     let ports = WebhookPorts { store: &bindings.store, queue: &bindings.queue, cache: &bindings.cache };
@@ -108,8 +139,9 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &
     })
 }
 
-/// `GET /health`: the version, whether PostgREST answers, and the switches.
-async fn health(bindings: &Bindings) -> Answer {
+/// `GET /health`: the version, whether PostgREST answers, and the switches; 503
+/// `misconfigured` naming each missing secret while production misses one.
+async fn health(bindings: &Bindings, missing: &[Missing]) -> Answer {
     let postgrest = match bindings.store.ping().await {
         Ok(()) => "ok",
         Err(error) => {
@@ -119,11 +151,18 @@ async fn health(bindings: &Bindings) -> Answer {
     };
     // An unusable signing secret refuses every webhook: that is not healthy either.
     let healthy = postgrest == "ok" && !matches!(bindings.config.webhook_auth, WebhookAuth::Misconfigured(_));
+    let status = match (missing.is_empty(), healthy) {
+        (false, _) => "misconfigured",
+        (true, true) => "ok",
+        (true, false) => "degraded",
+    };
     Answer::json(
-        200,
+        if missing.is_empty() { 200 } else { 503 },
         serde_json::json!({
-            "ok": healthy,
-            "status": if healthy { "ok" } else { "degraded" },
+            "ok": healthy && missing.is_empty(),
+            "status": status,
+            "environment": bindings.config.environment,
+            "misconfigured": missing,
             "version": VERSION,
             "commit": env!("CRM_GIT_COMMIT"),
             "schema": env!("CRM_SCHEMA_VERSION"),

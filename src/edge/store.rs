@@ -15,11 +15,12 @@ use crate::core::ids::{CrmId, JobId};
 use crate::core::jobs::{JobRow, NewJob};
 use crate::core::order::OrderEvent;
 use crate::core::ports::{
-    CrmStore, JobEnd, JobStore, LoginOutcome, LoginState, OrderCreation, OrderStore, ProductAvailability,
+    CrmStore, JobEnd, JobStore, LoginAttempt, NewSession, OrderCreation, OrderStore, ProductAvailability,
     ReconcileStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
 use crate::core::reconcile::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
 use crate::core::retry::is_transient_status;
+use crate::core::session::{LockScope, LoginLimits};
 use crate::core::status::CrmStatus;
 use crate::core::text::quote;
 use crate::core::views::{
@@ -355,11 +356,15 @@ impl CrmStore for PostgrestStore {
     }
 }
 
-/// `staff_login_state`'s answer.
+/// `staff_login_attempt`'s answer.
 #[derive(serde::Deserialize)]
-struct LoginAnswer {
+struct AttemptAnswer {
+    locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    scope: Option<LockScope>,
+    attempt: Option<i64>,
     staff: Option<LoginAccount>,
-    failures: Vec<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    remaining: u32,
 }
 
 #[derive(serde::Deserialize)]
@@ -370,21 +375,36 @@ struct LoginAccount {
 }
 
 impl StaffStore for PostgrestStore {
-    async fn login_state(&self, login: &str, window: Duration) -> Result<LoginState, StoreError> {
-        let arguments = json!({"p_login": login, "p_window_seconds": window.as_secs()});
-        let answer: LoginAnswer = self.call_some("staff_login_state", &arguments).await?;
-        Ok(LoginState { account: answer.staff.map(|a| (a.staff, a.password_hash)), failures: answer.failures })
+    async fn login_attempt(
+        &self,
+        login: &str,
+        network: &str,
+        limits: &LoginLimits,
+    ) -> Result<LoginAttempt, StoreError> {
+        let arguments = json!({"p_login": login, "p_network": network, "p_limits": {
+            "window_seconds": limits.window.as_secs(), "per_login_and_network": limits.per_login_and_network,
+            "per_network": limits.per_network, "per_login": limits.per_login,
+            "lock_seconds": limits.lock.as_secs(), "trusted_seconds": limits.trusted_for.as_secs()}});
+        let answer: AttemptAnswer = self.call_some("staff_login_attempt", &arguments).await?;
+        Ok(match (answer.locked_until, answer.attempt) {
+            (Some(until), _) => {
+                LoginAttempt::Locked { until, scope: answer.scope.unwrap_or(LockScope::LoginFromNetwork) }
+            }
+            (None, Some(attempt)) => LoginAttempt::Counted {
+                attempt,
+                account: answer.staff.map(|a| (a.staff, a.password_hash)),
+                remaining: answer.remaining,
+            },
+            (None, None) => {
+                return Err(StoreError::rejected("staff_login_attempt answered neither a lock nor an attempt", None))
+            }
+        })
     }
 
-    async fn login_result(&self, login: &str, outcome: &LoginOutcome) -> Result<(), StoreError> {
-        let arguments = match outcome {
-            LoginOutcome::Failed => {
-                json!({"p_login": login, "p_staff_id": null, "p_session_id": null, "p_lifetime_seconds": 0})
-            }
-            LoginOutcome::Session { staff_id, session_id, lifetime } => json!({"p_login": login,
-                "p_staff_id": staff_id, "p_session_id": session_id, "p_lifetime_seconds": lifetime.as_secs()}),
-        };
-        self.call::<Value>("staff_login_result", &arguments).await.map(|_| ())
+    async fn login_succeeded(&self, attempt: i64, network: &str, session: &NewSession) -> Result<(), StoreError> {
+        let arguments = json!({"p_attempt": attempt, "p_network": network, "p_staff_id": session.staff_id,
+                               "p_session_id": session.session_id, "p_lifetime_seconds": session.lifetime.as_secs()});
+        self.call::<Value>("staff_login_succeeded", &arguments).await.map(|_| ())
     }
 
     async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError> {

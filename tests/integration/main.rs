@@ -10,5 +10,6 @@ mod faults;
 mod harness;
 mod health;
 mod hostile;
+mod security;
 mod sync;
 mod webhooks;

@@ -11,7 +11,7 @@ use crate::core::crm::{NewOrder, OrderFilter, ProductFilter};
 use crate::core::ids::{test_id, CrmId, JobId};
 use crate::core::jobs::{JobRow, QueueMessage, Switches};
 use crate::core::order::OrderEvent;
-use crate::core::ports::{JobEnd, LoginState, OrderCreation, OrderStore, ProductAvailability, StatusChange};
+use crate::core::ports::{JobEnd, OrderCreation, OrderStore, ProductAvailability, StatusChange};
 use crate::core::status::CrmStatus;
 use crate::core::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, SyncPage, SyncStatus};
 
@@ -25,6 +25,8 @@ const SESSION: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 struct Store {
     password_hash: RefCell<String>,
     failures: RefCell<Vec<DateTime<Utc>>>,
+    /// Every (login, network) the login form asked the store about.
+    attempts: RefCell<Vec<(String, String)>>,
     sessions: RefCell<Vec<String>>,
     ended: RefCell<Vec<String>>,
     status_changes: RefCell<Vec<(CrmId, CrmStatus, String)>>,
@@ -39,15 +41,31 @@ fn staff() -> Staff {
 }
 
 impl StaffStore for Store {
-    async fn login_state(&self, login: &str, _window: Duration) -> Result<LoginState, StoreError> {
-        let account = (login == "admin").then(|| (staff(), self.password_hash.borrow().clone()));
-        Ok(LoginState { account, failures: self.failures.borrow().clone() })
-    }
-    async fn login_result(&self, _login: &str, outcome: &LoginOutcome) -> Result<(), StoreError> {
-        match outcome {
-            LoginOutcome::Failed => self.failures.borrow_mut().push(now()),
-            LoginOutcome::Session { session_id, .. } => self.sessions.borrow_mut().push(session_id.clone()),
+    /// The per-(login, network) limit only, counted as the contract says: the attempt first.
+    async fn login_attempt(
+        &self,
+        login: &str,
+        network: &str,
+        limits: &session::LoginLimits,
+    ) -> Result<LoginAttempt, StoreError> {
+        self.attempts.borrow_mut().push((login.to_owned(), network.to_owned()));
+        let mut failures = self.failures.borrow_mut();
+        let count = u32::try_from(failures.len()).unwrap();
+        if count >= limits.per_login_and_network {
+            let until = *failures.last().unwrap() + chrono::Duration::from_std(limits.lock).unwrap();
+            return Ok(LoginAttempt::Locked { until, scope: LockScope::LoginFromNetwork });
         }
+        failures.push(now());
+        let account = (login == "admin").then(|| (staff(), self.password_hash.borrow().clone()));
+        Ok(LoginAttempt::Counted {
+            attempt: i64::from(count),
+            account,
+            remaining: limits.per_login_and_network - count - 1,
+        })
+    }
+    async fn login_succeeded(&self, _attempt: i64, _network: &str, session: &NewSession) -> Result<(), StoreError> {
+        self.failures.borrow_mut().clear();
+        self.sessions.borrow_mut().push(session.session_id.clone());
         Ok(())
     }
     async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError> {
@@ -251,7 +269,7 @@ impl<'a> Call<'a> {
         Call { route: Ok(route), target: "/crm", query: vec![], form: pairs(form), cookie: None, origin: Some(OWN) }
     }
     fn logged_in(mut self) -> Self {
-        self.cookie = Some(format!("cvety_session={}", session::sign(SECRET, SESSION)));
+        self.cookie = Some(format!("{}={}", session::COOKIE, session::sign(SECRET, SESSION)));
         self
     }
     fn from(mut self, origin: &'a str) -> Self {
@@ -275,6 +293,7 @@ fn serve(store: &Store, call: &Call) -> PageAnswer {
         own_origin: OWN,
         now: now(),
         fresh_token: SESSION,
+        network: "203.0.113.7",
     };
     block_on(desk.serve(&call.route, &request)).0
 }
@@ -343,7 +362,7 @@ fn the_right_password_starts_a_session_with_a_signed_strict_cookie() {
 
     assert_eq!((answer.status, header(&answer, "Location")), (303, Some("/crm/sync")));
     let cookie = header(&answer, "Set-Cookie").unwrap();
-    assert!(cookie.starts_with(&format!("cvety_session={}", session::sign(SECRET, SESSION))), "{cookie}");
+    assert!(cookie.starts_with(&format!("__Host-cvety_session={}", session::sign(SECRET, SESSION))), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"));
     assert_eq!(*store.sessions.borrow(), vec![SESSION.to_owned()]);
 }
@@ -472,4 +491,51 @@ fn reconciling_from_the_sync_page_runs_the_last_seven_days_and_comes_back_with_w
     assert_eq!(calls[1]["bitrix_order_ids"], serde_json::json!([1, 2]));
     let flash = flash(&pairs(&[("done", "reconciled"), ("n", "2")])).unwrap();
     assert!(flash.text.contains("Сверка выполнена: расхождений 2"), "{flash:?}");
+}
+
+#[test]
+fn a_login_longer_than_any_account_can_have_is_refused_before_the_store_is_asked() {
+    let store = Store::default();
+    let long = "a".repeat(65);
+    let answer = serve(&store, &Call::post(PageRoute::LoginSubmit, &[("login", &long), ("password", "x")]));
+    assert_eq!(answer.status, 400);
+    assert!(answer.html.contains("Логин длиннее 64 символов"), "{}", answer.html);
+    assert!(store.attempts.borrow().is_empty(), "no store call");
+    let sixty_four = "a".repeat(64);
+    serve(&store, &Call::post(PageRoute::LoginSubmit, &[("login", &sixty_four), ("password", "x")]));
+    assert_eq!(store.attempts.borrow().len(), 1, "64 characters are a login");
+}
+
+#[test]
+fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login() {
+    let store = Store::default();
+    let desk = Desk {
+        crm: Crm {
+            store: &store,
+            queue: &store,
+            gateway: &store,
+            switches: Switches::all_on(),
+            now: now(),
+            risk_window: 120,
+        },
+        session_secret: SECRET,
+    };
+    let form = pairs(&[("login", "my-secret-password"), ("password", "x")]);
+    let request = PageRequest {
+        target: "/crm/login",
+        query: &[],
+        form: &form,
+        cookie: None,
+        origin: Some(OWN),
+        sec_fetch_site: None,
+        own_origin: OWN,
+        now: now(),
+        fresh_token: SESSION,
+        network: "198.51.100.0",
+    };
+    let (answer, logs) = block_on(desk.serve(&Ok(PageRoute::LoginSubmit), &request));
+    assert_eq!(answer.status, 401);
+    assert_eq!(*store.attempts.borrow(), vec![("my-secret-password".to_owned(), "198.51.100.0".to_owned())]);
+    assert!(!logs.is_empty());
+    assert!(logs.iter().all(|line| !line.render().contains("my-secret-password")), "the typed login is never logged");
 }

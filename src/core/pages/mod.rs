@@ -193,6 +193,19 @@ pub fn forbidden(chrome: &Chrome, why: &str) -> Markup {
     )
 }
 
+/// A page that says, with its title, why a request was not served (413, 503 `misconfigured`).
+#[must_use]
+pub fn refused(chrome: &Chrome, title: &str, why: &str) -> Markup {
+    layout(
+        chrome,
+        title,
+        html! {
+            h1 { (title) }
+            p { (why) }
+        },
+    )
+}
+
 /// The page when the CRM's database cannot be reached or refused (503/500).
 #[must_use]
 pub fn unavailable(chrome: &Chrome) -> Markup {
