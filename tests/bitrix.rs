@@ -254,10 +254,8 @@ async fn a_crm_status_changes_echo_is_told_by_its_key_and_a_real_bitrix_change_t
     delivered(bitrix_id, 3).await;
     manager_sets_status(bitrix_id, "AP").await;
     delivered(bitrix_id, 4).await;
-    eventually(WAIT, "both changes applied", || async {
-        (webhook_outcomes(bitrix_id).await.len() == 4).then_some(())
-    })
-    .await;
+    eventually(WAIT, "both changes applied", || async { (webhook_outcomes(bitrix_id).await.len() == 4).then_some(()) })
+        .await;
     assert_eq!(crm_status(bitrix_id).await, "accepted");
     let jobs = settled_order(&order_id).await;
     let messages = jobs.iter().filter(|job| job.flow == "telegram").count();

@@ -1,4 +1,4 @@
-//! The staff pages' requests, as `crm_service::serve` is for the API. Each reads as steps:
+//! The staff pages' requests, as `crm_api` is for the API. Each reads as steps:
 //! (1) a change must come from our own origin, (2) every page but the login needs a live
 //! session, (3) the input is read into typed values, (4) one CRM operation, (5) the page, or a
 //! redirect after a change (303, so that a reload never repeats it).

@@ -11,10 +11,6 @@ use super::retry::Failure;
 use super::text::quote;
 use super::views::OrderView;
 
-/// `metadata.properties.IN_STOCK` values of the Bitrix catalogue.
-pub const IN_STOCK: &str = "158";
-pub const OUT_OF_STOCK: &str = "159";
-
 /// One call to the gateway; `action` names it on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "action")]

@@ -6,47 +6,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::flow::Flow;
 use super::ids::JobId;
 use super::retry::{self, Failure};
 use super::status::CrmStatus;
 use super::telegram::Occasion;
 use super::text::quote;
 use super::views::Stock;
-
-/// The kinds of job in `sync_jobs.flow`. The database holds the same list in `sync_flows`
-/// (which `sync_jobs.flow` references); an integration test proves the two agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flow {
-    /// A webhook that waited in the queue (Supabase was down) or a replayed one.
-    WebhookApply,
-    /// A CRM order sent to Bitrix.
-    ReverseSync,
-    /// A CRM status change sent to Bitrix.
-    StatusSync,
-    /// A product's availability sent to Bitrix.
-    AvailabilitySync,
-    /// A message to the shop's chat.
-    Telegram,
-}
-
-impl Flow {
-    /// Every flow, in the order the sync status lists them.
-    pub const ALL: [Flow; 5] =
-        [Flow::WebhookApply, Flow::ReverseSync, Flow::StatusSync, Flow::AvailabilitySync, Flow::Telegram];
-
-    /// The name in `sync_jobs.flow`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flow::WebhookApply => "webhook_apply",
-            Flow::ReverseSync => "reverse_sync",
-            Flow::StatusSync => "status_sync",
-            Flow::AvailabilitySync => "availability_sync",
-            Flow::Telegram => "telegram",
-        }
-    }
-}
 
 /// A claimed attempt holds its job this long; a consumer that dies mid-attempt frees it then.
 /// Longer than the longest attempt: two outbound calls at their longest timeout, and the store.

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::gateway::{self, GatewayRequest, IN_STOCK, OUT_OF_STOCK};
+use super::flow::Flow;
+use super::gateway::{self, GatewayRequest};
 use super::human;
 use super::ids::{CrmId, JobId};
+use super::jobs::NewJob;
 use super::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task, JOB_LEASE, STORE_RETRY};
-use super::jobs::{Flow, NewJob};
 use super::log::LogLine;
 use super::ops::{not_revenue, risk_warnings, summary_due, summary_key};
 use super::order::parse_webhook;
@@ -24,6 +25,7 @@ use super::status::ALL_CRM_STATUSES;
 use super::telegram::{render, render_reconciliation, render_summary};
 use super::text::quote;
 use super::views::OrderView;
+use super::views::{IN_STOCK, OUT_OF_STOCK};
 
 /// Everything a job may touch, and the knobs of this run.
 pub struct Runtime<'a, S, G, N, Q, C> {

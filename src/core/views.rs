@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::decimal::{Money, Quantity};
-use super::gateway::{IN_STOCK, OUT_OF_STOCK};
+use super::flow::Flow;
 use super::ids::{CrmId, JobId};
-use super::jobs::Flow;
 use super::status::CrmStatus;
 
 /// Where an order was born.
@@ -96,6 +95,10 @@ impl OrderView {
             .unwrap_or_else(|| self.id.as_str().chars().take(8).collect())
     }
 }
+
+/// `metadata.properties.IN_STOCK` values of the Bitrix catalogue.
+pub const IN_STOCK: &str = "158";
+pub const OUT_OF_STOCK: &str = "159";
 
 /// A product's availability in the catalogue (`metadata.properties.IN_STOCK`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

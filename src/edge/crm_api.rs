@@ -10,7 +10,8 @@ use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
 use crate::core::api::{self, Answer};
 use crate::core::auth::{bearer_token, token_matches};
-use crate::core::crm_service::{ApiInput, MAX_BODY_BYTES};
+use crate::core::crm_api::ApiInput;
+use crate::core::crm_service::MAX_BODY_BYTES;
 use crate::core::routes::{ApiRoute, Miss};
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cvety_crm::core::apply::ApplyCommand;
-use cvety_crm::core::jobs::Flow;
+use cvety_crm::core::flow::Flow;
 use cvety_crm::core::order::parse_webhook;
 use serde_json::{json, Value};
 

@@ -10,8 +10,8 @@ use maud::{html, Markup, DOCTYPE};
 use super::{layout, or_dash, origin_label, phone_link, status_badge, Chrome};
 use crate::core::crm::{OrderFilter, Page};
 use crate::core::decimal::Money;
+use crate::core::flow::Flow;
 use crate::core::human;
-use crate::core::jobs::Flow;
 use crate::core::status::{CrmStatus, ALL_CRM_STATUSES};
 use crate::core::views::{Named, OrderPage, OrderView, Origin, Reference, TimelineEntry};
 

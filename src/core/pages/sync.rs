@@ -4,8 +4,9 @@
 use maud::{html, Markup};
 
 use super::{layout, Chrome};
+use crate::core::flow::Flow;
 use crate::core::human;
-use crate::core::jobs::{Flow, Switches};
+use crate::core::jobs::Switches;
 use crate::core::reconcile::{Reconciliation, Trigger};
 use crate::core::views::SyncPage;
 
