@@ -29,18 +29,11 @@ impl Lateness {
     }
 }
 
-/// Statuses of an order that still waits for the courier (the others are with the courier,
-/// delivered or closed).
-#[must_use]
-pub fn waits_for_courier(status: CrmStatus) -> bool {
-    matches!(status, CrmStatus::New | CrmStatus::Accepted | CrmStatus::Processing)
-}
-
 /// The order's lateness at `now` (the shop's wall clock), for its delivery day and slot;
 /// `None` when it is on time, out of the courier's hands, or its slot's times are unknown.
 #[must_use]
 pub fn lateness(order: &OrderView, slot: Option<&SlotView>, now: NaiveDateTime) -> Option<Lateness> {
-    if !waits_for_courier(order.status) {
+    if !order.status.waits_for_courier() {
         return None;
     }
     let day = order.delivery_date?;

@@ -5,9 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use super::board::waits_for_courier;
 use super::ids::CrmId;
-use super::status::CrmStatus;
 use super::views::{DayOrders, OrderView, SlotView};
 
 /// The summary goes out at 21:00 in Almaty, or, when the cron missed that minute, at its next run
@@ -55,7 +53,7 @@ fn risk_of(
     now: NaiveDateTime,
     window_minutes: i64,
 ) -> Option<(RiskStage, i64)> {
-    if order.delivery_date != Some(today) || !waits_for_courier(order.status) {
+    if order.delivery_date != Some(today) || !order.status.waits_for_courier() {
         return None;
     }
     let starts = today.and_time(slot.starts_at?);
@@ -95,21 +93,16 @@ pub fn summary_key(day: NaiveDate) -> String {
     format!("telegram:daily_summary:{day}")
 }
 
-/// Statuses whose orders are not revenue: they were turned down or returned.
-#[must_use]
-pub fn counts_as_revenue(status: CrmStatus) -> bool {
-    !matches!(status, CrmStatus::Declined | CrmStatus::Returned | CrmStatus::Cancelled | CrmStatus::Refunded)
-}
-
 /// The statuses that are not revenue, for the store's sums.
 #[must_use]
 pub fn not_revenue() -> Vec<&'static str> {
-    super::status::ALL_CRM_STATUSES.iter().filter(|s| !counts_as_revenue(**s)).map(|s| s.as_str()).collect()
+    super::status::ALL_CRM_STATUSES.iter().filter(|s| !s.counts_as_revenue()).map(|s| s.as_str()).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::status::CrmStatus;
     use crate::core::views::Named;
 
     fn slot(id: u64, from: (u32, u32), to: Option<(u32, u32)>) -> SlotView {
@@ -240,6 +233,6 @@ mod tests {
     #[test]
     fn turned_down_and_returned_orders_are_not_revenue() {
         assert_eq!(not_revenue(), ["returned", "declined", "refunded", "cancelled"]);
-        assert!(counts_as_revenue(CrmStatus::New) && counts_as_revenue(CrmStatus::Completed));
+        assert!(CrmStatus::New.counts_as_revenue() && CrmStatus::Completed.counts_as_revenue());
     }
 }

@@ -99,10 +99,10 @@ pub async fn sweep<S: JobStore, Q: JobQueue>(store: &S, queue: &Q) -> Result<usi
     Ok(enqueue_jobs(queue, &due).await)
 }
 
-/// The statuses of orders that still wait for the courier (`board::waits_for_courier`).
+/// The statuses of orders that still wait for the courier (`CrmStatus::waits_for_courier`).
 #[must_use]
 pub fn waiting_statuses() -> Vec<&'static str> {
-    ALL_CRM_STATUSES.iter().filter(|s| super::board::waits_for_courier(**s)).map(|s| s.as_str()).collect()
+    ALL_CRM_STATUSES.iter().filter(|s| s.waits_for_courier()).map(|s| s.as_str()).collect()
 }
 
 /// What an on-demand or cron run of a day task did.

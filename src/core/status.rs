@@ -23,11 +23,14 @@ impl BitrixStatusCode {
 }
 
 /// Declares the CRM statuses once, as a table: each variant with its stored name, the label the
-/// staff read and the Bitrix code the CRM sends for it (`None`: Bitrix's current map has no
-/// code). The enum, [`ALL_CRM_STATUSES`] and every per-status function come from this one
-/// table, so a status cannot be added to one of them and forgotten in another.
+/// staff read, the Bitrix code the CRM sends for it (`None`: Bitrix's current map has no
+/// code), and its groups as columns: whether the order still waits in the shop for the courier,
+/// and whether its money counts as revenue. The enum, [`ALL_CRM_STATUSES`] and every
+/// per-status function come from this one table, so a status cannot be added to one of them
+/// and forgotten in another, and a new status does not compile until its groups are said.
 macro_rules! crm_statuses {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal, $label:literal, $bitrix:expr;)+) => {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $label:literal, $bitrix:expr,
+       waits: $waits:literal, revenue: $revenue:literal;)+) => {
         /// An order's status in the CRM.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
@@ -58,26 +61,39 @@ macro_rules! crm_statuses {
                 let code: Option<&str> = match self { $(CrmStatus::$variant => $bitrix,)+ };
                 code.map(|code| BitrixStatusCode(code.to_owned()))
             }
+
+            /// The order is still in the shop, waiting for the courier: the board's lateness and
+            /// the delivery-risk warnings look at these.
+            #[must_use]
+            pub fn waits_for_courier(self) -> bool {
+                match self { $(CrmStatus::$variant => $waits,)+ }
+            }
+
+            /// The order's money counts as revenue (the daily summary and report).
+            #[must_use]
+            pub fn counts_as_revenue(self) -> bool {
+                match self { $(CrmStatus::$variant => $revenue,)+ }
+            }
         }
     };
 }
 
 crm_statuses! {
-    New = "new", "Новый", Some("N");
-    Accepted = "accepted", "Принят", Some("AP");
-    Delivering = "delivering", "Доставляется", Some("PD");
-    Completed = "completed", "Доставлен", Some("CO");
-    Returned = "returned", "Возврат", Some("RD");
-    Declined = "declined", "Отклонён", Some("DE");
-    Finished = "finished", "Завершён", Some("F");
+    New = "new", "Новый", Some("N"), waits: true, revenue: true;
+    Accepted = "accepted", "Принят", Some("AP"), waits: true, revenue: true;
+    Delivering = "delivering", "Доставляется", Some("PD"), waits: false, revenue: true;
+    Completed = "completed", "Доставлен", Some("CO"), waits: false, revenue: true;
+    Returned = "returned", "Возврат", Some("RD"), waits: false, revenue: false;
+    Declined = "declined", "Отклонён", Some("DE"), waits: false, revenue: false;
+    Finished = "finished", "Завершён", Some("F"), waits: false, revenue: true;
     /// From the older mapping (P).
-    Processing = "processing", "В обработке", None;
+    Processing = "processing", "В обработке", None, waits: true, revenue: true;
     /// From the older mapping (RF).
-    Refunded = "refunded", "Деньги возвращены", None;
+    Refunded = "refunded", "Деньги возвращены", None, waits: false, revenue: false;
     /// From the older mapping (CN).
-    Cancelled = "cancelled", "Отменён", None;
+    Cancelled = "cancelled", "Отменён", None, waits: false, revenue: false;
     /// A code the map does not know: stored with its raw code, never rejected.
-    Unknown = "unknown", "Неизвестный статус", None;
+    Unknown = "unknown", "Неизвестный статус", None, waits: false, revenue: true;
 }
 
 impl CrmStatus {
