@@ -8,11 +8,23 @@ use serde_json::Value;
 
 use super::flow::Flow;
 use super::ids::JobId;
+use super::ops::RiskStage;
 use super::retry::{self, Failure};
 use super::status::CrmStatus;
-use super::telegram::Occasion;
 use super::text::quote;
 use super::views::Stock;
+
+/// What a chat message about an order is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    NewOrder,
+    StatusChanged(CrmStatus),
+    /// The order's slot is near (or over) and it still waits for the courier.
+    DeliveryRisk {
+        stage: RiskStage,
+        minutes_left: i64,
+    },
+}
 
 /// A claimed attempt holds its job this long; a consumer that dies mid-attempt frees it then.
 /// Longer than the longest attempt: two outbound calls at their longest timeout, and the store.

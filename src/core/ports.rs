@@ -320,7 +320,17 @@ pub trait BitrixGateway {
 
 /// The shop's Telegram chat.
 pub trait Notifier {
-    async fn send_message(&self, html: &str) -> Result<(), Failure>;
+    /// MUST deliver the message to the shop's chat (rendered by the adapter), or say why not.
+    async fn send(&self, message: &ChatMessage<'_>) -> Result<(), Failure>;
+}
+
+/// A message for the shop's chat: what it says, never its text (`telegram::render_message`
+/// writes that).
+#[derive(Debug, Clone, Copy)]
+pub enum ChatMessage<'a> {
+    Order { order: &'a OrderView, occasion: super::jobs::Occasion, crm_url: &'a str },
+    DailySummary { summary: &'a super::views::DaySummary, reconciliation: Option<&'a Reconciliation> },
+    Reconciliation(&'a Reconciliation),
 }
 
 /// Cloudflare Queues.

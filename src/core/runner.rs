@@ -17,12 +17,11 @@ use super::log::LogLine;
 use super::ops::{not_revenue, risk_warnings, summary_due, summary_key};
 use super::order::parse_webhook;
 use super::ports::{
-    cause_chain, BitrixGateway, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore, ReconcileStore,
-    StoreError,
+    cause_chain, BitrixGateway, ChatMessage, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore,
+    ReconcileStore, StoreError,
 };
 use super::retry::{decide, Decision, Failure};
 use super::status::ALL_CRM_STATUSES;
-use super::telegram::{render, render_reconciliation, render_summary};
 use super::text::quote;
 use super::views::OrderView;
 use super::views::{IN_STOCK, OUT_OF_STOCK};
@@ -334,7 +333,9 @@ where
         match task {
             Task::Notify { order_id, occasion } => {
                 let view = self.view(job, order_id).await?;
-                self.notifier.send_message(&render(&view, *occasion, self.crm_url)).await?;
+                self.notifier
+                    .send(&ChatMessage::Order { order: &view, occasion: *occasion, crm_url: self.crm_url })
+                    .await?;
                 Ok(None)
             }
             Task::DailySummary { day } => {
@@ -342,7 +343,9 @@ where
                 let summary =
                     self.store.daily_summary(*day, &not_revenue(), &waiting).await.map_err(|e| store_failure(&e))?;
                 let newest = self.store.reconciliation(None).await.map_err(|e| store_failure(&e))?;
-                self.notifier.send_message(&render_summary(&summary, newest.as_ref())).await?;
+                self.notifier
+                    .send(&ChatMessage::DailySummary { summary: &summary, reconciliation: newest.as_ref() })
+                    .await?;
                 Ok(None)
             }
             Task::ReconciliationFound { run } => {
@@ -350,7 +353,7 @@ where
                 let Some(found) = found else {
                     return Err(Failure::Permanent { reason: format!("reconciliation {run} does not exist") });
                 };
-                self.notifier.send_message(&render_reconciliation(&found)).await?;
+                self.notifier.send(&ChatMessage::Reconciliation(&found)).await?;
                 Ok(None)
             }
             Task::CreateBitrixOrder { order_id } => {

@@ -4,26 +4,26 @@
 
 use super::decimal::Money;
 use super::human;
+use super::jobs::Occasion;
 use super::ops::RiskStage;
+use super::ports::ChatMessage;
 use super::reconcile::{Difference, Reconciliation};
 use super::status::BitrixStatusCode;
 use super::status::CrmStatus;
 use super::views::{DaySummary, ItemView, Named, OrderView};
 
+/// A chat message's text: what the runner decided to say, rendered.
+#[must_use]
+pub fn render_message(message: &ChatMessage<'_>) -> String {
+    match message {
+        ChatMessage::Order { order, occasion, crm_url } => render(order, *occasion, crm_url),
+        ChatMessage::DailySummary { summary, reconciliation } => render_summary(summary, *reconciliation),
+        ChatMessage::Reconciliation(run) => render_reconciliation(run),
+    }
+}
+
 /// Telegram's limit for one message's text.
 pub const MAX_MESSAGE_UNITS: usize = 4096;
-
-/// What the message is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Occasion {
-    NewOrder,
-    StatusChanged(CrmStatus),
-    /// The order's slot is near (or over) and it still waits for the courier.
-    DeliveryRisk {
-        stage: RiskStage,
-        minutes_left: i64,
-    },
-}
 
 fn units(text: &str) -> usize {
     text.encode_utf16().count()

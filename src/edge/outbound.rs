@@ -12,8 +12,9 @@ use super::config::Config;
 use crate::core::deployment::redact;
 use crate::core::gateway::{parse_retry_after, read_answer, GatewayRequest, HttpAnswer};
 use crate::core::jobs::{read_telegram_answer, QueueMessage};
-use crate::core::ports::{BitrixGateway, DedupCache, JobQueue, Notifier};
+use crate::core::ports::{BitrixGateway, ChatMessage, DedupCache, JobQueue, Notifier};
 use crate::core::retry::Failure;
+use crate::core::telegram::render_message;
 
 /// KV entries for webhooks live a day (Cloudflare's minimum is 60 s).
 const DEDUP_TTL_SECONDS: u64 = 86_400;
@@ -84,8 +85,9 @@ impl BitrixGateway for HttpBitrixGateway<'_> {
 pub struct TelegramNotifier<'a>(pub &'a Config);
 
 impl Notifier for TelegramNotifier<'_> {
-    async fn send_message(&self, html: &str) -> Result<(), Failure> {
+    async fn send(&self, message: &ChatMessage<'_>) -> Result<(), Failure> {
         let config = self.0;
+        let html = render_message(message);
         let url = format!("{}/bot{}/sendMessage", config.telegram_api_url, config.telegram_bot_token);
         let body = json!({"chat_id": config.telegram_chat_id, "text": html, "parse_mode": "HTML",
                           "disable_web_page_preview": true});

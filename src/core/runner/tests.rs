@@ -147,8 +147,8 @@ impl BitrixGateway for World {
 }
 
 impl Notifier for World {
-    async fn send_message(&self, html: &str) -> Result<(), Failure> {
-        self.messages.borrow_mut().push(html.into());
+    async fn send(&self, message: &ChatMessage<'_>) -> Result<(), Failure> {
+        self.messages.borrow_mut().push(crate::core::telegram::render_message(message));
         Ok(())
     }
 }
