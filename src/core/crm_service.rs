@@ -165,7 +165,7 @@ impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm
     /// The shop's day now.
     #[must_use]
     pub fn today(&self) -> chrono::NaiveDate {
-        super::human::shop_day(&self.now)
+        super::clock::shop_day(&self.now)
     }
 
     /// The delivery-risk check now (what the cron runs every minute).

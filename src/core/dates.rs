@@ -44,7 +44,7 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, DateError> {
 pub fn parse_timestamp(raw: &str) -> Result<DateTime<FixedOffset>, TimestampError> {
     let trimmed = raw.trim();
     // Bitrix prints the shop's local time (UTC+5) when it gives no offset.
-    let shop_zone = super::human::almaty();
+    let shop_zone = super::clock::almaty();
     DateTime::parse_from_rfc3339(trimmed)
         .ok()
         .or_else(|| {

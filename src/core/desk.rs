@@ -11,13 +11,13 @@ use serde_json::json;
 
 use super::bitrix::Text;
 use super::board::board;
+use super::clock;
 use super::crm::{
     parse_order_filter, parse_product_filter, parse_status_change, Actor, NewItemInput, NewOrderInput, Problem,
     RequestKey,
 };
 use super::crm_service::{Crm, CrmError};
 use super::dates::parse_date;
-use super::human;
 use super::log::LogLine;
 use super::pages::orders::{FormState, ITEM_ROWS};
 use super::pages::{self, Chrome, Flash, Section};
@@ -380,12 +380,12 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
     ) -> Result<PageAnswer, CrmError> {
         let chrome = |section: Section| Chrome { staff: Some(staff), section, flash: flash(request.query) };
         let actor = Actor::staff(staff);
-        let today = human::shop_day(&request.now);
+        let today = clock::shop_day(&request.now);
         Ok(match route {
             PageRoute::Board => {
                 let day = field(request.query, "date").and_then(|d| parse_date(d).ok()).unwrap_or(today);
                 let data = self.crm.day_orders(day).await?;
-                let board = board(day, &data, human::in_almaty(&request.now));
+                let board = board(day, &data, clock::in_almaty(&request.now));
                 html(200, pages::board::page(&chrome(Section::Board), &board, today))
             }
             PageRoute::Orders => match parse_order_filter(request.query) {
@@ -525,7 +525,7 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
 }
 
 fn locked_message(until: DateTime<Utc>, scope: LockScope) -> String {
-    let time = human::in_almaty(&until).format("%H:%M");
+    let time = clock::in_almaty(&until).format("%H:%M");
     match scope {
         LockScope::LoginFromNetwork => {
             format!("Слишком много неудачных попыток. Вход для этого логина заблокирован до {time}")

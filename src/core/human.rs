@@ -1,36 +1,15 @@
 //! What people read, in the shop's conventions, for the staff pages and the Telegram messages
 //! alike: dates `25.08.2025` (with the weekday where it helps), 24-hour times, money `9 000 ₸`
 //! (no-break spaces, no kopecks when there are none), counts `2`, phones `+7 (701) 555-12-34`,
-//! and the shop's day and clock in Asia/Almaty (UTC+5, no daylight saving).
+//! times on the shop's clock (`clock`).
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Weekday};
 
+use super::clock::in_almaty;
 use super::decimal::{Money, Quantity};
 
 /// The no-break space: between thousands, and between an amount and its currency.
 pub const NBSP: char = '\u{a0}';
-
-/// Kazakhstan's one time zone since 2024-03-01: UTC+5, all year (the store's day reports are
-/// given this offset, so that the shop's day has one home).
-pub const ALMATY_OFFSET_SECONDS: i32 = 5 * 3600;
-
-/// The shop's time zone.
-#[must_use]
-pub fn almaty() -> FixedOffset {
-    FixedOffset::east_opt(ALMATY_OFFSET_SECONDS).expect("UTC+5 is a valid offset")
-}
-
-/// The shop's wall clock at `moment`.
-#[must_use]
-pub fn in_almaty<Tz: TimeZone>(moment: &DateTime<Tz>) -> NaiveDateTime {
-    moment.with_timezone(&almaty()).naive_local()
-}
-
-/// The shop's day at `moment` (a day ends at midnight in Almaty, not in UTC).
-#[must_use]
-pub fn shop_day(moment: &DateTime<Utc>) -> NaiveDate {
-    in_almaty(moment).date()
-}
 
 /// `25.08.2025`.
 #[must_use]
@@ -121,6 +100,8 @@ pub fn tel_link(stored: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::clock::shop_day;
+    use chrono::Utc;
 
     fn money_of(text: &str) -> Money {
         Money::parse(text).unwrap()

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod auth;
 pub mod bitrix;
 pub mod board;
+pub mod clock;
 pub mod crm;
 pub mod crm_api;
 pub mod crm_service;

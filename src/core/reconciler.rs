@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+use super::clock;
 use super::gateway::GatewayRequest;
-use super::human;
 use super::jobs::Switches;
 use super::ports::{BitrixGateway, JobQueue, ReconcileStore, StoreError};
 use super::reconcile::{
@@ -117,7 +117,7 @@ pub async fn reconcile_if_due<S: ReconcileStore, G: BitrixGateway, Q: JobQueue>(
     switches: Switches,
     now: &chrono::DateTime<chrono::Utc>,
 ) -> Result<ReconcileRun, StoreError> {
-    let now = human::in_almaty(now);
+    let now = clock::in_almaty(now);
     match scheduled_period(now) {
         Some(period) => reconcile(store, gateway, queue, switches, Trigger::Scheduled, now.date(), period).await,
         None => Ok(ReconcileRun::NotDue),

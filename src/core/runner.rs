@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::clock;
 use super::flow::Flow;
 use super::gateway::{self, GatewayRequest};
-use super::human;
 use super::ids::{CrmId, JobId};
 use super::jobs::NewJob;
 use super::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task, JOB_LEASE, STORE_RETRY};
@@ -124,7 +124,7 @@ pub async fn run_delivery_risk<S: JobStore, Q: JobQueue>(
     now: &chrono::DateTime<chrono::Utc>,
     window_minutes: u32,
 ) -> Result<DayRun, StoreError> {
-    let now = human::in_almaty(now);
+    let now = clock::in_almaty(now);
     let candidates = store.risk_candidates(now.date(), &waiting_statuses()).await?;
     let warnings = risk_warnings(&candidates, now, window_minutes);
     if warnings.is_empty() {
@@ -155,7 +155,7 @@ pub async fn run_daily_summary<S: JobStore, Q: JobQueue>(
     now: &chrono::DateTime<chrono::Utc>,
     on_demand: bool,
 ) -> Result<DayRun, StoreError> {
-    let now = human::in_almaty(now);
+    let now = clock::in_almaty(now);
     let Some(day) = (if on_demand { Some(now.date()) } else { summary_due(now) }) else {
         return Ok(DayRun { due: 0, created: 0 });
     };

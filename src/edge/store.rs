@@ -200,7 +200,7 @@ impl JobStore for PostgrestStore {
         not_revenue: &[&str],
         waiting: &[&str],
     ) -> Result<DaySummary, StoreError> {
-        let arguments = json!({"p_date": day, "p_offset_seconds": crate::core::human::ALMATY_OFFSET_SECONDS,
+        let arguments = json!({"p_date": day, "p_offset_seconds": crate::core::clock::ALMATY_OFFSET_SECONDS,
                                "p_not_revenue": not_revenue, "p_waiting": waiting});
         self.call_some("daily_summary", &arguments).await
     }
@@ -350,7 +350,7 @@ impl CrmStore for PostgrestStore {
         to: chrono::NaiveDate,
         not_revenue: &[&str],
     ) -> Result<Vec<ReportDay>, StoreError> {
-        let arguments = json!({"p_from": from, "p_to": to, "p_offset_seconds": crate::core::human::ALMATY_OFFSET_SECONDS,
+        let arguments = json!({"p_from": from, "p_to": to, "p_offset_seconds": crate::core::clock::ALMATY_OFFSET_SECONDS,
                                "p_not_revenue": not_revenue});
         self.call_some("daily_report", &arguments).await
     }
