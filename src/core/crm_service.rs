@@ -6,14 +6,13 @@
 use chrono::{DateTime, Utc};
 
 use super::crm::{Actor, NewOrderInput, OrderFilter, Period, Problem, ProductFilter, RequestKey};
-use super::ids::{CrmId, JobId};
+use super::ids::{CrmId, JobId, Record};
 use super::jobs::{echo_window, Switches};
 use super::ports::{
     BitrixGateway, CrmStore, JobQueue, JobStore, OrderCreation, ReconcileStore, StatusChange, StoreError,
 };
 use super::reconcile::{ReconcilePeriod, Reconciliation, Trigger};
 use super::reconciler::{reconcile, ReconcileRun};
-use super::routes::Record;
 use super::runner::{enqueue_jobs, run_daily_summary, run_delivery_risk, sweep, DayRun};
 use super::status::CrmStatus;
 use super::views::{

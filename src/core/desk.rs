@@ -18,6 +18,7 @@ use super::crm::{
 };
 use super::crm_service::{Crm, CrmError};
 use super::dates::parse_date;
+use super::ids::Record;
 use super::log::LogLine;
 use super::pages::orders::{FormState, ITEM_ROWS};
 use super::pages::{self, Chrome, Flash, Section};
@@ -26,8 +27,9 @@ use super::ports::{
     StoreError,
 };
 use super::reconciler::ReconcileRun;
-use super::routes::{Miss, PageRoute, Record};
-use super::session::{self, LockScope};
+use super::routes::{Miss, PageRoute};
+use super::session;
+use super::staff_login::{self, LockScope};
 use super::views::Staff;
 
 /// A page request as the edge read it.
@@ -46,7 +48,7 @@ pub struct PageRequest<'a> {
     pub now: DateTime<Utc>,
     /// 32 random bytes, URL-safe: a new session id, or a new form's request key.
     pub fresh_token: &'a str,
-    /// The network the request comes from (`session::network_of`), for the login limits.
+    /// The network the request comes from (`staff_login::network_of`), for the login limits.
     pub network: &'a str,
 }
 
@@ -316,9 +318,9 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
         let login = field(request.form, "login").unwrap_or("").trim().to_lowercase();
         let password = field(request.form, "password").unwrap_or("");
         let next = safe_next(field(request.form, "next"));
-        if login.chars().count() > session::MAX_LOGIN_CHARS {
+        if login.chars().count() > staff_login::MAX_LOGIN_CHARS {
             logs.push(LogLine::new("warn", "staff.login_refused").with("reason", "login_too_long"));
-            let why = format!("Логин длиннее {} символов: такого логина нет", session::MAX_LOGIN_CHARS);
+            let why = format!("Логин длиннее {} символов: такого логина нет", staff_login::MAX_LOGIN_CHARS);
             return Ok(html(400, pages::login::page("", &next, Some(Flash::error(why)))));
         }
         if self.session_secret.is_empty() {
@@ -327,7 +329,7 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
                 pages::login::page(&login, &next, Some(Flash::error("Вход не настроен: не задан SESSION_SECRET"))),
             ));
         }
-        let attempt = self.crm.store.login_attempt(&login, request.network, &session::LOGIN_LIMITS).await?;
+        let attempt = self.crm.store.login_attempt(&login, request.network, &staff_login::LOGIN_LIMITS).await?;
         let (attempt, account, remaining) = match attempt {
             LoginAttempt::Locked { until, scope } => {
                 logs.push(LogLine::new("warn", "staff.login_locked").with("scope", format!("{scope:?}")));
@@ -361,7 +363,7 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
                 logs.push(LogLine::new("warn", "staff.login_failed").with("remaining", remaining));
                 Ok(if remaining == 0 {
                     let until =
-                        request.now + chrono::Duration::from_std(session::LOGIN_LIMITS.lock).unwrap_or_default();
+                        request.now + chrono::Duration::from_std(staff_login::LOGIN_LIMITS.lock).unwrap_or_default();
                     let message = locked_message(until, LockScope::LoginFromNetwork);
                     html(429, pages::login::page(&login, &next, Some(Flash::error(message))))
                 } else {

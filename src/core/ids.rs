@@ -133,6 +133,14 @@ impl<'de> Deserialize<'de> for CrmId {
 pub type JobId = CrmId;
 
 /// A made-up id for tests: `00000000-0000-4000-8000-00000000000n`.
+/// The kind of record an id names (a route's, or one not found).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Order,
+    Product,
+    Job,
+}
+
 #[cfg(test)]
 #[must_use]
 pub fn test_id(n: u64) -> CrmId {

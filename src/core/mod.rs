@@ -34,6 +34,7 @@ pub mod service;
 pub mod session;
 pub mod settings;
 pub mod signing;
+pub mod staff_login;
 pub mod status;
 pub mod telegram;
 pub mod text;

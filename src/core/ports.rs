@@ -272,7 +272,7 @@ pub trait CrmStore {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginAttempt {
     /// Too many recent failures in `scope`: refused until `until`, no password is checked.
-    Locked { until: chrono::DateTime<chrono::Utc>, scope: crate::core::session::LockScope },
+    Locked { until: chrono::DateTime<chrono::Utc>, scope: crate::core::staff_login::LockScope },
     /// The attempt is counted as a failure already (a right password takes it back).
     Counted {
         attempt: i64,
@@ -301,7 +301,7 @@ pub trait StaffStore {
         &self,
         login: &str,
         network: &str,
-        limits: &crate::core::session::LoginLimits,
+        limits: &crate::core::staff_login::LoginLimits,
     ) -> Result<LoginAttempt, StoreError>;
     /// MUST start the session, take back the attempt's failure and the login's other failures
     /// from the same network, and remember the network as one the login opens from.

@@ -2,7 +2,7 @@
 //! the edge matches exhaustively. A path names one route or none; a record id in a path is
 //! parsed here, so a handler never sees text where it expects an id.
 
-use super::ids::{CrmId, JobId};
+use super::ids::{CrmId, JobId, Record};
 
 /// The HTTP methods the routes tell apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,14 +32,6 @@ impl Method {
             _ => Method::Other,
         }
     }
-}
-
-/// What a path names when it names a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Record {
-    Order,
-    Product,
-    Job,
 }
 
 /// A CRM API route (`/api/...`, behind `CRM_API_TOKEN`).

@@ -10,7 +10,8 @@ use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
 use crate::core::desk::{self, Desk, PageAnswer, PageRequest, MAX_FORM_BYTES};
 use crate::core::routes::{Miss, PageRoute};
-use crate::core::session::{network_of, new_session_id};
+use crate::core::session::new_session_id;
+use crate::core::staff_login::network_of;
 use crate::random::SystemRandom;
 
 fn pairs(text: &str) -> Vec<(String, String)> {

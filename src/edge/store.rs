@@ -20,7 +20,7 @@ use crate::core::ports::{
 };
 use crate::core::reconcile::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
 use crate::core::retry::is_transient_status;
-use crate::core::session::{LockScope, LoginLimits};
+use crate::core::staff_login::{LockScope, LoginLimits};
 use crate::core::status::CrmStatus;
 use crate::core::text::quote;
 use crate::core::views::{

@@ -46,7 +46,7 @@ impl StaffStore for Store {
         &self,
         login: &str,
         network: &str,
-        limits: &session::LoginLimits,
+        limits: &staff_login::LoginLimits,
     ) -> Result<LoginAttempt, StoreError> {
         self.attempts.borrow_mut().push((login.to_owned(), network.to_owned()));
         let mut failures = self.failures.borrow_mut();
