@@ -29,7 +29,7 @@ soak: install   ## the fuzzing soak with 10,000 mutated webhooks (make test runs
 prove: install  ## break each promise on purpose (tests/proofs.toml) and see its tests fail; about an hour
 	python3 scripts/prove.py
 
-mutants:        ## cargo-mutants over the core's decision code (see README, Tests); MUTANTS_FILES=all for all of src/core
+mutants:        ## cargo-mutants over the core's decision code (see README, Tests); MUTANTS_FILES=all for all of domain, app and web
 	bash scripts/mutants.sh
 
 deploy: install ## production: crm.cvety.kz; stops before building when a production secret is missing

@@ -9,9 +9,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use cvety_crm::core::board::board;
-use cvety_crm::core::pages::{self, Chrome, Section};
-use cvety_crm::core::views::{DayOrders, OrderView, SlotView, Staff};
+use cvety_crm::domain::board::board;
+use cvety_crm::domain::views::{DayOrders, OrderView, SlotView, Staff};
+use cvety_crm::web::pages::{self, Chrome, Section};
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -71,7 +71,7 @@ async fn main() {
     // The board for 300 orders, rendered natively (the Worker runs the same code as wasm).
     let data = day_orders(day);
     let staff = Staff {
-        id: cvety_crm::core::ids::CrmId::parse("00000000-0000-4000-8000-000000000042").unwrap(),
+        id: cvety_crm::domain::ids::CrmId::parse("00000000-0000-4000-8000-000000000042").unwrap(),
         login: "admin".into(),
         name: "Администратор".into(),
     };

@@ -13,5 +13,5 @@ fn main() {
         eprintln!("hash_password: the password must have at least 8 characters");
         std::process::exit(2);
     }
-    println!("{}", cvety_crm::core::session::hash_password(password, &mut SystemRandom).expect("a hash"));
+    println!("{}", cvety_crm::web::session::hash_password(password, &mut SystemRandom).expect("a hash"));
 }

@@ -1,8 +1,13 @@
 //! cvety-crm: the edge service between cvety.kz's Bitrix storefront and its Supabase CRM.
-//! This file holds the Worker's entry points only; `core` is pure, `edge` adapts it to Workers.
+//! This file holds the Worker's entry points only. The layers, each importing only the ones
+//! below it: `domain` (values and rules), `app` (use cases over ports), `web` (HTTP, pages,
+//! texts), `edge` (thin adapters on the Worker's bindings). All but `edge` are pure and tested
+//! natively.
 
-pub mod core;
+pub mod app;
+pub mod domain;
 pub mod random;
+pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -173,15 +173,15 @@ async fn the_daily_summary_is_sent_once_and_its_sums_are_sqls_over_the_same_rows
     assert_eq!(report.body["days"][0]["orders"], orders);
     assert_eq!(
         report.body["days"][0]["revenue"].as_str().unwrap(),
-        cvety_crm::core::decimal::Money::parse(&revenue).unwrap().to_string()
+        cvety_crm::domain::decimal::Money::parse(&revenue).unwrap().to_string()
     );
-    let title = format!("Итоги дня: {}", cvety_crm::core::human::date_with_weekday(today));
+    let title = format!("Итоги дня: {}", cvety_crm::web::human::date_with_weekday(today));
     let message = harness::eventually(std::time::Duration::from_secs(20), "the summary", || async {
         stack.telegram.received(&title).into_iter().find(|r| r.status == 200)
     })
     .await;
     let text = message.body["text"].as_str().unwrap();
-    let money = cvety_crm::core::human::money(cvety_crm::core::decimal::Money::parse(&revenue).unwrap(), None);
+    let money = cvety_crm::web::human::money(cvety_crm::domain::decimal::Money::parse(&revenue).unwrap(), None);
     assert!(text.contains(&format!("Заказов за день: <b>{orders}</b>")), "{text}");
     assert!(text.contains(&format!("Выручка: <b>{money}</b>")), "{text}");
     assert_eq!(stack.telegram.received(&title).len(), 1, "one summary a day");

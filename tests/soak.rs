@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cvety_crm::core::order::parse_webhook;
-use cvety_crm::core::text::remove_nul;
+use cvety_crm::domain::order::parse_webhook;
+use cvety_crm::domain::text::remove_nul;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 

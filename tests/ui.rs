@@ -44,7 +44,7 @@ async fn the_staff_pages_work_in_a_real_browser() {
     harness::ensure_stack();
     let db = harness::db().await;
     for (login, name, password) in ACCOUNTS {
-        let hash = cvety_crm::core::session::hash_password(password, &mut Os).unwrap();
+        let hash = cvety_crm::web::session::hash_password(password, &mut Os).unwrap();
         db.execute(
             "insert into staff (login, name, password_hash) values ($1, $2, $3)
              on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash",

@@ -38,7 +38,7 @@ pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
 pub fn signed_webhook(client: &reqwest::Client, worker: &str, id: u64) -> reqwest::RequestBuilder {
     let secret = std::env::var("WEBHOOK_SIGNING_SECRET")
         .unwrap_or_else(|_| "whsec_ZGV2LXNpZ25pbmctc2VjcmV0LWN2ZXR5LWNybS0wMTIzNDU2Nzg5".into());
-    let secret = cvety_crm::core::signing::SigningSecret::parse(&secret).expect("WEBHOOK_SIGNING_SECRET");
+    let secret = cvety_crm::domain::signing::SigningSecret::parse(&secret).expect("WEBHOOK_SIGNING_SECRET");
     let body = serde_json::to_vec(&order_webhook(id)).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let webhook_id = format!("evt_bench_{id}");

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use worker::Env;
 
-use crate::core::deployment::{ConfigFacts, Environment};
-use crate::core::jobs::Switches;
-use crate::core::service::WebhookAuth;
-use crate::core::settings::{crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale};
+use crate::app::ingest::WebhookAuth;
+use crate::domain::jobs::Switches;
+use crate::domain::settings::{crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale};
+use crate::web::deployment::{ConfigFacts, Environment};
 
 /// Binding names, as constants so that a typo is a compile error.
 pub mod names {

@@ -8,11 +8,11 @@ use super::body::{read_capped, unreadable_body, BodyError};
 use super::emit;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
-use crate::core::api::{self, Answer};
-use crate::core::auth::{bearer_token, token_matches};
-use crate::core::crm_api::ApiInput;
-use crate::core::crm_service::MAX_BODY_BYTES;
-use crate::core::routes::{ApiRoute, Miss};
+use crate::app::crm::MAX_BODY_BYTES;
+use crate::domain::auth::{bearer_token, token_matches};
+use crate::web::answers::{self, Answer};
+use crate::web::api_requests::ApiInput;
+use crate::web::routes::{ApiRoute, Miss};
 
 fn query_pairs(request: &Request) -> Vec<(String, String)> {
     request
@@ -27,18 +27,18 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, route: Result<Ap
     let authorization = request.headers().get("Authorization").ok().flatten();
     let token = bearer_token(authorization.as_deref());
     if !token.is_some_and(|t| token_matches(t, &bindings.config.crm_api_token)) {
-        return api::crm_unauthorized();
+        return answers::crm_unauthorized();
     }
     let route = match route {
         Ok(route) => route,
-        Err(miss) => return api::route_missed(miss, path),
+        Err(miss) => return answers::route_missed(miss, path),
     };
     let query = query_pairs(request);
     let idempotency_key = request.headers().get("Idempotency-Key").ok().flatten();
     let body = match read_capped(request, MAX_BODY_BYTES).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge { size, cap }) => return api::body_too_large(size, cap),
-        Err(BodyError::Unreadable(reason)) => return api::error(400, "invalid_body", unreadable_body(&reason)),
+        Err(BodyError::TooLarge { size, cap }) => return answers::body_too_large(size, cap),
+        Err(BodyError::Unreadable(reason)) => return answers::error(400, "invalid_body", unreadable_body(&reason)),
     };
     let input = ApiInput { query: &query, body: &body, idempotency_key: idempotency_key.as_deref() };
     let gateway = HttpBitrixGateway(&bindings.config);

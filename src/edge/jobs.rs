@@ -9,11 +9,11 @@ use super::emit;
 use super::now;
 use super::outbound::{CloudflareQueue, HttpBitrixGateway, KvDedup, TelegramNotifier};
 use super::store::PostgrestStore;
-use crate::core::crm_service::Crm;
-use crate::core::log::LogLine;
-use crate::core::ports::{cause_chain, StoreError};
-use crate::core::reconciler::{reconcile_if_due, ReconcileRun};
-use crate::core::runner::{self, Ack, Runtime};
+use crate::app::crm::Crm;
+use crate::app::outbox::{self, Ack, Runtime};
+use crate::app::ports::{cause_chain, StoreError};
+use crate::app::reconciliation_run::{reconcile_if_due, ReconcileRun};
+use crate::domain::log::LogLine;
 
 /// The bindings a request or a batch borrows.
 pub struct Bindings {
@@ -102,19 +102,19 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
 pub async fn scheduled(env: &Env) {
     let bindings = Bindings::from_env(env);
     let (store, queue, now) = (&bindings.store, &bindings.queue, now());
-    let line = match runner::sweep(store, queue).await {
+    let line = match outbox::sweep(store, queue).await {
         Ok(count) => LogLine::new("info", "sweep.done").with("enqueued", count),
         Err(error) => LogLine::new("error", "sweep.failed").with("reason", cause_chain(&error as &StoreError)),
     };
     emit(&line);
-    match runner::run_delivery_risk(store, queue, &now, bindings.config.delivery_risk_minutes).await {
+    match outbox::run_delivery_risk(store, queue, &now, bindings.config.delivery_risk_minutes).await {
         Ok(run) if run.created > 0 => {
             emit(&LogLine::new("info", "ops.delivery_risk").with("due", run.due).with("sent", run.created));
         }
         Ok(_) => {}
         Err(error) => emit(&LogLine::new("error", "ops.delivery_risk_failed").with("reason", cause_chain(&error))),
     }
-    match runner::run_daily_summary(store, queue, &now, false).await {
+    match outbox::run_daily_summary(store, queue, &now, false).await {
         Ok(run) if run.created > 0 => emit(&LogLine::new("info", "ops.daily_summary").with("sent", run.created)),
         Ok(_) => {}
         Err(error) => emit(&LogLine::new("error", "ops.daily_summary_failed").with("reason", cause_chain(&error))),

@@ -10,7 +10,7 @@ pub mod pages;
 pub mod routes;
 pub mod store;
 
-use crate::core::log::LogLine;
+use crate::domain::log::LogLine;
 
 /// The time now (the Workers clock).
 #[must_use]

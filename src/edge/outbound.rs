@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use super::config::Config;
-use crate::core::deployment::redact;
-use crate::core::gateway::{parse_retry_after, read_answer, GatewayRequest, HttpAnswer};
-use crate::core::jobs::{read_telegram_answer, QueueMessage};
-use crate::core::ports::{BitrixGateway, ChatMessage, DedupCache, JobQueue, Notifier};
-use crate::core::retry::Failure;
-use crate::core::telegram::render_message;
+use crate::app::ports::{BitrixGateway, ChatMessage, DedupCache, JobQueue, Notifier};
+use crate::domain::gateway::{parse_retry_after, read_answer, GatewayRequest, HttpAnswer};
+use crate::domain::jobs::{read_telegram_answer, QueueMessage};
+use crate::domain::retry::Failure;
+use crate::web::deployment::redact;
+use crate::web::telegram::render_message;
 
 /// KV entries for webhooks live a day (Cloudflare's minimum is 60 s).
 const DEDUP_TTL_SECONDS: u64 = 86_400;

@@ -8,11 +8,11 @@ use super::body::{read_capped, BodyError};
 use super::emit;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
-use crate::core::desk::{self, Desk, PageAnswer, PageRequest, MAX_FORM_BYTES};
-use crate::core::routes::{Miss, PageRoute};
-use crate::core::session::new_session_id;
-use crate::core::staff_login::network_of;
+use crate::domain::staff_login::network_of;
 use crate::random::SystemRandom;
+use crate::web::routes::{Miss, PageRoute};
+use crate::web::session::new_session_id;
+use crate::web::staff_pages::{self, Desk, PageAnswer, PageRequest, MAX_FORM_BYTES};
 
 fn pairs(text: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(text.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
@@ -40,7 +40,7 @@ pub async fn handle(
     let form = if route.as_ref().is_ok_and(PageRoute::is_change) {
         match read_capped(request, MAX_FORM_BYTES).await {
             Ok(body) => pairs(&String::from_utf8_lossy(&body)),
-            Err(BodyError::TooLarge { .. }) => return respond(&desk::form_too_large()),
+            Err(BodyError::TooLarge { .. }) => return respond(&staff_pages::form_too_large()),
             // A body that broke off is an empty form: the page says what is missing.
             Err(BodyError::Unreadable(_)) => Vec::new(),
         }

@@ -8,17 +8,17 @@ use super::crm_api;
 use super::emit;
 use super::jobs::Bindings;
 use super::pages;
-use crate::core::api::{self, Answer};
-use crate::core::deployment::{misconfigured, Missing, HSTS, NO_STORE};
-use crate::core::desk;
-use crate::core::log::{mask_address, mask_phone, LogLine};
-use crate::core::ports::{cause_chain, OrderStore};
-use crate::core::routes::{route, Method, Route};
-use crate::core::service::{
+use crate::app::ingest::{
     ingest_webhook, run_deferred, Credentials, WebhookAuth, WebhookError, WebhookPorts, WebhookSettings,
     MAX_WEBHOOK_BYTES,
 };
-use crate::core::signing::SignedHeaders;
+use crate::app::ports::{cause_chain, OrderStore};
+use crate::domain::log::{mask_address, mask_phone, LogLine};
+use crate::domain::signing::SignedHeaders;
+use crate::web::answers::{self, Answer};
+use crate::web::deployment::{misconfigured, Missing, HSTS, NO_STORE};
+use crate::web::routes::{route, Method, Route};
+use crate::web::staff_pages;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -44,8 +44,8 @@ async fn serve(
     let missing = misconfigured(&bindings.config.facts());
     if !missing.is_empty() && !matches!(route, Route::Health) {
         return match route {
-            Route::Page(_) => pages::respond(&desk::misconfigured()),
-            _ => respond(&api::misconfigured(&missing)),
+            Route::Page(_) => pages::respond(&staff_pages::misconfigured()),
+            _ => respond(&answers::misconfigured(&missing)),
         };
     }
     let answer = match route {
@@ -53,7 +53,7 @@ async fn serve(
         Route::BitrixOrderWebhook => bitrix_order_webhook(request, bindings, env, ctx).await?,
         Route::Api(api_route) => crm_api::handle(request, bindings, api_route, path).await,
         Route::Page(page_route) => return pages::handle(request, bindings, &page_route).await,
-        Route::Unknown(miss) => api::route_missed(miss, path),
+        Route::Unknown(miss) => answers::route_missed(miss, path),
     };
     respond(&answer)
 }
@@ -80,8 +80,8 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &
     );
     let body = match read_capped(request, MAX_WEBHOOK_BYTES).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge { size, .. }) => return Ok(api::webhook_refused(&WebhookError::TooLarge { size })),
-        Err(BodyError::Unreadable(reason)) => return Ok(api::error(400, "invalid_body", unreadable_body(&reason))),
+        Err(BodyError::TooLarge { size, .. }) => return Ok(answers::webhook_refused(&WebhookError::TooLarge { size })),
+        Err(BodyError::Unreadable(reason)) => return Ok(answers::error(400, "invalid_body", unreadable_body(&reason))),
     };
     let config = &bindings.config;
     let settings = WebhookSettings { auth: config.webhook_auth.clone(), sync_enabled: config.switches.sync_enabled };
@@ -124,11 +124,11 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &
                     .with("recipient_phone", details.recipient_phone.value().map(mask_phone))
                     .with("delivery_address", details.delivery_address.value().map(|a| mask_address(a))),
             );
-            api::webhook_applied(&done)
+            answers::webhook_applied(&done)
         }
         Err(failure) => {
             let level = if matches!(failure, WebhookError::Store(_)) { "error" } else { "warn" };
-            let answer = api::webhook_refused(&failure);
+            let answer = answers::webhook_refused(&failure);
             emit(
                 &LogLine::new(level, "webhook.refused")
                     .with("status", answer.status)

@@ -9,21 +9,21 @@ use postgrest::Postgrest;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::core::apply::{Applied, ApplyCommand};
-use crate::core::crm::{Actor, NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
-use crate::core::ids::{CrmId, JobId};
-use crate::core::jobs::{JobRow, NewJob};
-use crate::core::order::OrderEvent;
-use crate::core::ports::{
+use crate::app::crm_input::{Actor, NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
+use crate::app::ports::{
     CrmStore, JobEnd, JobStore, LoginAttempt, NewSession, OrderCreation, OrderStore, ProductAvailability,
     ReconcileStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
-use crate::core::reconcile::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
-use crate::core::retry::is_transient_status;
-use crate::core::staff_login::{LockScope, LoginLimits};
-use crate::core::status::CrmStatus;
-use crate::core::text::quote;
-use crate::core::views::{
+use crate::domain::apply::{Applied, ApplyCommand};
+use crate::domain::ids::{CrmId, JobId};
+use crate::domain::jobs::{JobRow, NewJob};
+use crate::domain::order::OrderEvent;
+use crate::domain::reconciliation::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
+use crate::domain::retry::is_transient_status;
+use crate::domain::staff_login::{LockScope, LoginLimits};
+use crate::domain::status::CrmStatus;
+use crate::domain::text::quote;
+use crate::domain::views::{
     DayOrders, DaySummary, DeadLetter, OrderPage, OrderView, ProductView, Reference, ReportDay, Staff, Stock, SyncPage,
     SyncStatus,
 };
@@ -200,7 +200,7 @@ impl JobStore for PostgrestStore {
         not_revenue: &[&str],
         waiting: &[&str],
     ) -> Result<DaySummary, StoreError> {
-        let arguments = json!({"p_date": day, "p_offset_seconds": crate::core::clock::ALMATY_OFFSET_SECONDS,
+        let arguments = json!({"p_date": day, "p_offset_seconds": crate::domain::clock::ALMATY_OFFSET_SECONDS,
                                "p_not_revenue": not_revenue, "p_waiting": waiting});
         self.call_some("daily_summary", &arguments).await
     }
@@ -255,7 +255,7 @@ impl CrmStore for PostgrestStore {
         key: Option<&RequestKey>,
         actor: &Actor,
     ) -> Result<OrderCreation, StoreError> {
-        let echo = crate::core::jobs::echo_window().as_secs();
+        let echo = crate::domain::jobs::echo_window().as_secs();
         let arguments =
             json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo, "p_actor": actor});
         let answer: CreateAnswer = self.call_some("crm_create_order", &arguments).await?;
@@ -350,7 +350,7 @@ impl CrmStore for PostgrestStore {
         to: chrono::NaiveDate,
         not_revenue: &[&str],
     ) -> Result<Vec<ReportDay>, StoreError> {
-        let arguments = json!({"p_from": from, "p_to": to, "p_offset_seconds": crate::core::clock::ALMATY_OFFSET_SECONDS,
+        let arguments = json!({"p_from": from, "p_to": to, "p_offset_seconds": crate::domain::clock::ALMATY_OFFSET_SECONDS,
                                "p_not_revenue": not_revenue});
         self.call_some("daily_report", &arguments).await
     }

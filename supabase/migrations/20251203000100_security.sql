@@ -19,7 +19,7 @@ create index staff_sessions_network_idx on public.staff_sessions (staff_id, netw
 drop function public.staff_login_state(text, integer);
 drop function public.staff_login_result(text, uuid, text, integer);
 
--- One login attempt, counted before its password is checked. p_limits (src/core/session.rs
+-- One login attempt, counted before its password is checked. p_limits (src/web/session.rs
 -- LOGIN_LIMITS): window_seconds, per_login_and_network, per_network, per_login, lock_seconds,
 -- trusted_seconds. Answers {locked_until, scope} (no password may be checked), or
 -- {attempt, remaining, staff} with the attempt already recorded as a failure.

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use cvety_crm::core::apply::ApplyCommand;
-use cvety_crm::core::flow::Flow;
-use cvety_crm::core::order::parse_webhook;
+use cvety_crm::domain::apply::ApplyCommand;
+use cvety_crm::domain::flow::Flow;
+use cvety_crm::domain::order::parse_webhook;
 use serde_json::{json, Value};
 
 use crate::harness::{counts, db, fixture, fresh_id, order_items, order_row};

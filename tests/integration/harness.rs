@@ -247,7 +247,7 @@ static WEBHOOK_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// The Standard Webhooks headers the Bitrix kit sends with `body`, signed at `at`.
 pub fn signature_headers(body: &[u8], at: i64) -> Vec<(&'static str, String)> {
-    let secret = cvety_crm::core::signing::SigningSecret::parse(WEBHOOK_SIGNING_SECRET).unwrap();
+    let secret = cvety_crm::domain::signing::SigningSecret::parse(WEBHOOK_SIGNING_SECRET).unwrap();
     let id = format!("evt_test_{}_{}", std::process::id(), WEBHOOK_IDS.fetch_add(1, Ordering::Relaxed));
     let signature = secret.sign(&id, at, body);
     vec![("webhook-id", id), ("webhook-timestamp", at.to_string()), ("webhook-signature", signature)]

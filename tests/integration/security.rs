@@ -15,7 +15,7 @@ const PASSWORD: &str = "right-password-for-tests";
 
 /// A new staff account, `login`, with [`PASSWORD`].
 async fn staff(login: &str) {
-    let hash = cvety_crm::core::session::hash_password(PASSWORD, &mut cvety_crm::random::SystemRandom).unwrap();
+    let hash = cvety_crm::web::session::hash_password(PASSWORD, &mut cvety_crm::random::SystemRandom).unwrap();
     db().await
         .execute("insert into staff (login, name, password_hash) values ($1, 'Проверка', $2)", &[&login, &hash])
         .await

@@ -1,0 +1,385 @@
+//! Queued jobs: the flows, the queue message, a job as claimed from `sync_jobs`, what it asks to
+//! be done, whether the switches let it run now, and the times that bound a job's life.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::flow::Flow;
+use crate::domain::ids::JobId;
+use crate::domain::ops::RiskStage;
+use crate::domain::retry::{self, Failure};
+use crate::domain::status::CrmStatus;
+use crate::domain::text::quote;
+use crate::domain::views::Stock;
+
+/// What a chat message about an order is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    NewOrder,
+    StatusChanged(CrmStatus),
+    /// The order's slot is near (or over) and it still waits for the courier.
+    DeliveryRisk {
+        stage: RiskStage,
+        minutes_left: i64,
+    },
+}
+
+/// A claimed attempt holds its job this long; a consumer that dies mid-attempt frees it then.
+/// Longer than the longest attempt: two outbound calls at their longest timeout, and the store.
+pub const JOB_LEASE: Duration = Duration::from_secs(60);
+
+/// A job held by a switch is looked at again after this (scaled on the test stack).
+pub const HOLD_RECHECK: Duration = Duration::from_secs(300);
+
+/// How long the queue waits before redelivering a message whose outbox could not be reached.
+pub const STORE_RETRY: Duration = Duration::from_secs(30);
+
+/// How long a status code the CRM sent to Bitrix is expected back as an echo: the longest
+/// retry schedule of the job that sends it, plus an hour for the queue's own retries.
+#[must_use]
+pub fn echo_window() -> Duration {
+    retry::longest_schedule() + Duration::from_secs(3600)
+}
+
+/// The body of a Cloudflare Queue message. The attempt travels in the body: workers-rs has no
+/// `attempts()` on a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QueueMessage {
+    /// Carry out the `sync_jobs` row `job_id`.
+    Job { job_id: JobId, attempt: u32 },
+    /// Apply an accepted webhook that could not be written when it arrived (Supabase was down).
+    Webhook { event_key: String, body: Value, attempt: u32 },
+}
+
+/// A `sync_jobs` row as `claim_sync_job` returns it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct JobRow {
+    pub id: JobId,
+    pub flow: String,
+    pub idempotency_key: String,
+    pub payload: Value,
+    /// Counting the attempt now under way (or, when `orphaned`, the one that never ended).
+    pub attempts: u32,
+    /// The previous attempt's lease ran out while it was running: the consumer died mid-attempt
+    /// (a panic, the CPU limit, a crash). That attempt counts as failed; no new one is started.
+    #[serde(default)]
+    pub orphaned: bool,
+    /// The order the job names, read with the claim (so that the job needs no second read).
+    #[serde(default)]
+    pub order: Option<crate::domain::views::OrderView>,
+}
+
+/// A job to add once per key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewJob {
+    pub flow: Flow,
+    pub key: String,
+    pub payload: Value,
+}
+
+/// What a job asks to be done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Task {
+    /// Apply a stored webhook body (a replayed dead letter).
+    ApplyWebhook { body: Value },
+    /// Tell the shop's chat about an order.
+    Notify { order_id: String, occasion: Occasion },
+    /// Tell the shop's chat how the day went.
+    DailySummary { day: chrono::NaiveDate },
+    /// Tell the shop's chat what a reconciliation run found.
+    ReconciliationFound { run: crate::domain::reconciliation::RunId },
+    /// Create the Bitrix order of a CRM order and write its id back.
+    CreateBitrixOrder { order_id: String },
+    /// Send a CRM order's status to Bitrix: the one the job was made for (`None` for a job from
+    /// before jobs named it: the current one); nothing when a later change superseded it.
+    SetBitrixStatus { order_id: String, status: Option<CrmStatus> },
+    /// Send a product's availability to Bitrix: the one the job was made for (its stock code;
+    /// `None`: the current one); nothing when a later toggle superseded it.
+    SetBitrixAvailability { product_id: String, in_stock: Option<bool> },
+}
+
+impl JobRow {
+    /// Reads the task from the flow and payload.
+    ///
+    /// # Errors
+    /// A permanent [`Failure`] for a flow or payload this code does not know.
+    pub fn task(&self) -> Result<Task, Failure> {
+        let text = |key: &str| {
+            self.payload.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| Failure::Permanent {
+                reason: format!("{} job without payload.{key}", quote(&self.flow)),
+            })
+        };
+        let flow = serde_json::from_value::<Flow>(Value::String(self.flow.clone()))
+            .map_err(|_| Failure::Permanent { reason: format!("unknown flow {:?}", quote(&self.flow)) })?;
+        match flow {
+            Flow::WebhookApply => Ok(Task::ApplyWebhook { body: self.payload.clone() }),
+            Flow::ReverseSync => Ok(Task::CreateBitrixOrder { order_id: text("order_id")? }),
+            Flow::StatusSync => Ok(Task::SetBitrixStatus {
+                order_id: text("order_id")?,
+                status: self.payload.get("status").and_then(Value::as_str).and_then(CrmStatus::parse),
+            }),
+            Flow::AvailabilitySync => Ok(Task::SetBitrixAvailability {
+                product_id: text("product_id")?,
+                in_stock: match Stock::from_code(self.payload.get("stock").and_then(Value::as_str)) {
+                    Stock::InStock => Some(true),
+                    Stock::OutOfStock => Some(false),
+                    Stock::Unknown => None,
+                },
+            }),
+            Flow::Telegram => {
+                let occasion = match text("occasion")?.as_str() {
+                    "daily_summary" => {
+                        let day = text("day")?.parse().map_err(|_| Failure::Permanent {
+                            reason: "daily_summary job without a day (YYYY-MM-DD)".into(),
+                        })?;
+                        return Ok(Task::DailySummary { day });
+                    }
+                    "reconciliation" => {
+                        let run = crate::domain::ids::CrmId::parse(&text("reconciliation_id")?)
+                            .map_err(|_| Failure::Permanent { reason: "reconciliation job without a run id".into() })?;
+                        return Ok(Task::ReconciliationFound { run });
+                    }
+                    "new_order" => Occasion::NewOrder,
+                    "status_changed" => {
+                        Occasion::StatusChanged(CrmStatus::parse(&text("status")?).unwrap_or(CrmStatus::Unknown))
+                    }
+                    "delivery_risk" => Occasion::DeliveryRisk {
+                        stage: serde_json::from_value(Value::String(text("stage")?)).map_err(|_| {
+                            Failure::Permanent { reason: "delivery_risk job with an unknown stage".into() }
+                        })?,
+                        minutes_left: self.payload.get("minutes_left").and_then(Value::as_i64).unwrap_or(0),
+                    },
+                    other => return Err(Failure::Permanent { reason: format!("unknown occasion {:?}", quote(other)) }),
+                };
+                Ok(Task::Notify { order_id: text("order_id")?, occasion })
+            }
+        }
+    }
+}
+
+/// The three switches of SPEC.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Switches {
+    pub sync_enabled: bool,
+    pub bitrix_sync_enabled: bool,
+    pub telegram_notifications_enabled: bool,
+}
+
+impl Switches {
+    /// Everything on.
+    #[must_use]
+    pub fn all_on() -> Switches {
+        Switches { sync_enabled: true, bitrix_sync_enabled: true, telegram_notifications_enabled: true }
+    }
+}
+
+/// Whether a task may run now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Go,
+    /// Done without doing it: a notification while notifications are off is not sent later
+    /// (a burst of stale messages would help nobody).
+    Skip(&'static str),
+    /// Wait, without using up an attempt: a Bitrix change while Bitrix sync is off is sent
+    /// once it is back on (the data must converge).
+    Hold {
+        reason: &'static str,
+        recheck_in: Duration,
+    },
+}
+
+/// Decides by the switches.
+#[must_use]
+pub fn gate(task: &Task, switches: Switches) -> Gate {
+    match task {
+        Task::Notify { .. } | Task::DailySummary { .. } | Task::ReconciliationFound { .. }
+            if !switches.telegram_notifications_enabled =>
+        {
+            Gate::Skip("TELEGRAM_NOTIFICATIONS_ENABLED=false")
+        }
+        Task::CreateBitrixOrder { .. } | Task::SetBitrixStatus { .. } | Task::SetBitrixAvailability { .. }
+            if !switches.bitrix_sync_enabled =>
+        {
+            Gate::Hold { reason: "BITRIX_SYNC_ENABLED=false", recheck_in: HOLD_RECHECK }
+        }
+        Task::ApplyWebhook { .. } if !switches.sync_enabled => {
+            Gate::Hold { reason: "SYNC_ENABLED=false", recheck_in: HOLD_RECHECK }
+        }
+        _ => Gate::Go,
+    }
+}
+
+/// Reads a Telegram Bot API answer to `sendMessage`.
+///
+/// # Errors
+/// A [`Failure`]: 429 with `parameters.retry_after` honoured, other statuses classified by
+/// [`retry::is_transient_status`]. A 2xx without `"ok": true` makes no sense and is permanent,
+/// as for the Bitrix gateway: the message may have been sent, so it is not sent again blindly
+/// but kept as a dead letter that staff can replay.
+pub fn read_telegram_answer(status: u16, body: &str) -> Result<(), Failure> {
+    let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let success = (200..300).contains(&status);
+    if success && parsed.get("ok").and_then(Value::as_bool) == Some(true) {
+        return Ok(());
+    }
+    let description = quote(parsed.get("description").and_then(Value::as_str).unwrap_or(body));
+    if success {
+        return Err(Failure::Permanent { reason: format!("telegram HTTP {status} without ok=true: {description}") });
+    }
+    let retry_after = parsed.pointer("/parameters/retry_after").and_then(Value::as_u64).map(Duration::from_secs);
+    Err(Failure::from_http_status(status, retry_after, format!("telegram HTTP {status}: {description}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn job(flow: &str, payload: Value) -> JobRow {
+        JobRow {
+            id: crate::domain::ids::test_id(1),
+            flow: flow.into(),
+            idempotency_key: "k".into(),
+            payload,
+            attempts: 1,
+            orphaned: false,
+            order: None,
+        }
+    }
+
+    #[test]
+    fn each_flow_reads_into_its_task() {
+        assert_eq!(
+            job("telegram", json!({"order_id": "o", "occasion": "status_changed", "status": "delivering"})).task(),
+            Ok(Task::Notify { order_id: "o".into(), occasion: Occasion::StatusChanged(CrmStatus::Delivering) })
+        );
+        assert_eq!(
+            job("reverse_sync", json!({"order_id": "o"})).task(),
+            Ok(Task::CreateBitrixOrder { order_id: "o".into() })
+        );
+        assert_eq!(
+            job("availability_sync", json!({"product_id": "p"})).task(),
+            Ok(Task::SetBitrixAvailability { product_id: "p".into(), in_stock: None })
+        );
+        assert_eq!(
+            job("availability_sync", json!({"product_id": "p", "stock": "159"})).task(),
+            Ok(Task::SetBitrixAvailability { product_id: "p".into(), in_stock: Some(false) })
+        );
+        assert_eq!(
+            job("status_sync", json!({"order_id": "o", "status": "accepted"})).task(),
+            Ok(Task::SetBitrixStatus { order_id: "o".into(), status: Some(CrmStatus::Accepted) })
+        );
+        assert!(matches!(job("fax", json!({})).task(), Err(Failure::Permanent { .. })));
+        assert!(matches!(job("status_sync", json!({})).task(), Err(Failure::Permanent { .. })));
+    }
+
+    #[test]
+    fn a_warning_and_a_summary_are_read_from_their_payloads() {
+        assert_eq!(
+            job(
+                "telegram",
+                json!({"order_id": "o", "occasion": "delivery_risk", "stage": "over", "minutes_left": -30})
+            )
+            .task(),
+            Ok(Task::Notify {
+                order_id: "o".into(),
+                occasion: Occasion::DeliveryRisk { stage: crate::domain::ops::RiskStage::Over, minutes_left: -30 }
+            })
+        );
+        assert_eq!(
+            job("telegram", json!({"occasion": "daily_summary", "day": "2025-08-25"})).task(),
+            Ok(Task::DailySummary { day: chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap() })
+        );
+        assert!(matches!(
+            job("telegram", json!({"occasion": "daily_summary", "day": "вчера"})).task(),
+            Err(Failure::Permanent { .. })
+        ));
+        let summary = Task::DailySummary { day: chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap() };
+        let quiet = Switches { sync_enabled: true, bitrix_sync_enabled: true, telegram_notifications_enabled: false };
+        assert!(matches!(gate(&summary, quiet), Gate::Skip(_)));
+    }
+
+    #[test]
+    fn a_reconciliations_message_names_its_run_and_is_skipped_like_any_message_when_notifications_are_off() {
+        let run = "0b6f3c1e-0000-4000-8000-000000000007";
+        let task = job("telegram", json!({"occasion": "reconciliation", "reconciliation_id": run})).task().unwrap();
+        assert_eq!(task, Task::ReconciliationFound { run: crate::domain::ids::CrmId::parse(run).unwrap() });
+        let quiet = Switches { telegram_notifications_enabled: false, ..Switches::all_on() };
+        assert!(matches!(gate(&task, quiet), Gate::Skip(_)));
+        assert_eq!(gate(&task, Switches::all_on()), Gate::Go);
+        let no_run = job("telegram", json!({"occasion": "reconciliation", "reconciliation_id": "вчера"})).task();
+        assert!(matches!(no_run, Err(Failure::Permanent { .. })));
+    }
+
+    #[test]
+    fn switched_off_notifications_are_skipped_and_switched_off_bitrix_calls_wait() {
+        let notify = Task::Notify { order_id: "o".into(), occasion: Occasion::NewOrder };
+        let bitrix = Task::SetBitrixStatus { order_id: "o".into(), status: None };
+        let off = Switches { sync_enabled: true, bitrix_sync_enabled: false, telegram_notifications_enabled: false };
+        assert!(matches!(gate(&notify, off), Gate::Skip(_)));
+        assert!(matches!(gate(&bitrix, off), Gate::Hold { .. }));
+        assert_eq!(gate(&notify, Switches::all_on()), Gate::Go);
+        assert_eq!(gate(&bitrix, Switches::all_on()), Gate::Go);
+    }
+
+    #[test]
+    fn telegrams_429_carries_its_retry_after() {
+        let failure = read_telegram_answer(429, r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#)
+            .unwrap_err();
+        assert_eq!(
+            failure,
+            Failure::Transient {
+                retry_after: Some(Duration::from_secs(3)),
+                reason: "telegram HTTP 429: Too Many Requests: retry after 3".into()
+            }
+        );
+        assert!(read_telegram_answer(200, r#"{"ok":true,"result":{"message_id":1}}"#).is_ok());
+        assert!(matches!(
+            read_telegram_answer(400, r#"{"ok":false,"description":"Bad Request: chat not found"}"#),
+            Err(Failure::Permanent { .. })
+        ));
+    }
+
+    #[test]
+    fn a_queue_message_is_tagged_json_with_its_attempt() {
+        let id = "0b6f3c1e-0000-4000-8000-000000000001";
+        let message = QueueMessage::Job { job_id: JobId::parse(id).unwrap(), attempt: 2 };
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(json, json!({"kind": "job", "job_id": id, "attempt": 2}));
+        assert_eq!(serde_json::from_value::<QueueMessage>(json).unwrap(), message);
+        let unreadable = json!({"kind": "job", "job_id": "not-a-job", "attempt": 1});
+        assert!(serde_json::from_value::<QueueMessage>(unreadable).is_err());
+    }
+
+    #[test]
+    fn a_telegram_2xx_without_ok_true_is_permanent_and_never_retried() {
+        for body in [r#"{"ok":false}"#, "<html>proxy</html>", ""] {
+            assert!(matches!(read_telegram_answer(200, body), Err(Failure::Permanent { .. })), "{body}");
+        }
+        assert!(matches!(read_telegram_answer(502, "<html>bad gateway</html>"), Err(Failure::Transient { .. })));
+        let blocked = read_telegram_answer(
+            403,
+            r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+        );
+        assert_eq!(
+            blocked,
+            Err(Failure::Permanent { reason: "telegram HTTP 403: Forbidden: bot was blocked by the user".into() })
+        );
+    }
+
+    #[test]
+    fn every_flow_reads_back_from_its_name() {
+        for flow in Flow::ALL {
+            assert_eq!(serde_json::from_value::<Flow>(json!(flow.as_str())).unwrap(), flow);
+        }
+    }
+
+    #[test]
+    fn the_echo_window_outlasts_the_longest_retry_schedule() {
+        assert!(echo_window() > retry::longest_schedule());
+        assert!(echo_window() < Duration::from_secs(2 * 86_400), "but not by days: {:?}", echo_window());
+    }
+}

@@ -1,0 +1,413 @@
+//! What the CRM shows of its records, read from the store's view functions (`order_view`,
+//! `order_views`, `product_views`, `sync_status`, `dead_letters`) into typed values: exact
+//! money, typed status and ids, names beside ids, no internal columns. The CRM API answers with
+//! them, Telegram messages and Bitrix gateway requests are built from them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::decimal::{Money, Quantity};
+use crate::domain::flow::Flow;
+use crate::domain::ids::{CrmId, JobId};
+use crate::domain::status::CrmStatus;
+
+/// Where an order was born.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A Bitrix webhook (the storefront).
+    Bitrix,
+    /// The CRM itself (sent to Bitrix by reverse sync).
+    Crm,
+}
+
+impl Origin {
+    /// What the staff read.
+    #[must_use]
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            Origin::Bitrix => "сайт",
+            Origin::Crm => "CRM",
+        }
+    }
+}
+
+/// A reference id with the name the CRM knows for it (`None` for an id it does not know yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: u64,
+    pub name: Option<String>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub id: CrmId,
+    pub bitrix_basket_id: Option<u64>,
+    pub bitrix_product_id: Option<u64>,
+    pub product_id: Option<CrmId>,
+    /// The name as it was when ordered.
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub price: Money,
+    pub quantity: Quantity,
+}
+
+/// An order as the CRM shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: CrmId,
+    pub origin: Origin,
+    pub bitrix_order_id: Option<u64>,
+    pub order_number: Option<String>,
+    pub status: CrmStatus,
+    /// The Bitrix code as last received or sent.
+    pub status_raw: Option<String>,
+    pub total_amount: Option<Money>,
+    pub delivery_fee: Option<Money>,
+    pub currency: Option<String>,
+    pub recipient_name: Option<String>,
+    pub recipient_phone: Option<String>,
+    pub delivery_address: Option<String>,
+    pub postcard_text: Option<String>,
+    /// The buyer's comment to the shop.
+    pub customer_comment: Option<String>,
+    pub delivery_date: Option<NaiveDate>,
+    /// The slot id with its label (`15:00-16:00`).
+    pub delivery_slot: Option<Named>,
+    pub city: Option<Named>,
+    pub shop: Option<Named>,
+    /// False while the order is known only from a status change that overtook its creation.
+    pub details_known: bool,
+    pub items: Vec<ItemView>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl OrderView {
+    /// The number people use: Bitrix's id, else the account number, else the start of the CRM id.
+    #[must_use]
+    pub fn number(&self) -> String {
+        self.bitrix_order_id
+            .map(|id| id.to_string())
+            .or_else(|| self.order_number.clone())
+            .unwrap_or_else(|| self.id.as_str().chars().take(8).collect())
+    }
+}
+
+/// `metadata.properties.IN_STOCK` values of the Bitrix catalogue.
+pub const IN_STOCK: &str = "158";
+pub const OUT_OF_STOCK: &str = "159";
+
+/// A product's availability in the catalogue (`metadata.properties.IN_STOCK`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stock {
+    /// `"158"`.
+    InStock,
+    /// `"159"`.
+    OutOfStock,
+    /// Not set, or a code the CRM does not know.
+    Unknown,
+}
+
+impl Stock {
+    /// Reads the catalogue code.
+    #[must_use]
+    pub fn from_code(code: Option<&str>) -> Stock {
+        match code {
+            Some(IN_STOCK) => Stock::InStock,
+            Some(OUT_OF_STOCK) => Stock::OutOfStock,
+            _ => Stock::Unknown,
+        }
+    }
+
+    /// The catalogue code to store for "available" or not.
+    #[must_use]
+    pub fn code_for(available: bool) -> &'static str {
+        if available {
+            IN_STOCK
+        } else {
+            OUT_OF_STOCK
+        }
+    }
+
+    /// What the staff read on the badge.
+    #[must_use]
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            Stock::InStock => "В наличии",
+            Stock::OutOfStock => "Нет в наличии",
+            Stock::Unknown => "Наличие не указано",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Stock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = Option::<String>::deserialize(deserializer)?;
+        Ok(Stock::from_code(code.as_deref()))
+    }
+}
+
+/// A catalogue product as the CRM shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    pub id: CrmId,
+    pub name: String,
+    pub price: Option<Money>,
+    pub bitrix_product_id: Option<u64>,
+    /// Read from the catalogue code `IN_STOCK`.
+    pub stock: Stock,
+    /// The storefront slug (`metadata.properties.ru_url`).
+    pub ru_url: Option<String>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// The storefront's address for a product slug: `https://cvety.kz/products/{ru_url}/`. Any
+/// character outside a URL path segment's unreserved set is percent-encoded, so a slug can
+/// never leave the products path or break out of an attribute.
+#[must_use]
+pub fn storefront_url(ru_url: &str) -> Option<String> {
+    let slug = ru_url.trim().trim_matches('/');
+    if slug.is_empty() {
+        return None;
+    }
+    let mut encoded = String::with_capacity(slug.len());
+    for byte in slug.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(format!("https://cvety.kz/products/{encoded}/"))
+}
+
+impl ProductView {
+    /// The product's page on the storefront, when it has a slug.
+    #[must_use]
+    pub fn storefront_url(&self) -> Option<String> {
+        self.ru_url.as_deref().and_then(storefront_url)
+    }
+}
+
+/// The newest error of a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastError {
+    pub at: DateTime<FixedOffset>,
+    pub error: String,
+}
+
+/// One flow's health: its jobs by state, its last success and its last error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowHealth {
+    pub done: u64,
+    pub pending: u64,
+    pub retrying: u64,
+    pub dead: u64,
+    pub last_success_at: Option<DateTime<FixedOffset>>,
+    pub last_error: Option<LastError>,
+}
+
+/// Every flow's health, by flow.
+pub type SyncStatus = std::collections::BTreeMap<Flow, FlowHealth>;
+
+/// A job that gave up, kept for staff to see and replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub id: JobId,
+    pub flow: Flow,
+    pub idempotency_key: String,
+    pub payload: Value,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// A staff member, as a session names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: CrmId,
+    pub login: String,
+    pub name: String,
+}
+
+/// One thing that happened to an order, for its timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineEntry {
+    /// A Bitrix webhook applied to the order, with its outcome.
+    Webhook { at: DateTime<FixedOffset>, event: String, outcome: String },
+    /// A change made in the CRM, and who made it.
+    Change { at: DateTime<FixedOffset>, change: String, actor: String, detail: Value },
+    /// A Bitrix call or a Telegram message, in its current state.
+    Job {
+        at: DateTime<FixedOffset>,
+        flow: Flow,
+        status: String,
+        attempts: u32,
+        last_error: Option<String>,
+        occasion: Option<String>,
+        updated_at: DateTime<FixedOffset>,
+        done_at: Option<DateTime<FixedOffset>>,
+    },
+}
+
+/// The order card: the order and its timeline (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderPage {
+    pub order: OrderView,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A delivery slot with its times (when the CRM knows them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotView {
+    pub id: u64,
+    pub label: String,
+    pub starts_at: Option<NaiveTime>,
+    pub ends_at: Option<NaiveTime>,
+}
+
+/// The day board's data: the slots, and the orders to deliver that day (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+pub struct DayOrders {
+    pub slots: Vec<SlotView>,
+    pub orders: Vec<OrderView>,
+}
+
+/// The reference data a form offers (slots, cities, shops), with the catalogue for the new
+/// order form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Reference {
+    #[serde(default)]
+    pub slots: Vec<SlotView>,
+    #[serde(default)]
+    pub cities: Vec<Named>,
+    #[serde(default)]
+    pub shops: Vec<Named>,
+    #[serde(default)]
+    pub products: Vec<ProductView>,
+}
+
+/// One source's share of a day: how many orders and their revenue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceShare {
+    pub orders: u64,
+    pub revenue: Money,
+}
+
+/// One day of the report: the orders placed that day (on the shop's clock), their revenue
+/// (without turned-down and returned orders), by status and by source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDay {
+    pub day: NaiveDate,
+    pub orders: u64,
+    pub revenue: Money,
+    /// The orders the revenue counts (the average divides by these).
+    pub revenue_orders: u64,
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    pub by_source: std::collections::BTreeMap<Origin, SourceShare>,
+}
+
+impl ReportDay {
+    /// The average order: the revenue over the orders it counts, to the tiyn.
+    #[must_use]
+    pub fn average(&self) -> Option<Money> {
+        self.revenue.divided_by(self.revenue_orders)
+    }
+}
+
+/// Tomorrow's deliveries in one slot (`None`: no slot given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotLoad {
+    pub slot: Option<Named>,
+    pub orders: u64,
+}
+
+/// An order named by its number, with the link to its card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRef {
+    pub id: CrmId,
+    pub number: String,
+}
+
+/// What the daily summary says (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DaySummary {
+    pub day: NaiveDate,
+    pub report: ReportDay,
+    pub tomorrow: Vec<SlotLoad>,
+    /// Today's deliveries whose slot time the CRM does not know: listed, not guessed.
+    pub unknown_slot_times: Vec<OrderRef>,
+    pub dead: u64,
+    pub retrying: u64,
+}
+
+/// The sync page's data (one store call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SyncPage {
+    pub flows: SyncStatus,
+    pub dead_letters: Vec<DeadLetter>,
+    /// The newest reconciliation with Bitrix, without its differences.
+    #[serde(default)]
+    pub reconciliation: Option<crate::domain::reconciliation::Reconciliation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub fn order_json() -> Value {
+        json!({
+            "id": "0b6f3c1e-0000-4000-8000-000000000001", "origin": "bitrix", "bitrix_order_id": 122183,
+            "order_number": "122183", "status": "accepted", "status_raw": "AP",
+            "total_amount": "16500.00", "delivery_fee": "1500.00", "currency": "KZT",
+            "recipient_name": "Айгерим", "recipient_phone": "+77015551234", "delivery_address": "Алматы",
+            "postcard_text": "Люблю", "customer_comment": null, "delivery_date": "2025-08-25",
+            "delivery_slot": {"id": 18, "name": "15:00-16:00"}, "city": {"id": 2, "name": "Алматы"},
+            "shop": {"id": 99, "name": null}, "details_known": true,
+            "items": [{"id": "0b6f3c1e-0000-4000-8000-000000000002", "bitrix_basket_id": 900311,
+                       "bitrix_product_id": 15652, "product_id": null, "name": "Букет Стандарт",
+                       "currency": "KZT", "price": "7500.00", "quantity": "1.00"}],
+            "created_at": "2025-08-24T08:05:11.123456+00:00", "updated_at": "2025-08-24T08:05:11+00:00"
+        })
+    }
+
+    #[test]
+    fn an_order_is_read_with_exact_money_a_typed_status_and_names_beside_ids() {
+        let order: OrderView = serde_json::from_value(order_json()).unwrap();
+        assert_eq!(order.status, CrmStatus::Accepted);
+        assert_eq!(order.total_amount.unwrap().ten_thousandths(), 165_000_000);
+        assert_eq!(order.delivery_slot.as_ref().unwrap().name.as_deref(), Some("15:00-16:00"));
+        assert_eq!(order.shop, Some(Named { id: 99, name: None }), "an unknown shop keeps its id");
+        assert_eq!(order.number(), "122183");
+        let back = serde_json::to_value(&order).unwrap();
+        assert_eq!(back["total_amount"], "16500.00", "money goes out as text, never a float");
+        assert_eq!(back["items"][0]["quantity"], "1.00");
+    }
+
+    #[test]
+    fn the_storefront_url_is_built_from_the_slug_and_cannot_escape_its_path() {
+        assert_eq!(storefront_url("buket-standart").as_deref(), Some("https://cvety.kz/products/buket-standart/"));
+        assert_eq!(
+            storefront_url("../\"><script>").as_deref(),
+            Some("https://cvety.kz/products/..%2F%22%3E%3Cscript%3E/")
+        );
+        assert_eq!(storefront_url("розы").as_deref(), Some("https://cvety.kz/products/%D1%80%D0%BE%D0%B7%D1%8B/"));
+        assert_eq!(storefront_url("  "), None);
+    }
+
+    #[test]
+    fn stock_codes_read_into_availability_and_back() {
+        assert_eq!(Stock::from_code(Some("158")), Stock::InStock);
+        assert_eq!(Stock::from_code(Some("159")), Stock::OutOfStock);
+        assert_eq!(Stock::from_code(Some("160")), Stock::Unknown);
+        assert_eq!(Stock::from_code(None), Stock::Unknown);
+        assert_eq!((Stock::code_for(true), Stock::code_for(false)), ("158", "159"));
+    }
+}

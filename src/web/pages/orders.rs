@@ -1,0 +1,651 @@
+//! The order pages: the list with its filters and search (`/crm/orders`), the order card with
+//! its status buttons and timeline (`/crm/orders/{id}`), the florist's ticket
+//! (`/crm/orders/{id}/print`) and the create form (`/crm/orders/new`).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use maud::{html, Markup, DOCTYPE};
+
+use super::{layout, or_dash, origin_label, phone_link, status_badge, Chrome};
+use crate::app::crm_input::{OrderFilter, Page};
+use crate::domain::decimal::Money;
+use crate::domain::flow::Flow;
+use crate::domain::status::{CrmStatus, ALL_CRM_STATUSES};
+use crate::domain::views::{Named, OrderPage, OrderView, Origin, Reference, TimelineEntry};
+use crate::web::human;
+
+fn query_string(pairs: &[(&str, String)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        query.append_pair(key, value);
+    }
+    query.finish()
+}
+
+/// The filter as query pairs (for links that keep it).
+fn filter_pairs(filter: &OrderFilter) -> Vec<(&'static str, String)> {
+    vec![
+        ("q", filter.search.as_ref().map(|s| s.text.clone()).unwrap_or_default()),
+        ("status", filter.status.map(|s| s.as_str().to_owned()).unwrap_or_default()),
+        ("date", filter.date.map(|d| d.to_string()).unwrap_or_default()),
+        ("shop", filter.shop.map(|s| s.to_string()).unwrap_or_default()),
+        (
+            "source",
+            filter.origin.map(|o| if o == Origin::Crm { "crm" } else { "bitrix" }.to_owned()).unwrap_or_default(),
+        ),
+    ]
+}
+
+fn money_or_dash(amount: Option<Money>, currency: Option<&str>) -> Markup {
+    html! {
+        @match amount {
+            Some(amount) => (human::money(amount, currency)),
+            None => span class="none" { "—" },
+        }
+    }
+}
+
+fn slot_text(order: &OrderView) -> Markup {
+    let named = |n: &Named| n.name.clone().unwrap_or_else(|| format!("слот №{}", n.id));
+    or_dash(order.delivery_slot.as_ref().map(named).as_deref())
+}
+
+/// `/crm/orders`: a page of orders with the filters kept in the URL.
+#[must_use]
+pub fn list(chrome: &Chrome, orders: &[OrderView], filter: &OrderFilter, shops: &[Named]) -> Markup {
+    let pairs = filter_pairs(filter);
+    let Page { limit, offset } = filter.page;
+    let page_link = |offset: u32| {
+        let mut pairs = pairs.clone();
+        pairs.push(("offset", offset.to_string()));
+        format!("/crm/orders?{}", query_string(&pairs))
+    };
+    let selected = |value: &str, current: &str| value == current;
+    let current = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    layout(
+        chrome,
+        "Заказы",
+        html! {
+            h1 { "Заказы" }
+            form class="filters" method="get" action="/crm/orders" role="search" {
+                p {
+                    label for="q" { "Поиск: телефон, номер заказа или имя получателя" }
+                    input id="q" name="q" type="search" value=(current("q"));
+                }
+                p {
+                    label for="status" { "Статус" }
+                    select id="status" name="status" {
+                        option value="" { "Все" }
+                        @for status in ALL_CRM_STATUSES {
+                            option value=(status.as_str()) selected[selected(status.as_str(), &current("status"))] {
+                                (status.label_ru())
+                            }
+                        }
+                    }
+                }
+                p {
+                    label for="date" { "Дата доставки" }
+                    input id="date" name="date" type="date" value=(current("date"));
+                }
+                p {
+                    label for="shop" { "Магазин" }
+                    select id="shop" name="shop" {
+                        option value="" { "Все" }
+                        @for shop in shops {
+                            option value=(shop.id) selected[selected(&shop.id.to_string(), &current("shop"))] {
+                                (shop.name.clone().unwrap_or_else(|| shop.id.to_string()))
+                            }
+                        }
+                    }
+                }
+                p {
+                    label for="source" { "Источник" }
+                    select id="source" name="source" {
+                        option value="" { "Все" }
+                        option value="bitrix" selected[current("source") == "bitrix"] { "Сайт" }
+                        option value="crm" selected[current("source") == "crm"] { "CRM" }
+                    }
+                }
+                p class="actions" {
+                    button type="submit" class="primary" { "Найти" }
+                    a href="/crm/orders" { "Сбросить" }
+                }
+            }
+            @if orders.is_empty() {
+                p { "Заказов не найдено." }
+            } @else {
+                table class="orders" {
+                    thead {
+                        tr {
+                            th scope="col" { "№" }
+                            th scope="col" { "Доставка" }
+                            th scope="col" { "Получатель" }
+                            th scope="col" { "Телефон" }
+                            th scope="col" { "Сумма" }
+                            th scope="col" { "Статус" }
+                            th scope="col" { "Источник" }
+                        }
+                    }
+                    tbody {
+                        @for order in orders {
+                            tr {
+                                td { a href={ "/crm/orders/" (order.id) } { (order.number()) } }
+                                td {
+                                    @match order.delivery_date {
+                                        Some(date) => { (human::date(date)) " " (slot_text(order)) },
+                                        None => span class="none" { "—" },
+                                    }
+                                }
+                                td { (or_dash(order.recipient_name.as_deref())) }
+                                td { (phone_link(order.recipient_phone.as_deref())) }
+                                td class="money" { (money_or_dash(order.total_amount, order.currency.as_deref())) }
+                                td { (status_badge(order.status)) }
+                                td { (origin_label(order.origin)) }
+                            }
+                        }
+                    }
+                }
+            }
+            nav class="pages" aria-label="Страницы" {
+                @if offset > 0 {
+                    a href=(page_link(offset.saturating_sub(limit))) rel="prev" { "← Назад" }
+                }
+                span { "Заказы " (offset + 1) "–" (offset + u32::try_from(orders.len()).unwrap_or(0)) }
+                @if u32::try_from(orders.len()).unwrap_or(u32::MAX) >= limit {
+                    a href=(page_link(offset + limit)) rel="next" { "Вперёд →" }
+                }
+            }
+        },
+    )
+}
+
+fn outcome_ru(outcome: &str) -> &'static str {
+    match outcome {
+        "created" => "заказ создан",
+        "updated" => "заказ обновлён",
+        "unchanged" => "без изменений",
+        "stale" => "устарел, не применён",
+        "pending" => "обрабатывается",
+        _ => "—",
+    }
+}
+
+fn job_what(flow: Flow, occasion: Option<&str>) -> &'static str {
+    match (flow, occasion) {
+        (Flow::Telegram, Some("new_order")) => "Сообщение в Telegram о новом заказе",
+        (Flow::Telegram, _) => "Сообщение в Telegram о смене статуса",
+        (Flow::ReverseSync, _) => "Передача заказа в Битрикс",
+        (Flow::StatusSync, _) => "Передача статуса в Битрикс",
+        (Flow::AvailabilitySync, _) => "Передача наличия в Битрикс",
+        (Flow::WebhookApply, _) => "Применение вебхука из очереди",
+    }
+}
+
+fn flow_ru(flow: &str) -> &'static str {
+    match flow {
+        "telegram" => "Telegram",
+        "reverse_sync" => "заказ в Битрикс",
+        "status_sync" => "статус в Битрикс",
+        "availability_sync" => "наличие в Битрикс",
+        "webhook_apply" => "вебхук",
+        _ => "задание",
+    }
+}
+
+fn status_name(name: Option<&str>) -> &'static str {
+    name.and_then(CrmStatus::parse).map_or("?", CrmStatus::label_ru)
+}
+
+fn timeline_entry(entry: &TimelineEntry) -> Markup {
+    match entry {
+        TimelineEntry::Webhook { at, event, outcome } => html! {
+            time datetime=(at.to_rfc3339()) { (human::moment(at)) }
+            " Вебхук Битрикса «" (event) "»: " (outcome_ru(outcome))
+        },
+        TimelineEntry::Change { at, change, actor, detail } => html! {
+            time datetime=(at.to_rfc3339()) { (human::moment(at)) }
+            " "
+            @match change.as_str() {
+                "order_created" => "Заказ создан в CRM",
+                "status_set" => {
+                    "Статус изменён: «" (status_name(detail["from"].as_str())) "» → «"
+                    (status_name(detail["to"].as_str())) "»"
+                },
+                "dead_letter_replayed" => { "Повторная отправка (" (flow_ru(detail["flow"].as_str().unwrap_or(""))) ")" },
+                other => (other),
+            }
+            " — " strong { (actor) }
+        },
+        TimelineEntry::Job { at, flow, status, attempts, last_error, occasion, done_at, updated_at } => html! {
+            time datetime=(at.to_rfc3339()) { (human::moment(at)) }
+            " " (job_what(*flow, occasion.as_deref())) ": "
+            @match status.as_str() {
+                "done" => { "выполнено" @if let Some(done) = done_at { " " (human::moment(done)) } },
+                "skipped" => { "пропущено (" (last_error.clone().unwrap_or_default()) ")" },
+                "pending" => "в очереди",
+                "running" => "выполняется",
+                "retrying" => {
+                    "будет повторено, попыток: " (attempts)
+                    @if let Some(error) = last_error { " — " span class="error" { (error) } }
+                },
+                "dead" => {
+                    strong class="late-note" { "не доставлено" } " после попыток: " (attempts) " ("
+                    (human::moment(updated_at)) ")"
+                    @if let Some(error) = last_error { " — " span class="error" { (error) } }
+                },
+                other => (other),
+            }
+        },
+    }
+}
+
+/// The statuses the card offers to set: those Bitrix has a code for, but the current one.
+fn status_choices(current: CrmStatus) -> impl Iterator<Item = CrmStatus> {
+    CrmStatus::settable().filter(move |status| *status != current)
+}
+
+/// `/crm/orders/{id}`: everything about one order, its status buttons and its timeline.
+#[must_use]
+pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
+    let order = &page.order;
+    let currency = order.currency.as_deref();
+    let items_total = order
+        .items
+        .iter()
+        .try_fold(Money::default(), |sum, item| item.price.times(item.quantity).and_then(|line| sum.plus(line)));
+    let title = format!("Заказ №{}", order.number());
+    layout(
+        chrome,
+        &title,
+        html! {
+            h1 { (title) " " (status_badge(order.status)) }
+            p class="links" {
+                a href={ "/crm/orders/" (order.id) "/print" } { "🖨 Тикет для флориста" }
+            }
+            @if let Some(postcard) = order.postcard_text.as_deref().filter(|p| !p.trim().is_empty()) {
+                section class="postcard" aria-labelledby="postcard" {
+                    h2 id="postcard" { "Открытка" }
+                    blockquote { (postcard) }
+                }
+            }
+            div class="columns" {
+                section aria-labelledby="recipient" {
+                    h2 id="recipient" { "Получатель" }
+                    dl {
+                        dt { "Имя" } dd { (or_dash(order.recipient_name.as_deref())) }
+                        dt { "Телефон" } dd { (phone_link(order.recipient_phone.as_deref())) }
+                        dt { "Адрес" } dd { (or_dash(order.delivery_address.as_deref())) }
+                    }
+                }
+                section aria-labelledby="delivery" {
+                    h2 id="delivery" { "Доставка" }
+                    dl {
+                        dt { "Дата" }
+                        dd {
+                            @match order.delivery_date {
+                                Some(date) => (human::date_with_weekday(date)),
+                                None => span class="none" { "—" },
+                            }
+                        }
+                        dt { "Время" } dd { (slot_text(order)) }
+                        dt { "Город" } dd { (or_dash(order.city.as_ref().and_then(|c| c.name.as_deref()))) }
+                        dt { "Магазин" } dd { (or_dash(order.shop.as_ref().and_then(|s| s.name.as_deref()))) }
+                    }
+                }
+                section aria-labelledby="about" {
+                    h2 id="about" { "Заказ" }
+                    dl {
+                        dt { "Источник" } dd { (origin_label(order.origin)) }
+                        dt { "Номер в Битриксе" }
+                        dd {
+                            @match order.bitrix_order_id {
+                                Some(id) => (id),
+                                None => span class="none" { "ещё не передан" },
+                            }
+                        }
+                        dt { "Создан" } dd { (human::moment(&order.created_at)) }
+                        @if let Some(comment) = order.customer_comment.as_deref().filter(|c| !c.trim().is_empty()) {
+                            dt { "Комментарий" } dd { (comment) }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="items" {
+                h2 id="items" { "Состав" }
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { "Товар" }
+                            th scope="col" { "Цена" }
+                            th scope="col" { "Кол-во" }
+                            th scope="col" { "Сумма" }
+                        }
+                    }
+                    tbody {
+                        @for item in &order.items {
+                            tr {
+                                td { (or_dash(item.name.as_deref())) }
+                                td class="money" { (human::money(item.price, item.currency.as_deref().or(currency))) }
+                                td { "× " (human::count(item.quantity)) }
+                                td class="money" { (money_or_dash(item.price.times(item.quantity), currency)) }
+                            }
+                        }
+                    }
+                    tfoot {
+                        tr { th scope="row" colspan="3" { "Товары" } td class="money" { (money_or_dash(items_total, currency)) } }
+                        tr { th scope="row" colspan="3" { "Доставка" } td class="money" { (money_or_dash(order.delivery_fee, currency)) } }
+                        tr { th scope="row" colspan="3" { "Итого" } td class="money total" { (money_or_dash(order.total_amount, currency)) } }
+                    }
+                }
+            }
+            section aria-labelledby="change-status" {
+                h2 id="change-status" { "Сменить статус" }
+                div class="status-buttons" {
+                    @for status in status_choices(order.status) {
+                        form method="post" action={ "/crm/orders/" (order.id) "/status" } {
+                            input type="hidden" name="status" value=(status.as_str());
+                            button type="submit" data-busy="⏳ Обработка..." { (status.label_ru()) }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="timeline" {
+                h2 id="timeline" { "История" }
+                ol class="timeline" {
+                    @for entry in &page.timeline {
+                        li { (timeline_entry(entry)) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `/crm/orders/{id}/print`: the florist's ticket, one A5 page: the postcard large, the items,
+/// the date and slot, the address.
+#[must_use]
+pub fn ticket(order: &OrderView) -> Markup {
+    let title = format!("Заказ №{}", order.number());
+    html! {
+        (DOCTYPE)
+        html lang="ru" {
+            (super::head(&format!("{title} — тикет")))
+            body class="ticket" {
+                main {
+                    p class="no-print" {
+                        a href={ "/crm/orders/" (order.id) } { "← К заказу" }
+                        " "
+                        button type="button" data-print { "🖨 Печать" }
+                    }
+                    h1 { (title) }
+                    p class="when" {
+                        @match order.delivery_date {
+                            Some(date) => (human::date_with_weekday(date)),
+                            None => "Дата не указана",
+                        }
+                        ", " (slot_text(order))
+                    }
+                    section aria-labelledby="card-text" {
+                        h2 id="card-text" { "Открытка" }
+                        p class="postcard-text" { (or_dash(order.postcard_text.as_deref())) }
+                    }
+                    section aria-labelledby="ticket-items" {
+                        h2 id="ticket-items" { "Состав" }
+                        ul {
+                            @for item in &order.items {
+                                li { (or_dash(item.name.as_deref())) " × " (human::count(item.quantity)) }
+                            }
+                        }
+                    }
+                    section aria-labelledby="ticket-to" {
+                        h2 id="ticket-to" { "Кому" }
+                        p {
+                            (or_dash(order.recipient_name.as_deref())) ", "
+                            (order.recipient_phone.as_deref().map(human::phone).unwrap_or_default())
+                        }
+                        p { (or_dash(order.delivery_address.as_deref())) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What was typed into the create form (to show it again), and what was wrong with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    /// Problems by form field name (`recipient_phone`, `items[2].price`).
+    pub problems: HashMap<String, String>,
+    /// The form's own request key: a second submit of the same form creates nothing more.
+    pub request_key: String,
+}
+
+/// How many item rows the form offers.
+pub const ITEM_ROWS: usize = 5;
+
+/// The catalogue's label for a product in the item fields: `Букет Стандарт (15652)`.
+#[must_use]
+pub fn product_choice(name: &str, bitrix_id: u64) -> String {
+    format!("{name} ({bitrix_id})")
+}
+
+fn field(state: &FormState, name: &str, label: &str, input: Markup) -> Markup {
+    let problem = state.problems.get(name);
+    let error_id = format!("{}-error", name.replace(['[', ']', '.'], "-"));
+    html! {
+        p class=[problem.map(|_| "invalid")] {
+            label for=(name) { (label) }
+            (input)
+            @if let Some(problem) = problem {
+                span class="field-error" id=(error_id) role="alert" { (problem) }
+            }
+        }
+    }
+}
+
+fn text_input(state: &FormState, name: &str, kind: &str, required: bool) -> Markup {
+    let value = state.values.get(name).cloned().unwrap_or_default();
+    let invalid = state.problems.contains_key(name);
+    let described = format!("{}-error", name.replace(['[', ']', '.'], "-"));
+    html! {
+        input id=(name) name=(name) type=(kind) value=(value) required[required]
+              aria-invalid=[invalid.then_some("true")] aria-describedby=[invalid.then_some(described)];
+    }
+}
+
+fn select(state: &FormState, name: &str, options: &[(String, String)]) -> Markup {
+    let value = state.values.get(name).cloned().unwrap_or_default();
+    html! {
+        select id=(name) name=(name) {
+            option value="" { "—" }
+            @for (id, label) in options {
+                option value=(id) selected[*id == value] { (label) }
+            }
+        }
+    }
+}
+
+fn named_options(list: &[Named]) -> Vec<(String, String)> {
+    list.iter().map(|n| (n.id.to_string(), n.name.clone().unwrap_or_else(|| n.id.to_string()))).collect()
+}
+
+/// `/crm/orders/new`: the form, with every problem beside its field.
+#[must_use]
+pub fn form(chrome: &Chrome, reference: &Reference, state: &FormState, today: NaiveDate) -> Markup {
+    let slots: Vec<(String, String)> = reference.slots.iter().map(|s| (s.id.to_string(), s.label.clone())).collect();
+    let mut state = state.clone();
+    state.values.entry("delivery_date".into()).or_insert_with(|| today.to_string());
+    let state = &state;
+    layout(
+        chrome,
+        "Новый заказ",
+        html! {
+            h1 { "Новый заказ" }
+            @if !state.problems.is_empty() {
+                p class="flash flash-error" role="alert" { "Заказ не создан: исправьте отмеченные поля." }
+            }
+            form class="card order-form" method="post" action="/crm/orders/new" novalidate {
+                input type="hidden" name="request_key" value=(state.request_key);
+                fieldset {
+                    legend { "Получатель" }
+                    (field(state, "recipient_name", "Имя", text_input(state, "recipient_name", "text", true)))
+                    (field(state, "recipient_phone", "Телефон", text_input(state, "recipient_phone", "tel", true)))
+                    (field(state, "delivery_address", "Адрес", text_input(state, "delivery_address", "text", true)))
+                }
+                fieldset {
+                    legend { "Доставка" }
+                    (field(state, "delivery_date", "Дата", text_input(state, "delivery_date", "date", true)))
+                    (field(state, "delivery_time_id", "Время", select(state, "delivery_time_id", &slots)))
+                    (field(state, "bitrix_city_id", "Город", select(state, "bitrix_city_id", &named_options(&reference.cities))))
+                    (field(state, "bitrix_shop_id", "Магазин", select(state, "bitrix_shop_id", &named_options(&reference.shops))))
+                    (field(state, "delivery_fee", "Стоимость доставки, ₸", text_input(state, "delivery_fee", "text", false)))
+                }
+                fieldset {
+                    legend { "Открытка и комментарий" }
+                    (field(state, "postcard_text", "Текст открытки", html! {
+                        textarea id="postcard_text" name="postcard_text" rows="3" {
+                            (state.values.get("postcard_text").cloned().unwrap_or_default())
+                        }
+                    }))
+                    (field(state, "comment", "Комментарий", text_input(state, "comment", "text", false)))
+                }
+                fieldset {
+                    legend { "Состав" }
+                    @if let Some(problem) = state.problems.get("items") {
+                        p class="field-error" role="alert" { (problem) }
+                    }
+                    datalist id="catalogue" {
+                        @for product in &reference.products {
+                            @if let Some(bitrix_id) = product.bitrix_product_id {
+                                option value=(product_choice(&product.name, bitrix_id)) {
+                                    @if let Some(price) = product.price { (human::money(price, None)) }
+                                }
+                            }
+                        }
+                    }
+                    @for row in 0..ITEM_ROWS {
+                        div class="item-row" {
+                            (field(state, &format!("items[{row}].product"), &format!("Товар {}", row + 1), html! {
+                                input id={ "items[" (row) "].product" } name={ "items[" (row) "].product" } type="text"
+                                      list="catalogue" autocomplete="off"
+                                      value=(state.values.get(&format!("items[{row}].product")).cloned().unwrap_or_default());
+                            }))
+                            (field(state, &format!("items[{row}].price"), "Цена, ₸", text_input(state, &format!("items[{row}].price"), "text", false)))
+                            (field(state, &format!("items[{row}].quantity"), "Кол-во", text_input(state, &format!("items[{row}].quantity"), "text", false)))
+                        }
+                    }
+                }
+                p { button type="submit" class="primary" data-busy="⏳ Обработка..." { "Создать заказ" } }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::pages::tests::staff;
+    use crate::web::pages::Section;
+    use chrono::DateTime;
+    use serde_json::json;
+
+    fn at(text: &str) -> DateTime<chrono::FixedOffset> {
+        DateTime::parse_from_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn the_card_shows_the_order_as_people_read_it_with_its_status_buttons_and_timeline() {
+        let mut order = crate::web::telegram::tests::card();
+        order.postcard_text = Some("<img src=x onerror=alert(1)> С днём рождения!".into());
+        let page = OrderPage {
+            order,
+            timeline: vec![
+                TimelineEntry::Webhook {
+                    at: at("2025-08-24T08:05:11Z"),
+                    event: "order.create".into(),
+                    outcome: "created".into(),
+                },
+                TimelineEntry::Change {
+                    at: at("2025-08-24T09:00:00Z"),
+                    change: "status_set".into(),
+                    actor: "Айгуль".into(),
+                    detail: json!({"from": "new", "to": "accepted"}),
+                },
+                TimelineEntry::Job {
+                    at: at("2025-08-24T09:00:00Z"),
+                    flow: Flow::StatusSync,
+                    status: "dead".into(),
+                    attempts: 8,
+                    last_error: Some("gateway HTTP 422: Заказ не найден".into()),
+                    occasion: None,
+                    updated_at: at("2025-08-25T07:00:00Z"),
+                    done_at: None,
+                },
+            ],
+        };
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
+
+        let html = card(&chrome, &page).into_string();
+
+        for part in [
+            "Заказ №122183",
+            r#"<a href="tel:+77015551234">+7 (701) 555-12-34</a>"#,
+            "пн, 25.08.2025",
+            "15:00-16:00",
+            "16\u{a0}500\u{a0}₸",
+            "× 1",
+            "&lt;img src=x onerror=alert(1)&gt; С днём рождения!",
+            "24.08.2025 13:05</time> Вебхук Битрикса «order.create»: заказ создан",
+            "Статус изменён: «Новый» → «Принят» — <strong>Айгуль</strong>",
+            "Передача статуса в Битрикс: <strong class=\"late-note\">не доставлено</strong> после попыток: 8",
+            "Номер в Битриксе",
+        ] {
+            assert!(html.contains(part), "missing {part:?}");
+        }
+        assert!(!html.contains(r#"value="new""#), "no button for the status it has");
+        assert!(html.contains(r#"value="accepted""#) && html.contains(">Принят</button>"));
+    }
+
+    #[test]
+    fn the_form_shows_each_problem_beside_its_field_and_keeps_what_was_typed() {
+        let state = FormState {
+            values: HashMap::from([("recipient_name".into(), "Айгерим \"<b>\"".into())]),
+            problems: HashMap::from([("recipient_phone".into(), "Номер телефона должен быть казахстанским".into())]),
+            request_key: "k-1".into(),
+        };
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::NewOrder, flash: None };
+
+        let html =
+            form(&chrome, &Reference::default(), &state, NaiveDate::from_ymd_opt(2025, 8, 25).unwrap()).into_string();
+
+        assert!(html.contains(r#"value="Айгерим &quot;&lt;b&gt;&quot;""#));
+        assert!(html.contains(r#"aria-invalid="true" aria-describedby="recipient_phone-error""#));
+        assert!(html.contains(r#"id="recipient_phone-error" role="alert">Номер телефона должен быть казахстанским"#));
+        assert!(html.contains(r#"name="delivery_date" type="date" value="2025-08-25""#), "today by default");
+        assert!(html.contains(r#"name="request_key" value="k-1""#));
+    }
+
+    #[test]
+    fn the_list_keeps_its_filters_in_the_links_to_other_pages() {
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
+        let mut filter = crate::app::crm_input::parse_order_filter(&[
+            ("q".into(), "8 701".into()),
+            ("status".into(), "new".into()),
+            ("limit".into(), "1".into()),
+        ])
+        .unwrap();
+        filter.page.offset = 1;
+        let orders = vec![crate::web::telegram::tests::card()];
+
+        let html = list(&chrome, &orders, &filter, &[]).into_string();
+
+        assert!(html.contains(r#"href="/crm/orders?q=8+701&amp;status=new&amp;offset=0""#), "{html}");
+        assert!(html.contains(r#"href="/crm/orders?q=8+701&amp;status=new&amp;offset=2""#));
+        assert!(html.contains(r#"<option value="new" selected>Новый</option>"#));
+    }
+}

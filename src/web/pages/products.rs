@@ -1,0 +1,151 @@
+//! The catalogue pages: `/crm/products` (search, availability filter) and `/crm/products/{id}`,
+//! as the old page was: the badge «В наличии» / «Нет в наличии», one button that makes the
+//! bouquet available or not, and the link to the storefront when the product has one.
+
+use maud::{html, Markup};
+
+use super::{layout, Chrome};
+use crate::app::crm_input::ProductFilter;
+use crate::domain::views::{ProductView, Stock};
+use crate::web::human;
+
+fn badge(stock: Stock) -> Markup {
+    let class = match stock {
+        Stock::InStock => "badge in-stock",
+        Stock::OutOfStock => "badge out-of-stock",
+        Stock::Unknown => "badge unknown-stock",
+    };
+    html! { span class=(class) { (stock.label_ru()) } }
+}
+
+fn site_link(product: &ProductView) -> Markup {
+    html! {
+        @if let Some(url) = product.storefront_url() {
+            a href=(url) rel="noopener" target="_blank" { "🔗 Просмотреть на сайте" }
+        }
+    }
+}
+
+/// `/crm/products`.
+#[must_use]
+pub fn list(chrome: &Chrome, products: &[ProductView], filter: &ProductFilter) -> Markup {
+    let q = filter.search.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    layout(
+        chrome,
+        "Товары",
+        html! {
+            h1 { "Товары" }
+            form class="filters" method="get" action="/crm/products" role="search" {
+                p {
+                    label for="q" { "Название" }
+                    input id="q" name="q" type="search" value=(q);
+                }
+                p {
+                    label for="available" { "Наличие" }
+                    select id="available" name="available" {
+                        option value="" { "Все" }
+                        option value="true" selected[filter.available == Some(true)] { "В наличии" }
+                        option value="false" selected[filter.available == Some(false)] { "Нет в наличии" }
+                    }
+                }
+                p class="actions" {
+                    button type="submit" class="primary" { "Найти" }
+                    a href="/crm/products" { "Сбросить" }
+                }
+            }
+            @if products.is_empty() {
+                p { "Товаров не найдено." }
+            } @else {
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { "Товар" }
+                            th scope="col" { "Цена" }
+                            th scope="col" { "Наличие" }
+                            th scope="col" { "На сайте" }
+                        }
+                    }
+                    tbody {
+                        @for product in products {
+                            tr {
+                                td { a href={ "/crm/products/" (product.id) } { (product.name) } }
+                                td class="money" {
+                                    @match product.price { Some(price) => (human::money(price, None)), None => "—" }
+                                }
+                                td { (badge(product.stock)) }
+                                td { (site_link(product)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `/crm/products/{id}`.
+#[must_use]
+pub fn page(chrome: &Chrome, product: &ProductView) -> Markup {
+    let available = product.stock == Stock::InStock;
+    layout(
+        chrome,
+        &product.name,
+        html! {
+            h1 { (product.name) }
+            p class="stock" { (badge(product.stock)) }
+            dl {
+                dt { "Цена" }
+                dd { @match product.price { Some(price) => (human::money(price, None)), None => "—" } }
+                dt { "Код в Битриксе" }
+                dd { @match product.bitrix_product_id { Some(id) => (id), None => "нет" } }
+                dt { "Изменён" }
+                dd { (human::moment(&product.updated_at)) }
+            }
+            form method="post" action={ "/crm/products/" (product.id) "/availability" } {
+                input type="hidden" name="available" value=(if available { "false" } else { "true" });
+                button type="submit" class="primary" data-busy="⏳ Обработка..." {
+                    (if available { "Сделать недоступным" } else { "Сделать доступным" })
+                }
+            }
+            p { (site_link(product)) }
+            p { a href="/crm/products" { "← Все товары" } }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::pages::tests::staff;
+    use crate::web::pages::Section;
+
+    fn product(stock: Stock, ru_url: Option<&str>) -> ProductView {
+        serde_json::from_value(serde_json::json!({
+            "id": "00000000-0000-4000-8000-000000000001", "name": "Букет Стандарт", "price": "7500",
+            "bitrix_product_id": 15652, "stock": match stock { Stock::InStock => "158", Stock::OutOfStock => "159", Stock::Unknown => "x" },
+            "ru_url": ru_url, "updated_at": "2025-08-24T08:05:11+00:00"}))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_product_in_stock_shows_its_badge_the_button_to_take_it_away_and_its_site_link() {
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Products, flash: None };
+        let html = page(&chrome, &product(Stock::InStock, Some("buket-standart"))).into_string();
+        assert!(html.contains(r#"<span class="badge in-stock">В наличии</span>"#));
+        assert!(html.contains(">Сделать недоступным</button>"));
+        assert!(html.contains(r#"name="available" value="false""#));
+        assert!(html.contains(r#"href="https://cvety.kz/products/buket-standart/""#));
+        assert!(html.contains("🔗 Просмотреть на сайте"));
+    }
+
+    #[test]
+    fn a_product_out_of_stock_offers_to_make_it_available_and_without_a_slug_has_no_link() {
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Products, flash: None };
+        let html = page(&chrome, &product(Stock::OutOfStock, None)).into_string();
+        assert!(html.contains(r#"<span class="badge out-of-stock">Нет в наличии</span>"#));
+        assert!(html.contains(">Сделать доступным</button>"));
+        assert!(!html.contains("Просмотреть на сайте"));
+    }
+}

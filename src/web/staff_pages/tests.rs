@@ -1,0 +1,541 @@
+use std::cell::RefCell;
+use std::time::Duration;
+
+use chrono::TimeZone;
+use futures::executor::block_on;
+use serde_json::Value;
+
+use super::*;
+use crate::app::crm_input::{NewOrder, OrderFilter, ProductFilter};
+use crate::app::ports::{JobEnd, OrderCreation, OrderStore, ProductAvailability, StatusChange};
+use crate::domain::apply::Applied;
+use crate::domain::ids::{test_id, CrmId, JobId};
+use crate::domain::jobs::{JobRow, QueueMessage, Switches};
+use crate::domain::order::OrderEvent;
+use crate::domain::status::CrmStatus;
+use crate::domain::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, SyncPage, SyncStatus};
+
+const SECRET: &str = "test-session-secret";
+const OWN: &str = "https://crm.cvety.kz";
+/// A session id of 43 URL-safe characters, as `session::new_session_id` makes.
+const SESSION: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// The staff store, the CRM store and the queue in one; records what it was asked.
+#[derive(Default)]
+struct Store {
+    password_hash: RefCell<String>,
+    failures: RefCell<Vec<DateTime<Utc>>>,
+    /// Every (login, network) the login form asked the store about.
+    attempts: RefCell<Vec<(String, String)>>,
+    sessions: RefCell<Vec<String>>,
+    ended: RefCell<Vec<String>>,
+    status_changes: RefCell<Vec<(CrmId, CrmStatus, String)>>,
+    created: RefCell<Vec<(NewOrder, Option<String>, String)>>,
+    queued: RefCell<Vec<QueueMessage>>,
+    /// What the gateway was asked (the reconciliation's snapshot).
+    gateway_calls: RefCell<Vec<Value>>,
+}
+
+fn staff() -> Staff {
+    Staff { id: test_id(42), login: "admin".into(), name: "Айгуль".into() }
+}
+
+impl StaffStore for Store {
+    /// The per-(login, network) limit only, counted as the contract says: the attempt first.
+    async fn login_attempt(
+        &self,
+        login: &str,
+        network: &str,
+        limits: &staff_login::LoginLimits,
+    ) -> Result<LoginAttempt, StoreError> {
+        self.attempts.borrow_mut().push((login.to_owned(), network.to_owned()));
+        let mut failures = self.failures.borrow_mut();
+        let count = u32::try_from(failures.len()).unwrap();
+        if count >= limits.per_login_and_network {
+            let until = *failures.last().unwrap() + chrono::Duration::from_std(limits.lock).unwrap();
+            return Ok(LoginAttempt::Locked { until, scope: LockScope::LoginFromNetwork });
+        }
+        failures.push(now());
+        let account = (login == "admin").then(|| (staff(), self.password_hash.borrow().clone()));
+        Ok(LoginAttempt::Counted {
+            attempt: i64::from(count),
+            account,
+            remaining: limits.per_login_and_network - count - 1,
+        })
+    }
+    async fn login_succeeded(&self, _attempt: i64, _network: &str, session: &NewSession) -> Result<(), StoreError> {
+        self.failures.borrow_mut().clear();
+        self.sessions.borrow_mut().push(session.session_id.clone());
+        Ok(())
+    }
+    async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError> {
+        let live = self.sessions.borrow().iter().any(|s| s == session_id)
+            && !self.ended.borrow().iter().any(|s| s == session_id);
+        Ok(live.then(staff))
+    }
+    async fn logout(&self, session_id: &str) -> Result<(), StoreError> {
+        self.ended.borrow_mut().push(session_id.into());
+        Ok(())
+    }
+}
+
+impl CrmStore for Store {
+    async fn orders(&self, _filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError> {
+        Ok(vec![])
+    }
+    async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError> {
+        Ok((*id == test_id(1)).then(crate::web::telegram::tests::card))
+    }
+    async fn create_order(
+        &self,
+        order: &NewOrder,
+        key: Option<&RequestKey>,
+        actor: &Actor,
+    ) -> Result<OrderCreation, StoreError> {
+        self.created.borrow_mut().push((order.clone(), key.map(|k| k.as_str().to_owned()), actor.name.clone()));
+        Ok(OrderCreation::Created { order_id: test_id(7), jobs: vec![test_id(8)] })
+    }
+    async fn set_order_status(
+        &self,
+        id: &CrmId,
+        status: CrmStatus,
+        _echo: Duration,
+        actor: &Actor,
+    ) -> Result<Option<StatusChange>, StoreError> {
+        self.status_changes.borrow_mut().push((id.clone(), status, actor.name.clone()));
+        Ok(Some(StatusChange { changed: true, jobs: vec![test_id(9)] }))
+    }
+    async fn products(&self, _filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError> {
+        Ok(vec![])
+    }
+    async fn product(&self, _id: &CrmId) -> Result<Option<ProductView>, StoreError> {
+        Ok(None)
+    }
+    async fn set_availability(
+        &self,
+        _id: &CrmId,
+        _code: &str,
+        _actor: &Actor,
+    ) -> Result<Option<Vec<JobId>>, StoreError> {
+        Ok(Some(vec![]))
+    }
+    async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
+        Ok(SyncStatus::new())
+    }
+    async fn dead_letters(&self, _limit: u32) -> Result<Vec<DeadLetter>, StoreError> {
+        Ok(vec![])
+    }
+    async fn replay_dead_letters(&self, _job: Option<&JobId>, _actor: &Actor) -> Result<Vec<JobId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn order_page(&self, id: &CrmId) -> Result<Option<OrderPage>, StoreError> {
+        Ok(self.order(id).await?.map(|order| OrderPage { order, timeline: vec![] }))
+    }
+    async fn day_orders(&self, _date: chrono::NaiveDate) -> Result<DayOrders, StoreError> {
+        Ok(DayOrders { slots: vec![], orders: vec![] })
+    }
+    async fn orders_page(&self, _filter: &OrderFilter) -> Result<(Vec<OrderView>, Reference), StoreError> {
+        Ok((vec![], Reference::default()))
+    }
+    async fn order_form(&self) -> Result<Reference, StoreError> {
+        Ok(Reference::default())
+    }
+    async fn sync_page(&self, _limit: u32) -> Result<SyncPage, StoreError> {
+        Ok(SyncPage { flows: SyncStatus::new(), dead_letters: vec![], reconciliation: None })
+    }
+    async fn daily_report(
+        &self,
+        _from: chrono::NaiveDate,
+        _to: chrono::NaiveDate,
+        _not_revenue: &[&str],
+    ) -> Result<Vec<crate::domain::views::ReportDay>, StoreError> {
+        Ok(vec![])
+    }
+}
+
+impl JobStore for Store {
+    async fn claim_job(&self, _id: &JobId, _lease: Duration) -> Result<Option<JobRow>, StoreError> {
+        Ok(None)
+    }
+    async fn finish_job(&self, _id: &JobId, _end: &JobEnd) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn order_view(&self, _id: &CrmId) -> Result<Option<OrderView>, StoreError> {
+        Ok(None)
+    }
+    async fn product_availability(&self, _id: &CrmId) -> Result<Option<ProductAvailability>, StoreError> {
+        Ok(None)
+    }
+    async fn record_dead_webhook(&self, _k: &str, _b: &Value, _e: &str, _a: u32) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn due_jobs(&self, _limit: u32) -> Result<Vec<JobId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn add_jobs(&self, _jobs: &[crate::domain::jobs::NewJob]) -> Result<Vec<JobId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn risk_candidates(&self, _day: chrono::NaiveDate, _statuses: &[&str]) -> Result<DayOrders, StoreError> {
+        Ok(DayOrders { slots: vec![], orders: vec![] })
+    }
+    async fn daily_summary(
+        &self,
+        _day: chrono::NaiveDate,
+        _n: &[&str],
+        _w: &[&str],
+    ) -> Result<crate::domain::views::DaySummary, StoreError> {
+        Err(StoreError::unavailable("none", None))
+    }
+}
+
+impl ReconcileStore for Store {
+    async fn start_reconciliation(
+        &self,
+        _trigger: crate::domain::reconciliation::Trigger,
+        _day: chrono::NaiveDate,
+        _period: crate::domain::reconciliation::ReconcilePeriod,
+    ) -> Result<Option<CrmId>, StoreError> {
+        Ok(Some(test_id(7)))
+    }
+    async fn reconcile_rows(&self, _ids: &[u64]) -> Result<Vec<crate::domain::reconciliation::CrmRow>, StoreError> {
+        Ok(vec![])
+    }
+    async fn finish_reconciliation(
+        &self,
+        _id: &CrmId,
+        _outcome: &crate::domain::reconciliation::RunOutcome,
+    ) -> Result<Vec<JobId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn reconciliation(
+        &self,
+        _id: Option<&CrmId>,
+    ) -> Result<Option<crate::domain::reconciliation::Reconciliation>, StoreError> {
+        Ok(None)
+    }
+}
+
+impl BitrixGateway for Store {
+    async fn call(
+        &self,
+        request: &crate::domain::gateway::GatewayRequest,
+        _key: &str,
+    ) -> Result<Value, crate::domain::retry::Failure> {
+        self.gateway_calls.borrow_mut().push(serde_json::to_value(request).unwrap());
+        // Two orders in Bitrix, neither in the CRM.
+        Ok(serde_json::json!({"ok": true, "queued": 2, "orders": [
+            {"id": "1", "status_id": "N", "price": "1"}, {"id": "2", "status_id": "N", "price": "1"}]}))
+    }
+}
+
+impl OrderStore for Store {
+    async fn apply_order_event(&self, _event: &OrderEvent) -> Result<Applied, StoreError> {
+        unreachable!("pages apply no webhook")
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+impl JobQueue for Store {
+    async fn send(&self, message: &QueueMessage, _delay: Duration) -> Result<(), String> {
+        self.queued.borrow_mut().push(message.clone());
+        Ok(())
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 8, 25, 10, 0, 0).unwrap()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+struct Call<'a> {
+    route: Result<PageRoute, Miss>,
+    target: &'a str,
+    query: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+    cookie: Option<String>,
+    origin: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    fn get(route: PageRoute, target: &'a str) -> Self {
+        Call { route: Ok(route), target, query: vec![], form: vec![], cookie: None, origin: None }
+    }
+    fn post(route: PageRoute, form: &[(&str, &str)]) -> Self {
+        Call { route: Ok(route), target: "/crm", query: vec![], form: pairs(form), cookie: None, origin: Some(OWN) }
+    }
+    fn logged_in(mut self) -> Self {
+        self.cookie = Some(format!("{}={}", session::COOKIE, session::sign(SECRET, SESSION)));
+        self
+    }
+    fn from(mut self, origin: &'a str) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+}
+
+fn serve(store: &Store, call: &Call) -> PageAnswer {
+    let desk = Desk {
+        crm: Crm { store, queue: store, gateway: store, switches: Switches::all_on(), now: now(), risk_window: 120 },
+        session_secret: SECRET,
+    };
+    let request = PageRequest {
+        target: call.target,
+        query: &call.query,
+        form: &call.form,
+        cookie: call.cookie.as_deref(),
+        origin: call.origin,
+        sec_fetch_site: None,
+        own_origin: OWN,
+        now: now(),
+        fresh_token: SESSION,
+        network: "203.0.113.7",
+    };
+    block_on(desk.serve(&call.route, &request)).0
+}
+
+fn header<'a>(answer: &'a PageAnswer, name: &str) -> Option<&'a str> {
+    answer.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+}
+
+fn with_session() -> Store {
+    let store = Store::default();
+    store.sessions.borrow_mut().push(SESSION.into());
+    store
+}
+
+#[test]
+fn a_page_without_a_session_sends_to_the_login_with_the_page_it_asked_for() {
+    let store = Store::default();
+    let answer = serve(&store, &Call::get(PageRoute::Orders, "/crm/orders?status=new"));
+    assert_eq!(answer.status, 303);
+    assert_eq!(header(&answer, "Location"), Some("/crm/login?next=%2Fcrm%2Forders%3Fstatus%3Dnew"));
+}
+
+#[test]
+fn a_change_without_a_session_is_refused_with_403_and_changes_nothing() {
+    let store = Store::default();
+    let answer = serve(&store, &Call::post(PageRoute::SetOrderStatus(test_id(1)), &[("status", "accepted")]));
+    assert_eq!(answer.status, 403);
+    assert!(store.status_changes.borrow().is_empty());
+}
+
+#[test]
+fn a_change_from_another_site_is_refused_with_403_even_with_a_session() {
+    let store = with_session();
+    let call = Call::post(PageRoute::SetOrderStatus(test_id(1)), &[("status", "accepted")])
+        .logged_in()
+        .from("https://evil.example");
+    let answer = serve(&store, &call);
+    assert_eq!(answer.status, 403);
+    assert!(answer.html.contains("Ничего не изменено"));
+    assert!(store.status_changes.borrow().is_empty());
+}
+
+#[test]
+fn a_status_change_records_the_staff_member_and_goes_back_to_the_card() {
+    let store = with_session();
+    let call = Call::post(PageRoute::SetOrderStatus(test_id(1)), &[("status", "accepted")]).logged_in();
+
+    let answer = serve(&store, &call);
+
+    assert_eq!(answer.status, 303);
+    assert_eq!(header(&answer, "Location"), Some("/crm/orders/00000000-0000-4000-8000-000000000001?done=status"));
+    assert_eq!(*store.status_changes.borrow(), vec![(test_id(1), CrmStatus::Accepted, "Айгуль".to_owned())]);
+    assert_eq!(*store.queued.borrow(), vec![QueueMessage::Job { job_id: test_id(9), attempt: 1 }]);
+}
+
+#[test]
+fn the_right_password_starts_a_session_with_a_signed_strict_cookie() {
+    let store = Store::default();
+    *store.password_hash.borrow_mut() = crate::web::session::tests_hash("dev-staff-password");
+    let call = Call::post(
+        PageRoute::LoginSubmit,
+        &[("login", " Admin "), ("password", "dev-staff-password"), ("next", "/crm/sync")],
+    );
+
+    let answer = serve(&store, &call);
+
+    assert_eq!((answer.status, header(&answer, "Location")), (303, Some("/crm/sync")));
+    let cookie = header(&answer, "Set-Cookie").unwrap();
+    assert!(cookie.starts_with(&format!("__Host-cvety_session={}", session::sign(SECRET, SESSION))), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"));
+    assert_eq!(*store.sessions.borrow(), vec![SESSION.to_owned()]);
+}
+
+#[test]
+fn a_wrong_password_is_refused_and_the_fifth_locks_the_login_even_for_the_right_one() {
+    let store = Store::default();
+    *store.password_hash.borrow_mut() = crate::web::session::tests_hash("dev-staff-password");
+    let wrong = Call::post(PageRoute::LoginSubmit, &[("login", "admin"), ("password", "nope")]);
+
+    let first = serve(&store, &wrong);
+    for _ in 0..3 {
+        serve(&store, &wrong);
+    }
+    let fifth = serve(&store, &wrong);
+    let right =
+        serve(&store, &Call::post(PageRoute::LoginSubmit, &[("login", "admin"), ("password", "dev-staff-password")]));
+
+    assert_eq!(first.status, 401);
+    assert!(first.html.contains("Неверный логин или пароль"));
+    assert_eq!(fifth.status, 429);
+    assert!(fifth.html.contains("заблокирован до 15:15"), "10:00 UTC + 15 min, in Almaty");
+    assert_eq!(right.status, 429, "locked: the right password does not open it either");
+    assert!(store.sessions.borrow().is_empty());
+}
+
+#[test]
+fn an_unknown_login_is_told_exactly_what_a_wrong_password_is() {
+    let store = Store::default();
+    let answer = serve(&store, &Call::post(PageRoute::LoginSubmit, &[("login", "nobody"), ("password", "x")]));
+    assert_eq!(answer.status, 401);
+    assert!(answer.html.contains("Неверный логин или пароль"));
+}
+
+#[test]
+fn logging_out_ends_the_session_so_its_cookie_opens_nothing() {
+    let store = with_session();
+    let out = serve(&store, &Call::post(PageRoute::Logout, &[]).logged_in());
+    let after = serve(&store, &Call::get(PageRoute::Orders, "/crm/orders").logged_in());
+    assert_eq!(header(&out, "Location"), Some("/crm/login?done=logged_out"));
+    assert!(header(&out, "Set-Cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(after.status, 303, "back to the login");
+}
+
+#[test]
+fn an_unknown_order_is_a_russian_404_page() {
+    let store = with_session();
+    let answer = serve(&store, &Call::get(PageRoute::Order(test_id(99)), "/crm/orders/x").logged_in());
+    assert_eq!(answer.status, 404);
+    assert!(answer.html.contains("Заказ не найден"));
+}
+
+#[test]
+fn every_page_carries_a_policy_that_allows_no_script_but_our_own() {
+    let store = with_session();
+    let answer = serve(&store, &Call::get(PageRoute::Board, "/crm").logged_in());
+    assert_eq!(answer.status, 200);
+    let policy = header(&answer, "Content-Security-Policy").unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"));
+    assert_eq!(header(&answer, "Cache-Control"), Some("no-store"));
+}
+
+#[test]
+fn the_create_form_turns_rows_into_items_and_shows_problems_beside_their_row() {
+    let store = with_session();
+    let form = [
+        ("recipient_name", "Айгерим"),
+        ("recipient_phone", "+49 30 123"),
+        ("delivery_address", "Алматы"),
+        ("delivery_date", "2025-08-25"),
+        ("request_key", "form-1"),
+        ("items[2].product", "Букет Стандарт (15652)"),
+        ("items[2].price", "много"),
+        ("items[4].product", "что-то"),
+        ("items[4].price", "100"),
+    ];
+
+    let answer = serve(&store, &Call::post(PageRoute::CreateOrder, &form).logged_in());
+
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.html.contains(r#"id="items-4--product-error" role="alert">Выберите товар из списка"#),
+        "{}",
+        answer.html
+    );
+    assert!(answer
+        .html
+        .contains(r#"id="recipient_phone-error" role="alert">Номер телефона должен быть казахстанским"#));
+    assert!(
+        answer.html.contains(r#"id="items-2--price-error" role="alert">Цена должна быть"#),
+        "row 3's price, not row 1's"
+    );
+    assert!(store.created.borrow().is_empty());
+    let ok = [("recipient_phone", "8 701 555 12 34"), ("items[2].price", "7500")];
+    let fixed: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| !k.starts_with("items[4]") && !ok.iter().any(|(o, _)| o == k))
+        .copied()
+        .chain(ok)
+        .collect();
+    let created = serve(&store, &Call::post(PageRoute::CreateOrder, &fixed).logged_in());
+    assert_eq!(header(&created, "Location"), Some("/crm/orders/00000000-0000-4000-8000-000000000007?done=created"));
+    let (order, key, actor) = store.created.borrow()[0].clone();
+    assert_eq!((order.items.len(), key.as_deref(), actor.as_str()), (1, Some("form-1"), "Айгуль"));
+    assert_eq!(order.items[0].bitrix_product_id.map(|id| id.get()), Some(15652));
+}
+
+#[test]
+fn after_the_login_only_our_own_pages_are_gone_to() {
+    assert_eq!(safe_next(Some("/crm/orders?status=new")), "/crm/orders?status=new");
+    for next in ["https://evil.example", "//evil.example", "/crm//evil", "/crm/login", "/api/orders", "/crm\\x", "crm"]
+    {
+        assert_eq!(safe_next(Some(next)), "/crm", "{next}");
+    }
+}
+
+#[test]
+fn reconciling_from_the_sync_page_runs_the_last_seven_days_and_comes_back_with_what_it_found() {
+    let store = with_session();
+    let answer = serve(&store, &Call::post(PageRoute::Reconcile, &[]).logged_in());
+    assert_eq!(answer.status, 303);
+    assert_eq!(header(&answer, "Location"), Some("/crm/sync?done=reconciled&n=2"));
+    let calls = store.gateway_calls.borrow();
+    assert_eq!(calls[0]["action"], "orders.snapshot");
+    assert_eq!((calls[0]["from"].as_str(), calls[0]["to"].as_str()), (Some("2025-08-19"), Some("2025-08-25")));
+    assert_eq!(calls[1]["bitrix_order_ids"], serde_json::json!([1, 2]));
+    let flash = flash(&pairs(&[("done", "reconciled"), ("n", "2")])).unwrap();
+    assert!(flash.text.contains("Сверка выполнена: расхождений 2"), "{flash:?}");
+}
+
+#[test]
+fn a_login_longer_than_any_account_can_have_is_refused_before_the_store_is_asked() {
+    let store = Store::default();
+    let long = "a".repeat(65);
+    let answer = serve(&store, &Call::post(PageRoute::LoginSubmit, &[("login", &long), ("password", "x")]));
+    assert_eq!(answer.status, 400);
+    assert!(answer.html.contains("Логин длиннее 64 символов"), "{}", answer.html);
+    assert!(store.attempts.borrow().is_empty(), "no store call");
+    let sixty_four = "a".repeat(64);
+    serve(&store, &Call::post(PageRoute::LoginSubmit, &[("login", &sixty_four), ("password", "x")]));
+    assert_eq!(store.attempts.borrow().len(), 1, "64 characters are a login");
+}
+
+#[test]
+fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login() {
+    let store = Store::default();
+    let desk = Desk {
+        crm: Crm {
+            store: &store,
+            queue: &store,
+            gateway: &store,
+            switches: Switches::all_on(),
+            now: now(),
+            risk_window: 120,
+        },
+        session_secret: SECRET,
+    };
+    let form = pairs(&[("login", "my-secret-password"), ("password", "x")]);
+    let request = PageRequest {
+        target: "/crm/login",
+        query: &[],
+        form: &form,
+        cookie: None,
+        origin: Some(OWN),
+        sec_fetch_site: None,
+        own_origin: OWN,
+        now: now(),
+        fresh_token: SESSION,
+        network: "198.51.100.0",
+    };
+    let (answer, logs) = block_on(desk.serve(&Ok(PageRoute::LoginSubmit), &request));
+    assert_eq!(answer.status, 401);
+    assert_eq!(*store.attempts.borrow(), vec![("my-secret-password".to_owned(), "198.51.100.0".to_owned())]);
+    assert!(!logs.is_empty());
+    assert!(logs.iter().all(|line| !line.render().contains("my-secret-password")), "the typed login is never logged");
+}
