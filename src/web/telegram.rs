@@ -39,6 +39,8 @@ pub mod caps {
     pub const NAME: usize = 256;
     /// The delivery address.
     pub const ADDRESS: usize = 512;
+    /// The buyer's comment to the shop (`USER_DESCRIPTION`).
+    pub const COMMENT: usize = 512;
 }
 
 /// The postcard keeps at least this much room (or all it needs) before the items take the
@@ -176,6 +178,7 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
     let currency = card.currency.as_deref();
     let date = card.delivery_date.map(human::date_with_weekday);
     let phone = card.recipient_phone.as_deref().map(human::phone);
+    let comment = card.customer_comment.as_deref().filter(|c| !c.trim().is_empty());
     [
         title,
         format!("Статус: {}", card.status.label_ru()),
@@ -195,6 +198,9 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         format!("Стоимость доставки: {}", money(card.delivery_fee, currency)),
     ]
     .join("\n")
+        + &comment.map_or_else(String::new, |c| {
+            format!("\n\n<b>Комментарий покупателя</b>: {}", escape_capped(c, caps::COMMENT))
+        })
 }
 
 fn minutes_ru(minutes: i64) -> String {

@@ -305,8 +305,8 @@ pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
                             }
                         }
                         dt { "Создан" } dd { (human::moment(&order.created_at)) }
-                        @if let Some(comment) = order.customer_comment.as_deref().filter(|c| !c.trim().is_empty()) {
-                            dt { "Комментарий" } dd { (comment) }
+                        @if let Some(comment) = buyers_comment(order) {
+                            dt { "Комментарий покупателя" } dd { (comment) }
                         }
                     }
                 }
@@ -365,6 +365,11 @@ pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
 /// `/crm/orders/{id}/print`: the florist's ticket, one A5 page: the postcard large, the items,
 /// the date and slot, the address.
 #[must_use]
+/// The buyer's comment to the shop (Bitrix's `USER_DESCRIPTION`), when there is one.
+fn buyers_comment(order: &OrderView) -> Option<&str> {
+    order.customer_comment.as_deref().filter(|c| !c.trim().is_empty())
+}
+
 pub fn ticket(order: &OrderView) -> Markup {
     let title = format!("Заказ №{}", order.number());
     html! {
@@ -389,6 +394,12 @@ pub fn ticket(order: &OrderView) -> Markup {
                     section aria-labelledby="card-text" {
                         h2 id="card-text" { "Открытка" }
                         p class="postcard-text" { (or_dash(order.postcard_text.as_deref())) }
+                    }
+                    @if let Some(comment) = buyers_comment(order) {
+                        section aria-labelledby="ticket-comment" {
+                            h2 id="ticket-comment" { "Комментарий покупателя" }
+                            p { (comment) }
+                        }
                     }
                     section aria-labelledby="ticket-items" {
                         h2 id="ticket-items" { "Состав" }
@@ -647,5 +658,23 @@ mod tests {
         assert!(html.contains(r#"href="/crm/orders?q=8+701&amp;status=new&amp;offset=0""#), "{html}");
         assert!(html.contains(r#"href="/crm/orders?q=8+701&amp;status=new&amp;offset=2""#));
         assert!(html.contains(r#"<option value="new" selected>Новый</option>"#));
+    }
+
+    #[test]
+    fn the_buyers_comment_is_on_the_card_and_the_ticket_only_when_there_is_one() {
+        let mut order = crate::web::telegram::tests::card();
+        order.customer_comment = Some("Позвонить получателю за час".into());
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
+        let page = OrderPage { order: order.clone(), timeline: vec![] };
+
+        let card = card(&chrome, &page).into_string();
+        let printed = ticket(&order).into_string();
+        order.customer_comment = None;
+        let bare = ticket(&order).into_string();
+
+        assert!(card.contains("<dt>Комментарий покупателя</dt><dd>Позвонить получателю за час</dd>"), "{card}");
+        assert!(printed.contains("Комментарий покупателя") && printed.contains("Позвонить получателю за час"));
+        assert!(!bare.contains("Комментарий покупателя"));
     }
 }

@@ -135,6 +135,7 @@ fn worst_card(items: usize) -> OrderView {
     card.recipient_phone = Some(huge.clone());
     card.delivery_address = Some(huge.clone());
     card.postcard_text = Some(huge.clone());
+    card.customer_comment = Some(huge.clone());
     for named in [&mut card.delivery_slot, &mut card.city, &mut card.shop] {
         *named = Some(Named { id: u64::MAX, name: Some(huge.clone()) });
     }
@@ -395,4 +396,21 @@ fn the_summary_says_how_the_newest_reconciliation_went() {
         "{with_failed}"
     );
     assert!(!render_summary(&summary(0, 0), None).contains("Сверка"));
+}
+
+#[test]
+fn the_buyers_comment_is_in_the_message_when_there_is_one_and_escaped() {
+    let mut with = card();
+    with.customer_comment = Some("Позвонить <за час> & не звонить в дверь".into());
+    let mut without = card();
+    without.customer_comment = Some("  ".into());
+
+    let text = render(&with, Occasion::NewOrder, CRM);
+
+    assert!(
+        text.contains("<b>Комментарий покупателя</b>: Позвонить &lt;за час&gt; &amp; не звонить в дверь"),
+        "{text}"
+    );
+    assert!(!render(&without, Occasion::NewOrder, CRM).contains("Комментарий"));
+    assert_well_formed(&text);
 }
