@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::crm_input::{Actor, NewOrderInput, OrderFilter, Period, Problem, ProductFilter, RequestKey};
-use crate::app::outbox::{enqueue_jobs, run_daily_summary, run_delivery_risk, sweep, DayRun};
+use crate::app::handoff::enqueue_jobs;
+use crate::app::outbox::{run_daily_summary, run_delivery_risk, sweep, DayRun};
 use crate::app::ports::{
     BitrixGateway, CrmStore, JobQueue, JobStore, OrderCreation, ReconcileStore, StatusChange, StoreError,
 };

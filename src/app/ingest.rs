@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::app::outbox::{dedup_key, enqueue_jobs};
+use crate::app::handoff::{dedup_key, follow_up, Deferred};
 use crate::app::ports::{DedupCache, JobQueue, OrderStore, StoreError};
 use crate::domain::apply::{Applied, ApplyOutcome};
 use crate::domain::auth::{bearer_token, token_matches};
@@ -134,27 +134,6 @@ pub struct WebhookPorts<'a, S, Q, C> {
     pub cache: &'a C,
 }
 
-/// What is left to do after the answer (the Worker's `waitUntil`): hand the new jobs to the
-/// queue and remember the event in KV. Neither may delay the answer; a lost queue send is picked
-/// up by the sweep (the jobs wait in `sync_jobs`), a lost KV record costs nothing (the database
-/// decides).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Deferred {
-    pub jobs: Vec<crate::domain::ids::JobId>,
-    /// The KV key and value to remember the event by.
-    pub remember: Option<(String, String)>,
-}
-
-/// Carries out what was deferred; returns how many jobs the queue did not take (the cron's sweep
-/// sends them within a minute).
-pub async fn run_deferred<Q: JobQueue, C: DedupCache>(queue: &Q, cache: &C, deferred: &Deferred) -> usize {
-    let sent = enqueue_jobs(queue, &deferred.jobs).await;
-    if let Some((key, value)) = &deferred.remember {
-        cache.put(key, value).await;
-    }
-    deferred.jobs.len() - sent
-}
-
 /// Checks the webhook's proof of origin: the signature when a signing secret is set, else the
 /// token (Bearer header, or the body's `token` for Bitrix's older sender).
 fn authenticate(
@@ -226,8 +205,7 @@ pub async fn ingest_webhook<S: OrderStore, Q: JobQueue, C: DedupCache>(
     let key = dedup_key(&event.event_key);
     match ports.store.apply_order_event(&event).await {
         Ok(applied) => {
-            let remember = Some((key, applied.order_id.clone().unwrap_or_default()));
-            let deferred = Deferred { jobs: applied.jobs.clone(), remember };
+            let deferred = follow_up(&event, &applied);
             Ok((Ingested { event, accepted: Accepted::Applied(applied), cleaned }, deferred))
         }
         Err(unavailable @ StoreError::Unavailable { .. }) => {

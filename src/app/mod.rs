@@ -4,6 +4,7 @@
 
 pub mod crm;
 pub mod crm_input;
+pub mod handoff;
 pub mod ingest;
 pub mod outbox;
 pub mod ports;

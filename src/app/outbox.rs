@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::app::handoff::{apply_event, enqueue_jobs};
 use crate::app::ports::{
     cause_chain, BitrixGateway, ChatMessage, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore,
     ReconcileStore, StoreError,
@@ -69,19 +70,6 @@ pub enum Ack {
     /// The store could not be reached to record anything: deliver it again after this long.
     /// Past the queue's own retries it goes to the dead-letter queue, whose consumer keeps it.
     RetryAfter(Duration),
-}
-
-/// Hands jobs to the queue. A send that fails is left to the sweep (the job waits in
-/// `sync_jobs`). Returns how many were sent.
-pub async fn enqueue_jobs<Q: JobQueue>(queue: &Q, job_ids: &[JobId]) -> usize {
-    let mut sent = 0;
-    for job_id in job_ids {
-        let message = QueueMessage::Job { job_id: job_id.clone(), attempt: 1 };
-        if queue.send(&message, Duration::ZERO).await.is_ok() {
-            sent += 1;
-        }
-    }
-    sent
 }
 
 /// The most jobs one sweep hands to the queue; the next sweep (a minute later) takes the rest.
@@ -167,12 +155,6 @@ pub async fn run_daily_summary<S: JobStore, Q: JobQueue>(
     let created = store.add_jobs(&[job]).await?;
     enqueue_jobs(queue, &created).await;
     Ok(DayRun { due: 1, created: created.len() })
-}
-
-/// KV key for a webhook event.
-#[must_use]
-pub fn dedup_key(event_key: &str) -> String {
-    format!("webhook:{event_key}")
 }
 
 impl<S, G, N, Q, C> Runtime<'_, S, G, N, Q, C>
@@ -398,9 +380,8 @@ where
             }
             Task::ApplyWebhook { body } => {
                 let event = parse_webhook(body.clone()).map_err(|e| Failure::Permanent { reason: e.to_string() })?;
-                let applied = self.store.apply_order_event(&event).await.map_err(|e| store_failure(&e))?;
-                enqueue_jobs(self.queue, &applied.jobs).await;
-                self.cache.put(&dedup_key(&event.event_key), applied.order_id.as_deref().unwrap_or("")).await;
+                let applied =
+                    apply_event(self.store, self.queue, self.cache, &event).await.map_err(|e| store_failure(&e))?;
                 Ok(Some(json!({"outcome": applied.outcome, "order_id": applied.order_id})))
             }
         }
@@ -420,11 +401,8 @@ where
         }
         let failure = match parse_webhook(body.clone()) {
             Err(error) => Failure::Permanent { reason: error.to_string() },
-            Ok(event) => match self.store.apply_order_event(&event).await {
-                Ok(applied) => {
-                    enqueue_jobs(self.queue, &applied.jobs).await;
-                    return Ok(Handled::Done);
-                }
+            Ok(event) => match apply_event(self.store, self.queue, self.cache, &event).await {
+                Ok(_) => return Ok(Handled::Done),
                 Err(error) => store_failure(&error),
             },
         };

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::app::outbox::enqueue_jobs;
+use crate::app::handoff::enqueue_jobs;
 use crate::app::ports::{BitrixGateway, JobQueue, ReconcileStore, StoreError};
 use crate::domain::clock;
 use crate::domain::gateway::GatewayRequest;

@@ -8,9 +8,9 @@ use super::crm_api;
 use super::emit;
 use super::jobs::Bindings;
 use super::pages;
+use crate::app::handoff::run_deferred;
 use crate::app::ingest::{
-    ingest_webhook, run_deferred, Credentials, WebhookAuth, WebhookError, WebhookPorts, WebhookSettings,
-    MAX_WEBHOOK_BYTES,
+    ingest_webhook, Credentials, WebhookAuth, WebhookError, WebhookPorts, WebhookSettings, MAX_WEBHOOK_BYTES,
 };
 use crate::app::ports::{cause_chain, OrderStore};
 use crate::domain::log::{mask_address, mask_phone, LogLine};

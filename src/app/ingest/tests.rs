@@ -4,6 +4,7 @@ use futures::executor::block_on;
 use serde_json::json;
 
 use super::*;
+use crate::app::handoff::run_deferred;
 use crate::domain::apply::ApplyOutcome;
 use crate::domain::ids::test_id;
 use crate::domain::signing::{SignatureError, SignedHeaders, SigningSecret};

@@ -4,6 +4,7 @@ use futures::executor::block_on;
 use serde_json::json;
 
 use super::*;
+use crate::app::handoff::dedup_key;
 use crate::app::ports::ProductAvailability;
 use crate::app::ports::ReconcileStore;
 use crate::domain::apply::{Applied, ApplyOutcome};
@@ -36,6 +37,8 @@ struct World {
     day: RefCell<DayOrders>,
     /// The reconciliation runs the store knows.
     reconciliation: RefCell<Option<Reconciliation>>,
+    /// What was remembered in KV.
+    remembered: RefCell<Vec<(String, String)>>,
 }
 
 fn down() -> StoreError {
@@ -164,7 +167,9 @@ impl DedupCache for World {
     async fn get(&self, _key: &str) -> Option<String> {
         None
     }
-    async fn put(&self, _key: &str, _value: &str) {}
+    async fn put(&self, key: &str, value: &str) {
+        self.remembered.borrow_mut().push((key.into(), value.into()));
+    }
 }
 
 fn runtime(world: &World, switches: Switches) -> Runtime<'_, World, World, World, World, World> {
@@ -578,4 +583,18 @@ fn a_peers_retry_after_is_waited_in_full_while_our_own_schedule_shrinks_with_the
 
         assert_eq!(handled, Handled::Retrying { delay: waited }, "{retry_after:?}");
     }
+}
+
+#[test]
+fn a_webhook_applied_from_the_queue_hands_on_its_jobs_and_remembers_its_order_as_the_route_does() {
+    let world = World::default();
+    let body = json!({"event": "order.create", "data": {"ID": "1", "DATE_UPDATE": "2025-08-24T13:05:11+05:00"}});
+    let rt = runtime(&world, Switches::all_on());
+
+    assert_eq!(block_on(rt.run_webhook("k1", &body, 1)).unwrap(), Handled::Done);
+
+    assert!(matches!(&world.queued.borrow()[..], [(QueueMessage::Job { job_id, .. }, _)] if *job_id == test_id(9)));
+    let remembered = world.remembered.borrow();
+    assert_eq!(remembered.len(), 1);
+    assert!(remembered[0].0.starts_with("webhook:") && remembered[0].1 == "o1", "{remembered:?}");
 }
