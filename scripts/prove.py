@@ -93,6 +93,7 @@ SECTIONS = {
     "hostile input (issue 7)": "Bad input",
     "the Bitrix kit (issue 9)": "Signed webhooks and the Bitrix kit",
     "security (issue 15)": "Security",
+    "one home per rule (issue 16)": "One home per rule",
 }
 
 

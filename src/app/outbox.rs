@@ -190,11 +190,19 @@ where
                 Err(error) => (Ack::RetryAfter(self.scaled(STORE_RETRY)), line.with("reason", cause_chain(&error))),
             };
         };
+        // The correlation id of the cause: the job's (read with its claim), or the webhook's key.
+        let mut correlation = match &message {
+            QueueMessage::Job { .. } => None,
+            QueueMessage::Webhook { event_key, .. } => Some(event_key.clone()),
+        };
         let result = if from_dead_letter_queue {
             self.keep_dead_letter(&message).await.map(|()| Handled::Kept)
         } else {
             match &message {
-                QueueMessage::Job { job_id, .. } => self.run_job(job_id).await,
+                QueueMessage::Job { job_id, .. } => self.run_job_traced(job_id).await.map(|(handled, id)| {
+                    correlation = id;
+                    handled
+                }),
                 QueueMessage::Webhook { event_key, body, attempt } => self.run_webhook(event_key, body, *attempt).await,
             }
         };
@@ -204,7 +212,7 @@ where
                 json!({"kind": "webhook", "event_key": event_key, "attempt": attempt})
             }
         };
-        match result {
+        let (ack, line) = match result {
             Ok(handled) => (
                 Ack::Ack,
                 LogLine::new("info", "queue.handled").with("message", summary).with("handled", format!("{handled:?}")),
@@ -217,6 +225,10 @@ where
                     .with("message", summary)
                     .with("reason", cause_chain(&error)),
             ),
+        };
+        match correlation {
+            Some(id) => (ack, line.with("correlation_id", id)),
+            None => (ack, line),
         }
     }
 
@@ -239,9 +251,20 @@ where
     /// [`StoreError`] when the outbox itself cannot be read or written: the queue message must
     /// then be retried by the queue.
     pub async fn run_job(&self, job_id: &JobId) -> Result<Handled, StoreError> {
+        self.run_job_traced(job_id).await.map(|(handled, _)| handled)
+    }
+
+    /// As [`Self::run_job`], with the job's correlation id (none when nothing was claimed).
+    async fn run_job_traced(&self, job_id: &JobId) -> Result<(Handled, Option<String>), StoreError> {
         let Some(job) = self.store.claim_job(job_id, JOB_LEASE).await? else {
-            return Ok(Handled::Nothing);
+            return Ok((Handled::Nothing, None));
         };
+        let correlation = job.correlation_id.clone();
+        self.attempt(&job).await.map(|handled| (handled, correlation))
+    }
+
+    /// One attempt at a claimed job.
+    async fn attempt(&self, job: &JobRow) -> Result<Handled, StoreError> {
         if job.orphaned {
             // Its last attempt never ended (a panic, the CPU limit, a crash): that attempt
             // failed, and the schedule decides when the next one runs, if any.

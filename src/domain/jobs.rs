@@ -70,6 +70,10 @@ pub struct JobRow {
     /// The order the job names, read with the claim (so that the job needs no second read).
     #[serde(default)]
     pub order: Option<crate::domain::views::OrderView>,
+    /// The correlation id of the request that caused it (a webhook's event key, a CRM call's
+    /// key): on every log line of its attempts.
+    #[serde(default)]
+    pub correlation_id: Option<String>,
 }
 
 /// A job to add once per key.
@@ -247,6 +251,7 @@ mod tests {
             attempts: 1,
             orphaned: false,
             order: None,
+            correlation_id: None,
         }
     }
 

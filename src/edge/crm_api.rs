@@ -5,7 +5,7 @@
 use worker::Request;
 
 use super::body::{read_capped, unreadable_body, BodyError};
-use super::emit;
+use super::emit_correlated;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
 use crate::app::crm::MAX_BODY_BYTES;
@@ -44,8 +44,6 @@ pub async fn handle(request: &mut Request, bindings: &Bindings, route: Result<Ap
     let gateway = HttpBitrixGateway(&bindings.config);
     let crm = bindings.crm(&gateway, super::now());
     let served = crm.serve(&route, input).await;
-    for line in &served.logs {
-        emit(line);
-    }
+    emit_correlated(served.logs, bindings.store.correlation());
     served.answer
 }

@@ -36,6 +36,13 @@ impl Bindings {
         }
     }
 
+    /// These bindings, their store's calls carrying `id` as their correlation id.
+    #[must_use]
+    pub fn correlated(mut self, id: &str) -> Bindings {
+        self.store = self.store.correlated(id);
+        self
+    }
+
     /// The CRM's operations over these bindings, at `now` (the API and the pages serve them).
     #[must_use]
     pub fn crm<'a>(

@@ -23,3 +23,23 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn emit(line: &LogLine) {
     worker::console_log!("{}", line.render());
 }
+
+/// Writes a request's log lines, each with the request's correlation id.
+pub fn emit_correlated(lines: Vec<LogLine>, correlation: Option<&str>) {
+    for line in lines {
+        match correlation {
+            Some(id) => emit(&line.with("correlation_id", id)),
+            None => emit(&line),
+        }
+    }
+}
+
+/// A new correlation id for a request that brings none: 12 random bytes, URL-safe.
+#[must_use]
+pub fn new_correlation_id() -> String {
+    use argon2::password_hash::rand_core::RngCore;
+    use base64::Engine;
+    let mut bytes = [0_u8; 12];
+    crate::random::SystemRandom.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

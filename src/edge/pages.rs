@@ -5,7 +5,7 @@
 use worker::{Request, Response, Result};
 
 use super::body::{read_capped, BodyError};
-use super::emit;
+use super::emit_correlated;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
 use crate::domain::staff_login::network_of;
@@ -64,9 +64,7 @@ pub async fn handle(
     let gateway = HttpBitrixGateway(&bindings.config);
     let desk = Desk { crm: bindings.crm(&gateway, now), session_secret: &bindings.config.session_secret };
     let (answer, logs) = desk.serve(route, &page_request).await;
-    for line in &logs {
-        emit(line);
-    }
+    emit_correlated(logs, bindings.store.correlation());
     respond(&answer)
 }
 

@@ -24,7 +24,11 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Routes one request; every answer carries HSTS.
 pub async fn handle(mut request: Request, env: Env, ctx: Context) -> Result<Response> {
-    let bindings = Bindings::from_env(&env);
+    // The request's correlation id: a CRM call's Idempotency-Key, else a new one (a webhook's
+    // store call carries its event key instead).
+    let given = request.headers().get("Idempotency-Key").ok().flatten();
+    let correlation = given.filter(|key| (1..=128).contains(&key.len())).unwrap_or_else(super::new_correlation_id);
+    let bindings = Bindings::from_env(&env).correlated(&correlation);
     let path = request.path();
     let method = Method::parse(request.method().as_ref());
     let mut response = serve(&mut request, route(method, &path), &path, &bindings, &env, &ctx).await?;
@@ -117,6 +121,7 @@ async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &
             }
             emit(
                 &LogLine::new("info", "webhook.accepted")
+                    .with("correlation_id", done.event.event_key.as_str())
                     .with("kind", done.event.kind.as_str())
                     .with("bitrix_order_id", done.event.bitrix_order_id.get())
                     .with("outcome", outcome)

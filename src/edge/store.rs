@@ -31,12 +31,22 @@ use crate::domain::views::{
 /// PostgREST with the service key as both `apikey` and bearer token, as hosted Supabase wants.
 pub struct PostgrestStore {
     client: Postgrest,
+    /// Sent as `X-Correlation-Id` with every call: the jobs a call creates keep it
+    /// (`sync_jobs.correlation_id`), so one id follows a request to its jobs' log lines.
+    correlation: Option<String>,
 }
+
+/// The header PostgREST hands to SQL as `request.headers`.
+pub const CORRELATION_HEADER: &str = "X-Correlation-Id";
 
 /// Sends a PostgREST request: 2xx gives its body; a transport error or a transient status
 /// (`core::retry::is_transient_status`) is `Unavailable`; any other status is `Rejected`.
-async fn send(request: postgrest::Builder, what: &str) -> Result<String, StoreError> {
-    let response = request.execute().await.map_err(|e| StoreError::unavailable(what, Some(Arc::new(e) as _)))?;
+async fn send(request: postgrest::Builder, what: &str, correlation: Option<&str>) -> Result<String, StoreError> {
+    let mut request = request.build();
+    if let Some(id) = correlation {
+        request = request.header(CORRELATION_HEADER, id);
+    }
+    let response = request.send().await.map_err(|e| StoreError::unavailable(what, Some(Arc::new(e) as _)))?;
     let status = response.status().as_u16();
     let body = response
         .text()
@@ -90,12 +100,35 @@ impl PostgrestStore {
         let client = Postgrest::new(base_url)
             .insert_header("apikey", service_key)
             .insert_header("Authorization", format!("Bearer {service_key}"));
-        PostgrestStore { client }
+        PostgrestStore { client, correlation: None }
+    }
+
+    /// The same store, its calls carrying `id` as their correlation id.
+    #[must_use]
+    pub fn correlated(mut self, id: &str) -> Self {
+        self.correlation = Some(id.to_owned());
+        self
+    }
+
+    /// The correlation id its calls carry.
+    #[must_use]
+    pub fn correlation(&self) -> Option<&str> {
+        self.correlation.as_deref()
     }
 
     /// Calls a SQL function with named arguments and reads its answer.
     async fn call<T: DeserializeOwned>(&self, function: &str, arguments: &Value) -> Result<Option<T>, StoreError> {
-        let body = send(self.client.rpc(function, arguments.to_string()), function).await?;
+        self.call_as(function, arguments, self.correlation.as_deref()).await
+    }
+
+    /// As `call`, with this correlation id.
+    async fn call_as<T: DeserializeOwned>(
+        &self,
+        function: &str,
+        arguments: &Value,
+        correlation: Option<&str>,
+    ) -> Result<Option<T>, StoreError> {
+        let body = send(self.client.rpc(function, arguments.to_string()), function, correlation).await?;
         read(&body, function)
     }
 
@@ -109,11 +142,15 @@ impl PostgrestStore {
 
 impl OrderStore for PostgrestStore {
     async fn apply_order_event(&self, event: &OrderEvent) -> Result<Applied, StoreError> {
-        self.call_some("apply_bitrix_order_event", &json!({ "command": ApplyCommand::for_event(event) })).await
+        // The webhook's event key is its correlation id: its jobs carry it.
+        let arguments = json!({ "command": ApplyCommand::for_event(event) });
+        self.call_as("apply_bitrix_order_event", &arguments, Some(&event.event_key))
+            .await?
+            .ok_or_else(|| StoreError::rejected("apply_bitrix_order_event: answered null", None))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        send(self.client.from("orders").select("id").limit(1), "ping").await.map(|_| ())
+        send(self.client.from("orders").select("id").limit(1), "ping", None).await.map(|_| ())
     }
 }
 

@@ -12,4 +12,5 @@ mod health;
 mod hostile;
 mod security;
 mod sync;
+mod tracing;
 mod webhooks;

@@ -205,6 +205,7 @@ fn job(flow: &str, payload: Value, attempts: u32) -> JobRow {
         attempts,
         orphaned: false,
         order: None,
+        correlation_id: Some("corr-webhook-1".into()),
     }
 }
 
@@ -597,4 +598,20 @@ fn a_webhook_applied_from_the_queue_hands_on_its_jobs_and_remembers_its_order_as
     let remembered = world.remembered.borrow();
     assert_eq!(remembered.len(), 1);
     assert!(remembered[0].0.starts_with("webhook:") && remembered[0].1 == "o1", "{remembered:?}");
+}
+
+#[test]
+fn every_log_line_of_a_job_carries_the_correlation_id_of_its_cause() {
+    let world = World::default();
+    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1));
+    *world.card.borrow_mut() = Some(crate::web::telegram::tests::card());
+    let rt = runtime(&world, Switches::all_on());
+    let message = json!({"kind": "job", "job_id": test_id(1), "attempt": 1});
+    let webhook = json!({"kind": "webhook", "event_key": "evt-7", "body": {}, "attempt": 1});
+
+    let (_, job_line) = block_on(rt.handle_message("m1", &message, false));
+    let (_, webhook_line) = block_on(rt.handle_message("m2", &webhook, false));
+
+    assert!(job_line.render().contains(r#""correlation_id":"corr-webhook-1""#), "{}", job_line.render());
+    assert!(webhook_line.render().contains(r#""correlation_id":"evt-7""#), "{}", webhook_line.render());
 }
