@@ -228,7 +228,7 @@ impl JobStore for PostgrestStore {
     }
 
     async fn risk_candidates(&self, day: chrono::NaiveDate, statuses: &[&str]) -> Result<DayOrders, StoreError> {
-        self.call_some("risk_candidates", &json!({"p_date": day, "p_statuses": statuses})).await
+        self.call_some("day_board", &json!({"p_date": day, "p_statuses": statuses})).await
     }
 
     async fn daily_summary(

@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod health;
 mod hostile;
+mod schema;
 mod security;
 mod sync;
 mod tracing;

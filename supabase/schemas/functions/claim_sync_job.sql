@@ -1,0 +1,37 @@
+-- The live function claim_sync_job, as supabase/migrations leave it (written by scripts/schemas.py write;
+-- change it with a new migration, then write this again).
+
+CREATE FUNCTION public.claim_sync_job(p_job_id uuid, p_lease_seconds integer DEFAULT 60) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_job public.sync_jobs%rowtype;
+  v_orphaned boolean;
+begin
+  select * into v_job from public.sync_jobs j where j.id = p_job_id for update;
+  if not found then
+    return null;
+  end if;
+  if v_job.status in ('pending', 'retrying') and v_job.next_attempt_at <= now() + interval '1 second' then
+    v_orphaned := false;
+  elsif v_job.status = 'running' and v_job.locked_until < now() then
+    v_orphaned := true;
+  else
+    return null;
+  end if;
+  update public.sync_jobs j set
+    status = 'running',
+    attempts = j.attempts + case when v_orphaned then 0 else 1 end,
+    locked_until = now() + make_interval(secs => p_lease_seconds),
+    updated_at = now()
+  where j.id = p_job_id
+  returning * into v_job;
+  return to_jsonb(v_job) || jsonb_build_object(
+    'orphaned', v_orphaned,
+    'order', (select public.order_view_of(o) from public.orders o where o.id::text = v_job.payload ->> 'order_id'));
+end
+$$;
+
+REVOKE ALL ON FUNCTION public.claim_sync_job(p_job_id uuid, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.claim_sync_job(p_job_id uuid, p_lease_seconds integer) TO service_role;

@@ -1,0 +1,13 @@
+-- The live function sync_page, as supabase/migrations leave it (written by scripts/schemas.py write;
+-- change it with a new migration, then write this again).
+
+CREATE FUNCTION public.sync_page(p_limit integer) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object('flows', public.sync_status(), 'dead_letters', public.dead_letters(p_limit),
+                            'reconciliation', public.reconciliation_view(null, false))
+$$;
+
+REVOKE ALL ON FUNCTION public.sync_page(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.sync_page(p_limit integer) TO service_role;
