@@ -76,7 +76,7 @@ impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm
         actor: &Actor,
     ) -> Result<CreatedOrder, CrmError> {
         let order = input.check().map_err(CrmError::Invalid)?;
-        match self.store.create_order(&order, key, actor).await? {
+        match self.store.create_order(&order, key, echo_window(), actor).await? {
             OrderCreation::Created { order_id, jobs } => {
                 enqueue_jobs(self.queue, &jobs).await;
                 Ok(CreatedOrder { order_id, replayed: false })

@@ -214,11 +214,13 @@ pub trait CrmStore {
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError>;
     async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError>;
     /// MUST store the order, its items, its jobs and who created it in one transaction, or
-    /// nothing; MUST return the first order for a request key used before, and queue nothing again.
+    /// nothing; MUST return the first order for a request key used before, and queue nothing
+    /// again; its webhook echo is expected for `echo_window`.
     async fn create_order(
         &self,
         order: &NewOrder,
         key: Option<&RequestKey>,
+        echo_window: Duration,
         actor: &Actor,
     ) -> Result<OrderCreation, StoreError>;
     /// `None` for an unknown order. MUST record the status, its jobs and who set it in one

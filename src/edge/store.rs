@@ -290,9 +290,10 @@ impl CrmStore for PostgrestStore {
         &self,
         order: &NewOrder,
         key: Option<&RequestKey>,
+        echo_window: Duration,
         actor: &Actor,
     ) -> Result<OrderCreation, StoreError> {
-        let echo = crate::domain::jobs::echo_window().as_secs();
+        let echo = echo_window.as_secs();
         let arguments =
             json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo, "p_actor": actor});
         let answer: CreateAnswer = self.call_some("crm_create_order", &arguments).await?;

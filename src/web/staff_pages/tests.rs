@@ -90,6 +90,7 @@ impl CrmStore for Store {
         &self,
         order: &NewOrder,
         key: Option<&RequestKey>,
+        _echo_window: Duration,
         actor: &Actor,
     ) -> Result<OrderCreation, StoreError> {
         self.created.borrow_mut().push((order.clone(), key.map(|k| k.as_str().to_owned()), actor.name.clone()));
