@@ -13,13 +13,12 @@ use crate::app::ports::{
     ReconcileStore, StoreError,
 };
 use crate::domain::clock;
-use crate::domain::flow::Flow;
 use crate::domain::gateway::{self, GatewayRequest};
 use crate::domain::ids::{CrmId, JobId};
 use crate::domain::jobs::NewJob;
 use crate::domain::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task, JOB_LEASE, STORE_RETRY};
 use crate::domain::log::LogLine;
-use crate::domain::ops::{not_revenue, risk_warnings, summary_due, summary_key};
+use crate::domain::ops::{not_revenue, risk_warnings, summary_due, summary_job};
 use crate::domain::order::parse_webhook;
 use crate::domain::retry::{decide, Decision, Failure};
 use crate::domain::status::ALL_CRM_STATUSES;
@@ -118,15 +117,7 @@ pub async fn run_delivery_risk<S: JobStore, Q: JobQueue>(
     if warnings.is_empty() {
         return Ok(DayRun { due: 0, created: 0 });
     }
-    let jobs: Vec<NewJob> = warnings
-        .iter()
-        .map(|warning| NewJob {
-            flow: Flow::Telegram,
-            key: warning.key.clone(),
-            payload: json!({"order_id": warning.order_id, "occasion": "delivery_risk", "stage": warning.stage,
-                            "minutes_left": warning.minutes_left}),
-        })
-        .collect();
+    let jobs: Vec<NewJob> = warnings.iter().map(|warning| warning.job.clone()).collect();
     let created = store.add_jobs(&jobs).await?;
     enqueue_jobs(queue, &created).await;
     Ok(DayRun { due: warnings.len(), created: created.len() })
@@ -147,12 +138,7 @@ pub async fn run_daily_summary<S: JobStore, Q: JobQueue>(
     let Some(day) = (if on_demand { Some(now.date()) } else { summary_due(now) }) else {
         return Ok(DayRun { due: 0, created: 0 });
     };
-    let job = NewJob {
-        flow: Flow::Telegram,
-        key: summary_key(day),
-        payload: json!({"occasion": "daily_summary", "day": day}),
-    };
-    let created = store.add_jobs(&[job]).await?;
+    let created = store.add_jobs(&[summary_job(day)]).await?;
     enqueue_jobs(queue, &created).await;
     Ok(DayRun { due: 1, created: created.len() })
 }

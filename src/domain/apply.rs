@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::CrmId;
+use crate::domain::jobs::JobKind;
 use crate::domain::order::{BasketLine, Buyer, CrmChange, OrderDetails, OrderEvent};
 
 /// The JSON argument of `rpc/apply_bitrix_order_event` (see supabase/migrations).
@@ -28,6 +29,8 @@ pub struct ApplyCommand<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crm_change_key: Option<Option<&'a str>>,
     pub payload: &'a serde_json::Value,
+    /// The jobs the event may cause, as templates (`JobKind`): SQL picks and fills them.
+    pub jobs: serde_json::Value,
 }
 
 impl<'a> ApplyCommand<'a> {
@@ -51,6 +54,10 @@ impl<'a> ApplyCommand<'a> {
                 CrmChange::Key(key) => Some(Some(key.as_str())),
             },
             payload: &event.payload,
+            jobs: JobKind::templates(&[
+                ("new_order_message", JobKind::NewOrderMessage),
+                ("status_message", JobKind::StatusMessage),
+            ]),
         }
     }
 }

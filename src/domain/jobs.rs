@@ -4,15 +4,148 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::domain::flow::Flow;
 use crate::domain::ids::JobId;
-use crate::domain::ops::RiskStage;
 use crate::domain::retry::{self, Failure};
 use crate::domain::status::CrmStatus;
 use crate::domain::text::quote;
 use crate::domain::views::Stock;
+
+/// How far a delivery-risk warning reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskStage {
+    /// The slot starts within the warning window (or has started) and the order still waits.
+    Soon,
+    /// The slot is over and the order is not with the courier.
+    Over,
+}
+
+impl RiskStage {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskStage::Soon => "soon",
+            RiskStage::Over => "over",
+        }
+    }
+}
+
+/// Every kind of job the CRM makes: its flow, how its idempotency key is made and what its
+/// payload holds. The one home of the job vocabulary: SQL receives these as templates (`{name}`
+/// placeholders it fills with the ids it knows, `public.add_job`) and never spells a key, a flow
+/// or an occasion; jobs made here are filled the same way ([`JobKind::job`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// A new order in the shop's chat: `order_id`.
+    NewOrderMessage,
+    /// A status Bitrix changed, in the chat: `order_id`, `change` (the event's key), `status`.
+    StatusMessage,
+    /// A status set in the CRM, in the chat: `order_id`, `change`, `status`.
+    CrmStatusMessage,
+    /// What a reconciliation found, in the chat: `run`.
+    ReconciliationMessage,
+    /// A delivery-risk warning: `order_id`, `day`, `slot`, `stage`, `minutes_left`.
+    RiskWarning,
+    /// The day's summary: `day`.
+    DailySummary,
+    /// A CRM order created in Bitrix: `order_id`.
+    CreateBitrixOrder,
+    /// A CRM status sent to Bitrix: `order_id`, `change`, `status`.
+    SetBitrixStatus,
+    /// A product's availability sent to Bitrix: `product_id`, `change`, `stock`.
+    SetAvailability,
+}
+
+/// A job's shape with `{name}` placeholders: in the key, and as whole payload values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobTemplate {
+    pub flow: Flow,
+    pub key: &'static str,
+    pub payload: Value,
+}
+
+impl JobKind {
+    #[must_use]
+    pub fn template(self) -> JobTemplate {
+        let status_message = json!({"order_id": "{order_id}", "occasion": "status_changed", "status": "{status}"});
+        let (flow, key, payload) = match self {
+            JobKind::NewOrderMessage => (
+                Flow::Telegram,
+                "telegram:new_order:{order_id}",
+                json!({"order_id": "{order_id}", "occasion": "new_order"}),
+            ),
+            JobKind::StatusMessage => (Flow::Telegram, "telegram:status:{order_id}:{change}", status_message),
+            JobKind::CrmStatusMessage => (Flow::Telegram, "telegram:status:{order_id}:crm:{change}", status_message),
+            JobKind::ReconciliationMessage => (
+                Flow::Telegram,
+                "telegram:reconciliation:{run}",
+                json!({"occasion": "reconciliation", "reconciliation_id": "{run}"}),
+            ),
+            JobKind::RiskWarning => (
+                Flow::Telegram,
+                "telegram:risk:{order_id}:{day}:{slot}:{stage}",
+                json!({"order_id": "{order_id}", "occasion": "delivery_risk", "stage": "{stage}",
+                       "minutes_left": "{minutes_left}"}),
+            ),
+            JobKind::DailySummary => {
+                (Flow::Telegram, "telegram:daily_summary:{day}", json!({"occasion": "daily_summary", "day": "{day}"}))
+            }
+            JobKind::CreateBitrixOrder => {
+                (Flow::ReverseSync, "bitrix:create_order:{order_id}", json!({"order_id": "{order_id}"}))
+            }
+            JobKind::SetBitrixStatus => (
+                Flow::StatusSync,
+                "bitrix:status:{order_id}:{change}",
+                json!({"order_id": "{order_id}", "status": "{status}"}),
+            ),
+            JobKind::SetAvailability => (
+                Flow::AvailabilitySync,
+                "bitrix:availability:{product_id}:{change}",
+                json!({"product_id": "{product_id}", "stock": "{stock}"}),
+            ),
+        };
+        JobTemplate { flow, key, payload }
+    }
+
+    /// The job for `values` (an object), filled as `public.add_job` fills a template in SQL:
+    /// `{name}` in the key becomes the value's text, a payload value that is exactly `"{name}"`
+    /// becomes the value itself.
+    #[must_use]
+    pub fn job(self, values: &Value) -> NewJob {
+        let template = self.template();
+        let as_text = |value: &Value| value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+        let mut key = template.key.to_owned();
+        if let Some(values) = values.as_object() {
+            for (name, value) in values {
+                key = key.replace(&format!("{{{name}}}"), &as_text(value));
+            }
+        }
+        let payload = match template.payload {
+            Value::Object(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let placeholder = value.as_str().and_then(|v| v.strip_prefix('{')?.strip_suffix('}'));
+                        let filled =
+                            placeholder.map_or(value.clone(), |p| values.get(p).cloned().unwrap_or(Value::Null));
+                        (name, filled)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        };
+        NewJob { flow: template.flow, key, payload }
+    }
+
+    /// The templates a change may use, by the names its SQL function reads them by.
+    #[must_use]
+    pub fn templates(named: &[(&str, JobKind)]) -> Value {
+        Value::Object(named.iter().map(|(name, kind)| ((*name).to_owned(), json!(kind.template()))).collect())
+    }
+}
 
 /// What a chat message about an order is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,7 +424,7 @@ mod tests {
             .task(),
             Ok(Task::Notify {
                 order_id: "o".into(),
-                occasion: Occasion::DeliveryRisk { stage: crate::domain::ops::RiskStage::Over, minutes_left: -30 }
+                occasion: Occasion::DeliveryRisk { stage: crate::domain::jobs::RiskStage::Over, minutes_left: -30 }
             })
         );
         assert_eq!(
@@ -386,5 +519,51 @@ mod tests {
     fn the_echo_window_outlasts_the_longest_retry_schedule() {
         assert!(echo_window() > retry::longest_schedule());
         assert!(echo_window() < Duration::from_secs(2 * 86_400), "but not by days: {:?}", echo_window());
+    }
+
+    #[test]
+    fn each_job_kind_builds_its_key_flow_and_payload_from_its_values_in_one_place() {
+        let order = "00000000-0000-4000-8000-000000000001";
+        let new_order = JobKind::NewOrderMessage.job(&json!({"order_id": order}));
+        assert_eq!(new_order.key, format!("telegram:new_order:{order}"));
+        assert_eq!(
+            (new_order.flow, new_order.payload),
+            (Flow::Telegram, json!({"order_id": order, "occasion": "new_order"}))
+        );
+
+        let status = JobKind::CrmStatusMessage.job(&json!({"order_id": order, "change": "c1", "status": "accepted"}));
+        assert_eq!(status.key, format!("telegram:status:{order}:crm:c1"));
+        assert_eq!(status.payload, json!({"order_id": order, "occasion": "status_changed", "status": "accepted"}));
+
+        let risk = JobKind::RiskWarning
+            .job(&json!({"order_id": order, "day": "2025-08-25", "slot": 18, "stage": "soon", "minutes_left": -5}));
+        assert_eq!(risk.key, format!("telegram:risk:{order}:2025-08-25:18:soon"));
+        assert_eq!(risk.payload["minutes_left"], json!(-5), "a whole placeholder keeps the value's type");
+
+        let bitrix = JobKind::SetBitrixStatus.job(&json!({"order_id": order, "change": "k", "status": "new"}));
+        assert_eq!((bitrix.flow, bitrix.key.as_str()), (Flow::StatusSync, format!("bitrix:status:{order}:k").as_str()));
+    }
+
+    #[test]
+    fn every_job_kind_reads_back_as_the_task_it_was_made_for() {
+        let order = "00000000-0000-4000-8000-000000000001";
+        let values = json!({"order_id": order, "product_id": order, "change": "c", "status": "accepted", "stock": "159",
+                            "run": order, "day": "2025-08-25", "slot": 18, "stage": "over", "minutes_left": -30});
+        for kind in [
+            JobKind::NewOrderMessage,
+            JobKind::StatusMessage,
+            JobKind::CrmStatusMessage,
+            JobKind::ReconciliationMessage,
+            JobKind::RiskWarning,
+            JobKind::DailySummary,
+            JobKind::CreateBitrixOrder,
+            JobKind::SetBitrixStatus,
+            JobKind::SetAvailability,
+        ] {
+            let made = kind.job(&values);
+            let row = JobRow { flow: made.flow.as_str().into(), payload: made.payload, ..job("telegram", json!({})) };
+            assert!(row.task().is_ok(), "{kind:?}: {:?}", row.task());
+            assert!(!made.key.contains('{'), "{kind:?} left a placeholder in {}", made.key);
+        }
     }
 }

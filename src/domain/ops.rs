@@ -3,37 +3,17 @@
 //! counts. The store finds the orders and keeps the once-only keys; the runner sends.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::CrmId;
+use crate::domain::jobs::{JobKind, NewJob, RiskStage};
 use crate::domain::views::{DayOrders, OrderView, SlotView};
 
 /// The summary goes out at 21:00 in Almaty, or, when the cron missed that minute, at its next run
 /// that evening.
 pub const SUMMARY_AT: NaiveTime = NaiveTime::from_hms_opt(21, 0, 0).expect("21:00");
 
-/// How far a delivery-risk warning reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RiskStage {
-    /// The slot starts within the warning window (or has started) and the order still waits.
-    Soon,
-    /// The slot is over and the order is not with the courier.
-    Over,
-}
-
-impl RiskStage {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RiskStage::Soon => "soon",
-            RiskStage::Over => "over",
-        }
-    }
-}
-
 /// A warning to send: one per order, slot and stage, ever.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RiskWarning {
     pub order_id: CrmId,
     pub stage: RiskStage,
@@ -42,6 +22,8 @@ pub struct RiskWarning {
     /// The job's once-only key: the order, its delivery day and slot, the stage. A rescheduled
     /// order (another day or slot) has a new key, so it can be warned again for its new slot.
     pub key: String,
+    /// The job that sends it ([`JobKind::RiskWarning`]).
+    pub job: NewJob,
 }
 
 /// Whether an order is warned about now, and how: the slot's times are known, it is today's,
@@ -75,8 +57,10 @@ pub fn risk_warnings(data: &DayOrders, now: NaiveDateTime, window_minutes: u32) 
             let slot_id = order.delivery_slot.as_ref()?.id;
             let slot = data.slots.iter().find(|slot| slot.id == slot_id)?;
             let (stage, minutes_left) = risk_of(order, slot, today, now, i64::from(window_minutes))?;
-            let key = format!("telegram:risk:{}:{today}:{slot_id}:{}", order.id, stage.as_str());
-            Some(RiskWarning { order_id: order.id.clone(), stage, minutes_left, key })
+            let values = serde_json::json!({"order_id": order.id, "day": today, "slot": slot_id, "stage": stage,
+                                            "minutes_left": minutes_left});
+            let job = JobKind::RiskWarning.job(&values);
+            Some(RiskWarning { order_id: order.id.clone(), stage, minutes_left, key: job.key.clone(), job })
         })
         .collect()
 }
@@ -87,10 +71,16 @@ pub fn summary_due(now: NaiveDateTime) -> Option<NaiveDate> {
     (now.time() >= SUMMARY_AT).then(|| now.date())
 }
 
+/// The summary's job for a day (its key makes it once-only).
+#[must_use]
+pub fn summary_job(day: NaiveDate) -> NewJob {
+    JobKind::DailySummary.job(&serde_json::json!({ "day": day }))
+}
+
 /// The summary's once-only key for a day.
 #[must_use]
 pub fn summary_key(day: NaiveDate) -> String {
-    format!("telegram:daily_summary:{day}")
+    summary_job(day).key
 }
 
 /// The statuses that are not revenue, for the store's sums.

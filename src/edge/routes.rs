@@ -27,7 +27,9 @@ pub async fn handle(mut request: Request, env: Env, ctx: Context) -> Result<Resp
     // The request's correlation id: a CRM call's Idempotency-Key, else a new one (a webhook's
     // store call carries its event key instead).
     let given = request.headers().get("Idempotency-Key").ok().flatten();
-    let correlation = given.filter(|key| (1..=128).contains(&key.len())).unwrap_or_else(super::new_correlation_id);
+    // A header value must be visible ASCII: another key gets a fresh id instead.
+    let usable = |key: &String| (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+    let correlation = given.filter(usable).unwrap_or_else(super::new_correlation_id);
     let bindings = Bindings::from_env(&env).correlated(&correlation);
     let path = request.path();
     let method = Method::parse(request.method().as_ref());

@@ -16,7 +16,7 @@ use crate::app::ports::{
 };
 use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::ids::{CrmId, JobId};
-use crate::domain::jobs::{JobRow, NewJob};
+use crate::domain::jobs::{JobKind, JobRow, NewJob};
 use crate::domain::order::OrderEvent;
 use crate::domain::reconciliation::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
 use crate::domain::retry::is_transient_status;
@@ -170,7 +170,8 @@ impl ReconcileStore for PostgrestStore {
     }
 
     async fn finish_reconciliation(&self, id: &RunId, outcome: &RunOutcome) -> Result<Vec<JobId>, StoreError> {
-        self.call_some("finish_reconciliation", &json!({"p_id": id, "p_outcome": outcome})).await
+        let jobs = JobKind::templates(&[("reconciliation_message", JobKind::ReconciliationMessage)]);
+        self.call_some("finish_reconciliation", &json!({"p_id": id, "p_outcome": outcome, "p_jobs": jobs})).await
     }
 
     async fn reconciliation(&self, id: Option<&RunId>) -> Result<Option<Reconciliation>, StoreError> {
@@ -294,8 +295,12 @@ impl CrmStore for PostgrestStore {
         actor: &Actor,
     ) -> Result<OrderCreation, StoreError> {
         let echo = echo_window.as_secs();
-        let arguments =
-            json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo, "p_actor": actor});
+        let jobs = JobKind::templates(&[
+            ("create_bitrix_order", JobKind::CreateBitrixOrder),
+            ("new_order_message", JobKind::NewOrderMessage),
+        ]);
+        let arguments = json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo,
+                               "p_actor": actor, "p_jobs": jobs});
         let answer: CreateAnswer = self.call_some("crm_create_order", &arguments).await?;
         if let Some(problems) = answer.problems {
             return Ok(OrderCreation::UnknownProducts(problems));
@@ -317,8 +322,12 @@ impl CrmStore for PostgrestStore {
         actor: &Actor,
     ) -> Result<Option<StatusChange>, StoreError> {
         let code = status.to_bitrix().map(|c| c.as_str().to_owned());
+        let jobs = JobKind::templates(&[
+            ("set_bitrix_status", JobKind::SetBitrixStatus),
+            ("crm_status_message", JobKind::CrmStatusMessage),
+        ]);
         let arguments = json!({"p_order_id": id, "p_status": status.as_str(), "p_status_raw": code,
-                               "p_echo_seconds": echo_window.as_secs(), "p_actor": actor});
+                               "p_echo_seconds": echo_window.as_secs(), "p_actor": actor, "p_jobs": jobs});
         let answer: Option<StatusAnswer> = self.call("crm_set_order_status", &arguments).await?;
         Ok(answer.map(|a| StatusChange { changed: a.changed, jobs: a.jobs }))
     }
@@ -339,7 +348,8 @@ impl CrmStore for PostgrestStore {
         stock_code: &str,
         actor: &Actor,
     ) -> Result<Option<Vec<JobId>>, StoreError> {
-        let arguments = json!({"p_product_id": id, "p_stock_code": stock_code, "p_actor": actor});
+        let jobs = JobKind::templates(&[("set_availability", JobKind::SetAvailability)]);
+        let arguments = json!({"p_product_id": id, "p_stock_code": stock_code, "p_actor": actor, "p_jobs": jobs});
         let answer: Option<JobsAnswer> = self.call("crm_set_product_availability", &arguments).await?;
         Ok(answer.map(|a| a.jobs))
     }

@@ -5,7 +5,7 @@
 use crate::app::ports::ChatMessage;
 use crate::domain::decimal::Money;
 use crate::domain::jobs::Occasion;
-use crate::domain::ops::RiskStage;
+use crate::domain::jobs::RiskStage;
 use crate::domain::reconciliation::{Difference, Reconciliation};
 use crate::domain::status::BitrixStatusCode;
 use crate::domain::status::CrmStatus;

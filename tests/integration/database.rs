@@ -235,14 +235,24 @@ async fn the_extremes_the_parser_accepts_are_all_stored() {
     assert_eq!(order["delivery_date"], "2999-12-31");
 }
 
+/// The job templates the Worker sends with a status change (src/edge/store.rs).
+fn status_jobs() -> String {
+    use cvety_crm::domain::jobs::JobKind;
+    JobKind::templates(&[
+        ("set_bitrix_status", JobKind::SetBitrixStatus),
+        ("crm_status_message", JobKind::CrmStatusMessage),
+    ])
+    .to_string()
+}
+
 /// The CRM sets `status` (Bitrix `code`) on an order, as the API does; returns the key of the
 /// gateway request it queued.
 async fn crm_sets_status(order_id: &str, status: &str, code: &str) -> String {
     let client = db().await;
     client
         .execute(
-            "select crm_set_order_status($1::text::uuid, $2, $3, 86400, '{\"name\": \"тест\"}'::jsonb)",
-            &[&order_id, &status, &code],
+            "select crm_set_order_status($1::text::uuid, $2, $3, 86400, '{\"name\": \"тест\"}'::jsonb, $4::text::jsonb)",
+            &[&order_id, &status, &code, &status_jobs()],
         )
         .await
         .unwrap();

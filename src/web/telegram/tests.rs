@@ -265,7 +265,7 @@ mod arbitrary {
 #[test]
 fn a_delivery_risk_warning_says_how_long_is_left_who_and_where_with_a_link_to_the_card() {
     let soon =
-        render(&card(), Occasion::DeliveryRisk { stage: crate::domain::ops::RiskStage::Soon, minutes_left: 75 }, CRM);
+        render(&card(), Occasion::DeliveryRisk { stage: crate::domain::jobs::RiskStage::Soon, minutes_left: 75 }, CRM);
     assert!(soon.starts_with("⚠️ <b>Заказ №122183: доставка через 1 ч 15 мин</b>"), "{soon}");
     for part in [
         "Время: 15:00-16:00",
@@ -277,10 +277,10 @@ fn a_delivery_risk_warning_says_how_long_is_left_who_and_where_with_a_link_to_th
         assert!(soon.contains(part), "missing {part:?} in {soon}");
     }
     let started =
-        render(&card(), Occasion::DeliveryRisk { stage: crate::domain::ops::RiskStage::Soon, minutes_left: -20 }, CRM);
+        render(&card(), Occasion::DeliveryRisk { stage: crate::domain::jobs::RiskStage::Soon, minutes_left: -20 }, CRM);
     assert!(started.contains("время доставки идёт уже 20 мин"), "{started}");
     let over =
-        render(&card(), Occasion::DeliveryRisk { stage: crate::domain::ops::RiskStage::Over, minutes_left: -90 }, CRM);
+        render(&card(), Occasion::DeliveryRisk { stage: crate::domain::jobs::RiskStage::Over, minutes_left: -90 }, CRM);
     assert!(over.starts_with("⏰ <b>Заказ №122183: время доставки прошло</b>"), "{over}");
     assert_well_formed(&over);
 }

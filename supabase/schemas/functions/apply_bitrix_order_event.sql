@@ -163,13 +163,11 @@ begin
   -- (8) Notifications, once per cause: a new order when its details first become known, a
   -- status change when Bitrix really changed the status of an order the shop already knows.
   if v_apply_details and not v_order.details_known then
-    v_job := public.add_sync_job('telegram', 'telegram:new_order:' || v_order.id,
-                                 jsonb_build_object('order_id', v_order.id, 'occasion', 'new_order'));
+    v_job := public.add_job(command -> 'jobs' -> 'new_order_message', jsonb_build_object('order_id', v_order.id));
     v_jobs := v_jobs || v_job;
   elsif v_order.details_known and not v_created and v_new_status is distinct from v_order.status then
-    v_job := public.add_sync_job('telegram', 'telegram:status:' || v_order.id || ':' || v_key,
-                                 jsonb_build_object('order_id', v_order.id, 'occasion', 'status_changed',
-                                                    'status', v_new_status));
+    v_job := public.add_job(command -> 'jobs' -> 'status_message',
+                            jsonb_build_object('order_id', v_order.id, 'change', v_key, 'status', v_new_status));
     v_jobs := v_jobs || v_job;
   end if;
 

@@ -1,7 +1,7 @@
 -- The live function crm_create_order, as supabase/migrations leave it (written by scripts/schemas.py write;
 -- change it with a new migration, then write this again).
 
-CREATE FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb) RETURNS jsonb
+CREATE FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb, p_jobs jsonb) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -50,13 +50,12 @@ begin
     or (line ->> 'product_id' is null and p.metadata -> 'properties' ->> 'bitrix_id' = line ->> 'bitrix_product_id')
   order by n;
 
-  v_jobs := v_jobs || public.add_sync_job('reverse_sync', 'bitrix:create_order:' || v_id, jsonb_build_object('order_id', v_id));
-  v_jobs := v_jobs || public.add_sync_job('telegram', 'telegram:new_order:' || v_id,
-                                         jsonb_build_object('order_id', v_id, 'occasion', 'new_order'));
+  v_jobs := v_jobs || public.add_job(p_jobs -> 'create_bitrix_order', jsonb_build_object('order_id', v_id));
+  v_jobs := v_jobs || public.add_job(p_jobs -> 'new_order_message', jsonb_build_object('order_id', v_id));
   perform public.record_crm_change(p_actor, 'order_created', v_id, null, null, '{}'::jsonb);
   return jsonb_build_object('order_id', v_id, 'jobs', to_jsonb(v_jobs), 'replayed', false);
 end
 $$;
 
-REVOKE ALL ON FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb, p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb, p_jobs jsonb) TO service_role;

@@ -1,7 +1,7 @@
 -- The live function crm_set_order_status, as supabase/migrations leave it (written by scripts/schemas.py write;
 -- change it with a new migration, then write this again).
 
-CREATE FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer, p_actor jsonb) RETURNS jsonb
+CREATE FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer, p_actor jsonb, p_jobs jsonb) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -28,17 +28,16 @@ begin
     updated_at = now()
   where o.id = p_order_id;
   if p_status_raw is not null then
-    v_jobs := v_jobs || public.add_sync_job('status_sync', 'bitrix:status:' || p_order_id || ':' || v_change,
-                                           jsonb_build_object('order_id', p_order_id, 'status', p_status));
+    v_jobs := v_jobs || public.add_job(p_jobs -> 'set_bitrix_status',
+                                      jsonb_build_object('order_id', p_order_id, 'change', v_change, 'status', p_status));
   end if;
-  v_jobs := v_jobs || public.add_sync_job('telegram', 'telegram:status:' || p_order_id || ':crm:' || v_change,
-                                         jsonb_build_object('order_id', p_order_id, 'occasion', 'status_changed',
-                                                            'status', p_status));
+  v_jobs := v_jobs || public.add_job(p_jobs -> 'crm_status_message',
+                                    jsonb_build_object('order_id', p_order_id, 'change', v_change, 'status', p_status));
   perform public.record_crm_change(p_actor, 'status_set', p_order_id, null, null,
                                    jsonb_build_object('from', v_old, 'to', p_status));
   return jsonb_build_object('changed', true, 'jobs', to_jsonb(v_jobs));
 end
 $$;
 
-REVOKE ALL ON FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer, p_actor jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer, p_actor jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer, p_actor jsonb, p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer, p_actor jsonb, p_jobs jsonb) TO service_role;

@@ -1,7 +1,7 @@
 -- The live function crm_set_product_availability, as supabase/migrations leave it (written by scripts/schemas.py write;
 -- change it with a new migration, then write this again).
 
-CREATE FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb) RETURNS jsonb
+CREATE FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb, p_jobs jsonb) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -20,9 +20,9 @@ begin
     return null;
   end if;
   if v_product.metadata -> 'properties' ->> 'bitrix_id' is not null then
-    v_jobs := v_jobs || public.add_sync_job('availability_sync',
-                                           'bitrix:availability:' || p_product_id || ':' || gen_random_uuid(),
-                                           jsonb_build_object('product_id', p_product_id, 'stock', p_stock_code));
+    v_jobs := v_jobs || public.add_job(p_jobs -> 'set_availability',
+                                      jsonb_build_object('product_id', p_product_id, 'change', gen_random_uuid(),
+                                                         'stock', p_stock_code));
   end if;
   perform public.record_crm_change(p_actor, 'availability_set', null, p_product_id, null,
                                    jsonb_build_object('stock', p_stock_code));
@@ -30,5 +30,5 @@ begin
 end
 $$;
 
-REVOKE ALL ON FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb, p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb, p_jobs jsonb) TO service_role;

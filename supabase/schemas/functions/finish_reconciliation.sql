@@ -1,7 +1,7 @@
 -- The live function finish_reconciliation, as supabase/migrations leave it (written by scripts/schemas.py write;
 -- change it with a new migration, then write this again).
 
-CREATE FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb) RETURNS jsonb
+CREATE FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb, p_jobs jsonb) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -27,12 +27,11 @@ begin
   v_drift := coalesce((p_outcome ->> 'missing')::integer, 0) + coalesce((p_outcome ->> 'other_status')::integer, 0)
              + coalesce((p_outcome ->> 'other_total')::integer, 0);
   if v_drift > 0 then
-    v_job := public.add_sync_job('telegram', 'telegram:reconciliation:' || p_id,
-                                 jsonb_build_object('occasion', 'reconciliation', 'reconciliation_id', p_id));
+    v_job := public.add_job(p_jobs -> 'reconciliation_message', jsonb_build_object('run', p_id));
   end if;
   return to_jsonb(array_remove(array[v_job], null));
 end
 $$;
 
-REVOKE ALL ON FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb, p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb, p_jobs jsonb) TO service_role;

@@ -1,0 +1,381 @@
+-- The job vocabulary has one home, the Worker's (src/domain/jobs.rs JobKind): which flow a
+-- job is, how its idempotency key is made and what its payload holds arrive as templates
+-- ({"flow", "key", "payload"}, with `{name}` placeholders), and SQL only fills in the ids it
+-- knows. No SQL function spells a key, a flow or an occasion any more. The templates come in
+-- apply_bitrix_order_event's command (`jobs`) and in a new `p_jobs` argument of the CRM's
+-- change functions and of finish_reconciliation.
+
+-- A job from the Worker's template: `{name}` in the key, and a payload value that is exactly
+-- "{name}", take p_values' name. Adds it once per key (add_sync_job).
+create function public.add_job(p_template jsonb, p_values jsonb)
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_key text := p_template ->> 'key';
+  v_payload jsonb := '{}'::jsonb;
+  v_name text;
+  v_value jsonb;
+begin
+  if p_template is null or v_key is null or p_template ->> 'flow' is null then
+    raise exception 'add_job: no job template (the Worker sends one for each job it may cause)';
+  end if;
+  for v_name in select jsonb_object_keys(p_values) loop
+    v_key := replace(v_key, '{' || v_name || '}', p_values ->> v_name);
+  end loop;
+  for v_name, v_value in select e.key, e.value from jsonb_each(coalesce(p_template -> 'payload', '{}'::jsonb)) e loop
+    if jsonb_typeof(v_value) = 'string' and (v_value #>> '{}') ~ '^\{[a-z_]+\}$' then
+      v_value := p_values -> substr(v_value #>> '{}', 2, length(v_value #>> '{}') - 2);
+    end if;
+    v_payload := v_payload || jsonb_build_object(v_name, v_value);
+  end loop;
+  return public.add_sync_job(p_template ->> 'flow', v_key, v_payload);
+end
+$$;
+select public.grant_to_service_role_only(array['add_job(jsonb,jsonb)']);
+
+-- ---------------------------------------------------------------- apply_bitrix_order_event
+CREATE OR REPLACE FUNCTION public.apply_bitrix_order_event(command jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  c_order constant jsonb := coalesce(command -> 'order', '{}'::jsonb);
+  c_user constant jsonb := command -> 'user';
+  v_key constant text := command ->> 'event_key';
+  v_event constant text := command ->> 'event';
+  v_bitrix_id constant bigint := (command ->> 'bitrix_order_id')::bigint;
+  v_changed_at constant timestamptz := (command ->> 'changed_at')::timestamptz;
+  v_order public.orders%rowtype;
+  v_created boolean;
+  v_stale boolean;
+  v_apply_details boolean;
+  v_before jsonb;
+  v_outcome text;
+  v_status_raw constant text := command ->> 'status_raw';
+  v_is_echo boolean;
+  -- The kit's sender always says crm_change_key (null or a key); Bitrix's older sender never does.
+  v_key_mode constant boolean := command ? 'crm_change_key';
+  v_change_key constant text := command ->> 'crm_change_key';
+  v_new_status text;
+  v_jobs uuid[] := '{}';
+  v_job uuid;
+begin
+  if v_key is null or v_bitrix_id is null or v_event is null then
+    raise exception 'apply_bitrix_order_event: event_key, event and bitrix_order_id are required'
+      using errcode = '22023';
+  end if;
+
+  -- (1) Claim the event. A second copy waits here until the first commits, then does nothing.
+  insert into public.webhook_events (event_key, event_type, bitrix_order_id, changed_at, outcome, payload)
+  values (v_key, v_event, v_bitrix_id, v_changed_at, 'pending', coalesce(command -> 'payload', 'null'::jsonb))
+  on conflict (event_key) do nothing;
+  if not found then
+    return jsonb_build_object('outcome', 'duplicate', 'order_id',
+      (select o.id from public.orders o where o.bitrix_order_id = v_bitrix_id));
+  end if;
+
+  -- (2) An order the CRM created and sent to Bitrix: link it by the CRM id it carries.
+  if command ->> 'crm_order_id' is not null then
+    update public.orders o set bitrix_order_id = v_bitrix_id
+    where o.id = (command ->> 'crm_order_id')::uuid and o.origin = 'crm' and o.bitrix_order_id is null
+      and not exists (select 1 from public.orders x where x.bitrix_order_id = v_bitrix_id);
+  end if;
+
+  -- Make sure the order row exists, then lock it: events for one order apply one at a time.
+  insert into public.orders (bitrix_order_id, details_known)
+  values (v_bitrix_id, false)
+  on conflict (bitrix_order_id) do nothing;
+  v_created := found;
+  select * into v_order from public.orders o where o.bitrix_order_id = v_bitrix_id for update;
+  v_before := public.order_fingerprint(v_order.id);
+
+  -- (3) Stale: older than the newest event applied. An order known only from a status change
+  -- still takes the details of its older order.create / order.update, but not its status.
+  v_stale := not v_created and v_changed_at is not null and v_order.bitrix_updated_at is not null
+             and v_changed_at < v_order.bitrix_updated_at;
+  v_apply_details := v_event <> 'order.status.change' and (not v_stale or not v_order.details_known);
+
+  if v_stale and not v_apply_details then
+    update public.webhook_events set outcome = 'stale', order_id = v_order.id where event_key = v_key;
+    return jsonb_build_object('outcome', 'stale', 'order_id', v_order.id);
+  end if;
+
+  -- An echo: with the kit's sender, exactly the save the gateway made for one of this order's
+  -- CRM requests (its job's key), whenever it arrives; a save made in Bitrix is never one. With
+  -- the older sender, a status the CRM sent within the echo window.
+  v_is_echo := not v_stale and case
+    when v_key_mode then v_change_key is not null and exists (
+      select 1 from public.sync_jobs j
+      where j.idempotency_key = v_change_key and j.flow in ('reverse_sync', 'status_sync')
+        and j.payload ->> 'order_id' = v_order.id::text)
+    else v_status_raw is not null and v_status_raw = any (v_order.status_echoes)
+         and v_order.status_echoes_until > now()
+  end;
+
+  -- (4) The order's own fields.
+  update public.orders o set
+    order_number      = case when v_apply_details and c_order ? 'order_number' then c_order ->> 'order_number' else o.order_number end,
+    bitrix_user_id    = case when v_apply_details and c_order ? 'bitrix_user_id' then (c_order ->> 'bitrix_user_id')::bigint else o.bitrix_user_id end,
+    total_amount      = case when v_apply_details and c_order ? 'total_amount' then (c_order ->> 'total_amount')::numeric else o.total_amount end,
+    delivery_fee      = case when v_apply_details and c_order ? 'delivery_fee' then (c_order ->> 'delivery_fee')::numeric else o.delivery_fee end,
+    currency          = case when v_apply_details and c_order ? 'currency' then c_order ->> 'currency' else o.currency end,
+    bitrix_created_at = case when v_apply_details and c_order ? 'bitrix_created_at' then (c_order ->> 'bitrix_created_at')::timestamptz else o.bitrix_created_at end,
+    customer_comment  = case when v_apply_details and c_order ? 'customer_comment' then c_order ->> 'customer_comment' else o.customer_comment end,
+    recipient_name    = case when v_apply_details and c_order ? 'recipient_name' then c_order ->> 'recipient_name' else o.recipient_name end,
+    recipient_phone   = case when v_apply_details and c_order ? 'recipient_phone' then c_order ->> 'recipient_phone' else o.recipient_phone end,
+    delivery_address  = case when v_apply_details and c_order ? 'delivery_address' then c_order ->> 'delivery_address' else o.delivery_address end,
+    postcard_text     = case when v_apply_details and c_order ? 'postcard_text' then c_order ->> 'postcard_text' else o.postcard_text end,
+    delivery_date     = case when v_apply_details and c_order ? 'delivery_date' then (c_order ->> 'delivery_date')::date else o.delivery_date end,
+    bitrix_city_id    = case when v_apply_details and c_order ? 'bitrix_city_id' then (c_order ->> 'bitrix_city_id')::bigint else o.bitrix_city_id end,
+    delivery_time_id  = case when v_apply_details and c_order ? 'delivery_time_id' then (c_order ->> 'delivery_time_id')::bigint else o.delivery_time_id end,
+    bitrix_shop_id    = case when v_apply_details and c_order ? 'bitrix_shop_id' then (c_order ->> 'bitrix_shop_id')::bigint else o.bitrix_shop_id end,
+    details_known     = o.details_known or v_apply_details,
+    status            = case when not v_stale and not v_is_echo and command ->> 'status' is not null then command ->> 'status' else o.status end,
+    status_raw        = case when not v_stale and not v_is_echo and v_status_raw is not null then v_status_raw else o.status_raw end,
+    status_echoes     = case when v_is_echo and not v_key_mode then array_remove(o.status_echoes, v_status_raw)
+                             when o.status_echoes_until <= now() then '{}' else o.status_echoes end,
+    bitrix_updated_at = case when v_stale then o.bitrix_updated_at else greatest(o.bitrix_updated_at, v_changed_at) end
+  where o.id = v_order.id
+  returning o.status into v_new_status;
+
+  -- (5) Items: exactly the lines sent, when a basket was sent.
+  if v_apply_details and jsonb_typeof(command -> 'items') = 'array' then
+    insert into public.order_items as i (order_id, bitrix_basket_id, bitrix_product_id, product_id,
+                                         product_snapshot, price, quantity)
+    select v_order.id,
+           (line ->> 'bitrix_basket_id')::bigint,
+           (line ->> 'bitrix_product_id')::bigint,
+           (select p.id from public.products p
+             where p.metadata -> 'properties' ->> 'bitrix_id' = line ->> 'bitrix_product_id'),
+           coalesce(line -> 'product_snapshot', '{}'::jsonb),
+           (line ->> 'price')::numeric,
+           (line ->> 'quantity')::numeric
+    from jsonb_array_elements(command -> 'items') as line
+    on conflict (order_id, bitrix_basket_id) do update set
+      bitrix_product_id = excluded.bitrix_product_id,
+      product_id = excluded.product_id,
+      product_snapshot = excluded.product_snapshot,
+      price = excluded.price,
+      quantity = excluded.quantity
+    where (i.bitrix_product_id, i.product_id, i.product_snapshot, i.price, i.quantity)
+          is distinct from (excluded.bitrix_product_id, excluded.product_id, excluded.product_snapshot,
+                            excluded.price, excluded.quantity);
+
+    -- Bitrix's basket is the truth once it is sent: lines it no longer has go, and so do the
+    -- lines a CRM order had before Bitrix gave them basket ids.
+    delete from public.order_items i
+    where i.order_id = v_order.id
+      and (i.bitrix_basket_id is null or i.bitrix_basket_id not in (
+        select (line ->> 'bitrix_basket_id')::bigint from jsonb_array_elements(command -> 'items') as line));
+  end if;
+
+  -- (6) The buyer.
+  if v_apply_details and jsonb_typeof(c_user) = 'object' then
+    insert into public.users as u (bitrix_user_id, first_name, last_name, email, phone)
+    values ((c_user ->> 'bitrix_user_id')::bigint, c_user ->> 'first_name', c_user ->> 'last_name',
+            c_user ->> 'email', c_user ->> 'phone')
+    on conflict (bitrix_user_id) do update set
+      first_name = case when c_user ? 'first_name' then excluded.first_name else u.first_name end,
+      last_name  = case when c_user ? 'last_name' then excluded.last_name else u.last_name end,
+      email      = case when c_user ? 'email' then excluded.email else u.email end,
+      phone      = case when c_user ? 'phone' then excluded.phone else u.phone end,
+      updated_at = now();
+  end if;
+
+  -- (7) Say what happened.
+  v_outcome := case
+    when v_created then 'created'
+    when public.order_fingerprint(v_order.id) is distinct from v_before then 'updated'
+    else 'unchanged'
+  end;
+  if v_outcome = 'updated' then
+    update public.orders o set updated_at = now() where o.id = v_order.id;
+  end if;
+  update public.webhook_events set outcome = v_outcome, order_id = v_order.id where event_key = v_key;
+
+  -- (8) Notifications, once per cause: a new order when its details first become known, a
+  -- status change when Bitrix really changed the status of an order the shop already knows.
+  if v_apply_details and not v_order.details_known then
+    v_job := public.add_job(command -> 'jobs' -> 'new_order_message', jsonb_build_object('order_id', v_order.id));
+    v_jobs := v_jobs || v_job;
+  elsif v_order.details_known and not v_created and v_new_status is distinct from v_order.status then
+    v_job := public.add_job(command -> 'jobs' -> 'status_message',
+                            jsonb_build_object('order_id', v_order.id, 'change', v_key, 'status', v_new_status));
+    v_jobs := v_jobs || v_job;
+  end if;
+
+  return jsonb_build_object('outcome', v_outcome, 'order_id', v_order.id,
+                            'jobs', to_jsonb(array_remove(v_jobs, null)));
+end
+$$;;
+
+-- ---------------------------------------------------------------- crm_create_order
+drop function public.crm_create_order(jsonb, text, integer, jsonb);
+CREATE FUNCTION public.crm_create_order(p_order jsonb, p_request_key text, p_echo_seconds integer, p_actor jsonb,
+                                        p_jobs jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid;
+  v_jobs uuid[] := '{}';
+  v_unknown jsonb;
+begin
+  -- Items naming a CRM product that does not exist: refused with their fields, nothing stored.
+  select jsonb_agg(jsonb_build_object('field', format('items[%s].product_id', n - 1), 'message', 'Товар не найден'))
+  into v_unknown
+  from jsonb_array_elements(p_order -> 'items') with ordinality as l(line, n)
+  where line ->> 'product_id' is not null
+    and not exists (select 1 from public.products p where p.id = (line ->> 'product_id')::uuid);
+  if v_unknown is not null then
+    return jsonb_build_object('problems', v_unknown);
+  end if;
+
+  insert into public.orders (origin, crm_request_key, status, status_raw, status_echoes, status_echoes_until,
+                             total_amount, delivery_fee, currency,
+                             recipient_name, recipient_phone, delivery_address, postcard_text, customer_comment,
+                             delivery_date, delivery_time_id, bitrix_city_id, bitrix_shop_id, details_known)
+  values ('crm', p_request_key, 'new', 'N', array['N'], now() + make_interval(secs => p_echo_seconds),
+          (p_order ->> 'total_amount')::numeric, (p_order ->> 'delivery_fee')::numeric,
+          coalesce(p_order ->> 'currency', 'KZT'), p_order ->> 'recipient_name', p_order ->> 'recipient_phone',
+          p_order ->> 'delivery_address', p_order ->> 'postcard_text', p_order ->> 'customer_comment',
+          (p_order ->> 'delivery_date')::date, (p_order ->> 'delivery_time_id')::bigint,
+          (p_order ->> 'bitrix_city_id')::bigint, (p_order ->> 'bitrix_shop_id')::bigint, true)
+  on conflict (crm_request_key) do nothing
+  returning id into v_id;
+  if v_id is null then
+    select o.id into v_id from public.orders o where o.crm_request_key = p_request_key;
+    return jsonb_build_object('order_id', v_id, 'jobs', '[]'::jsonb, 'replayed', true);
+  end if;
+
+  insert into public.order_items (order_id, bitrix_product_id, product_id, product_snapshot, price, quantity)
+  select v_id,
+         coalesce((line ->> 'bitrix_product_id')::bigint, (p.metadata -> 'properties' ->> 'bitrix_id')::bigint),
+         p.id,
+         jsonb_build_object('name', coalesce(line ->> 'name', p.name), 'currency', coalesce(p_order ->> 'currency', 'KZT')),
+         (line ->> 'price')::numeric,
+         (line ->> 'quantity')::numeric
+  from jsonb_array_elements(p_order -> 'items') with ordinality as l(line, n)
+  left join public.products p
+    on p.id = (line ->> 'product_id')::uuid
+    or (line ->> 'product_id' is null and p.metadata -> 'properties' ->> 'bitrix_id' = line ->> 'bitrix_product_id')
+  order by n;
+
+  v_jobs := v_jobs || public.add_job(p_jobs -> 'create_bitrix_order', jsonb_build_object('order_id', v_id));
+  v_jobs := v_jobs || public.add_job(p_jobs -> 'new_order_message', jsonb_build_object('order_id', v_id));
+  perform public.record_crm_change(p_actor, 'order_created', v_id, null, null, '{}'::jsonb);
+  return jsonb_build_object('order_id', v_id, 'jobs', to_jsonb(v_jobs), 'replayed', false);
+end
+$$;;
+
+-- ---------------------------------------------------------------- crm_set_order_status
+drop function public.crm_set_order_status(uuid, text, text, integer, jsonb);
+CREATE FUNCTION public.crm_set_order_status(p_order_id uuid, p_status text, p_status_raw text, p_echo_seconds integer,
+                                            p_actor jsonb, p_jobs jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_old text;
+  v_jobs uuid[] := '{}';
+  v_change constant text := gen_random_uuid()::text;
+begin
+  select o.status into v_old from public.orders o where o.id = p_order_id for update;
+  if not found then
+    return null;
+  end if;
+  if v_old = p_status then
+    return jsonb_build_object('changed', false, 'jobs', '[]'::jsonb);
+  end if;
+  update public.orders o set
+    status = p_status,
+    status_raw = coalesce(p_status_raw, o.status_raw),
+    status_echoes = case when p_status_raw is null then o.status_echoes
+                         when o.status_echoes_until > now() then o.status_echoes || p_status_raw
+                         else array[p_status_raw] end,
+    status_echoes_until = case when p_status_raw is null then o.status_echoes_until
+                               else now() + make_interval(secs => p_echo_seconds) end,
+    updated_at = now()
+  where o.id = p_order_id;
+  if p_status_raw is not null then
+    v_jobs := v_jobs || public.add_job(p_jobs -> 'set_bitrix_status',
+                                      jsonb_build_object('order_id', p_order_id, 'change', v_change, 'status', p_status));
+  end if;
+  v_jobs := v_jobs || public.add_job(p_jobs -> 'crm_status_message',
+                                    jsonb_build_object('order_id', p_order_id, 'change', v_change, 'status', p_status));
+  perform public.record_crm_change(p_actor, 'status_set', p_order_id, null, null,
+                                   jsonb_build_object('from', v_old, 'to', p_status));
+  return jsonb_build_object('changed', true, 'jobs', to_jsonb(v_jobs));
+end
+$$;;
+
+-- ---------------------------------------------------------------- crm_set_product_availability
+drop function public.crm_set_product_availability(uuid, text, jsonb);
+CREATE FUNCTION public.crm_set_product_availability(p_product_id uuid, p_stock_code text, p_actor jsonb, p_jobs jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_product public.products%rowtype;
+  v_jobs uuid[] := '{}';
+begin
+  update public.products p set
+    metadata = jsonb_set(case when jsonb_typeof(p.metadata -> 'properties') = 'object' then p.metadata
+                              else jsonb_set(p.metadata, '{properties}', '{}'::jsonb) end,
+                         '{properties,IN_STOCK}', to_jsonb(p_stock_code)),
+    updated_at = now()
+  where p.id = p_product_id
+  returning * into v_product;
+  if not found then
+    return null;
+  end if;
+  if v_product.metadata -> 'properties' ->> 'bitrix_id' is not null then
+    v_jobs := v_jobs || public.add_job(p_jobs -> 'set_availability',
+                                      jsonb_build_object('product_id', p_product_id, 'change', gen_random_uuid(),
+                                                         'stock', p_stock_code));
+  end if;
+  perform public.record_crm_change(p_actor, 'availability_set', null, p_product_id, null,
+                                   jsonb_build_object('stock', p_stock_code));
+  return jsonb_build_object('jobs', to_jsonb(v_jobs));
+end
+$$;;
+
+-- ---------------------------------------------------------------- finish_reconciliation
+drop function public.finish_reconciliation(uuid, jsonb);
+CREATE FUNCTION public.finish_reconciliation(p_id uuid, p_outcome jsonb, p_jobs jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_drift integer;
+  v_job uuid;
+begin
+  update public.reconciliations r set
+    finished_at = now(),
+    bitrix_orders = (p_outcome ->> 'bitrix_orders')::integer,
+    busy = (p_outcome ->> 'busy')::integer,
+    missing = (p_outcome ->> 'missing')::integer,
+    other_status = (p_outcome ->> 'other_status')::integer,
+    other_total = (p_outcome ->> 'other_total')::integer,
+    resent = (p_outcome ->> 'resent')::integer,
+    truncated = coalesce((p_outcome ->> 'truncated')::boolean, false),
+    error = p_outcome ->> 'error',
+    differences = coalesce(p_outcome -> 'differences', '[]'::jsonb)
+  where r.id = p_id and r.finished_at is null;
+  if not found then
+    return '[]'::jsonb;
+  end if;
+  v_drift := coalesce((p_outcome ->> 'missing')::integer, 0) + coalesce((p_outcome ->> 'other_status')::integer, 0)
+             + coalesce((p_outcome ->> 'other_total')::integer, 0);
+  if v_drift > 0 then
+    v_job := public.add_job(p_jobs -> 'reconciliation_message', jsonb_build_object('run', p_id));
+  end if;
+  return to_jsonb(array_remove(array[v_job], null));
+end
+$$;;
+
+select public.grant_to_service_role_only(array['crm_create_order(jsonb,text,integer,jsonb,jsonb)',
+    'crm_set_order_status(uuid,text,text,integer,jsonb,jsonb)', 'crm_set_product_availability(uuid,text,jsonb,jsonb)',
+    'finish_reconciliation(uuid,jsonb,jsonb)']);
