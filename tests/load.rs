@@ -12,33 +12,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use harness::{db, ensure_stack, exclusive, fresh_id, url, CRM_TOKEN, WORKER};
-
-const PASSWORD: &str = "right-password-for-tests";
-
-/// A new staff account, `login`, with [`PASSWORD`].
-async fn staff(login: &str) {
-    let hash = cvety_crm::web::session::hash_password(PASSWORD, &mut cvety_crm::random::SystemRandom).unwrap();
-    db().await
-        .execute("insert into staff (login, name, password_hash) values ($1, 'Проверка', $2)", &[&login, &hash])
-        .await
-        .unwrap();
-}
-
-/// The login form's POST from `network` (Cloudflare's `CF-Connecting-IP`): its status.
-async fn log_in(login: &str, password: &str, network: &str) -> u16 {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = [("login", login), ("password", password), ("next", "/crm")];
-    let response = client
-        .post(url("/crm/login"))
-        .header("Origin", WORKER)
-        .header("CF-Connecting-IP", network)
-        .form(&form)
-        .send()
-        .await
-        .expect("the Worker answers the login form");
-    response.status().as_u16()
-}
+use harness::{
+    ensure_stack, exclusive, fresh_id, log_in, login_failures, staff_account as staff, CRM_TOKEN,
+    STAFF_PASSWORD as PASSWORD, WORKER,
+};
 
 #[tokio::test]
 async fn fifty_parallel_wrong_passwords_get_no_more_guesses_checked_than_the_limit() {
@@ -49,22 +26,17 @@ async fn fifty_parallel_wrong_passwords_get_no_more_guesses_checked_than_the_lim
 
     let guesses = (0..50).map(|n| {
         let login = login.clone();
-        tokio::spawn(async move { log_in(&login, &format!("guess-{n}"), "198.51.100.50").await })
+        tokio::spawn(async move { log_in(&login, &format!("guess-{n}"), "198.51.100.50").await.0 })
     });
     let statuses: Vec<u16> = futures::future::join_all(guesses).await.into_iter().map(Result::unwrap).collect();
 
     let checked = statuses.iter().filter(|s| **s != 429).count();
     assert!(statuses.iter().all(|s| [401, 429].contains(s)), "{statuses:?}");
     assert!(checked <= 4, "at most the limit of 5 checked, the fifth answered 429: {statuses:?}");
-    let failures: i64 = db()
-        .await
-        .query_one("select count(*) from staff_login_failures where login = $1", &[&login])
-        .await
-        .unwrap()
-        .get(0);
+    let failures = login_failures(&login).await;
     assert_eq!(failures, 5, "exactly the limit recorded");
     assert_eq!(
-        log_in(&login, PASSWORD, "198.51.100.50").await,
+        log_in(&login, PASSWORD, "198.51.100.50").await.0,
         429,
         "locked: the right password does not open it from there"
     );

@@ -368,3 +368,37 @@ pub async fn counts(bitrix_id: u64) -> (i64, i64, i64) {
     .await;
     (value[0].as_i64().unwrap(), value[1].as_i64().unwrap(), value[2].as_i64().unwrap())
 }
+
+/// The password of the staff accounts tests add with [`staff_account`].
+pub const STAFF_PASSWORD: &str = "right-password-for-tests";
+
+/// A new staff account, `login`, with [`STAFF_PASSWORD`].
+pub async fn staff_account(login: &str) {
+    let hash = cvety_crm::web::session::hash_password(STAFF_PASSWORD, &mut cvety_crm::random::SystemRandom).unwrap();
+    db().await
+        .execute("insert into staff (login, name, password_hash) values ($1, 'Проверка', $2)", &[&login, &hash])
+        .await
+        .unwrap();
+}
+
+/// The login form's POST from `network` (Cloudflare's `CF-Connecting-IP`): status, cookie, page.
+pub async fn log_in(login: &str, password: &str, network: &str) -> (u16, Option<String>, String) {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [("login", login), ("password", password), ("next", "/crm")];
+    let response = client
+        .post(url("/crm/login"))
+        .header("Origin", WORKER)
+        .header("CF-Connecting-IP", network)
+        .form(&form)
+        .send()
+        .await
+        .expect("the Worker answers the login form");
+    let status = response.status().as_u16();
+    let cookie = response.headers().get("Set-Cookie").map(|v| v.to_str().unwrap().to_owned());
+    (status, cookie, response.text().await.unwrap_or_default())
+}
+
+/// How many failed attempts a login has on record.
+pub async fn login_failures(login: &str) -> i64 {
+    db().await.query_one("select count(*) from staff_login_failures where login = $1", &[&login]).await.unwrap().get(0)
+}

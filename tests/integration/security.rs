@@ -6,40 +6,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{db, ensure_stack, fresh_id, url, worker_log, CRM_TOKEN, WORKER};
+use crate::harness::{
+    db, ensure_stack, fresh_id, log_in, login_failures as failures_of, staff_account as staff, url, worker_log,
+    CRM_TOKEN, STAFF_PASSWORD as PASSWORD,
+};
 
 const POSTGREST: &str = "http://127.0.0.1:55321";
-const PASSWORD: &str = "right-password-for-tests";
-
-/// A new staff account, `login`, with [`PASSWORD`].
-async fn staff(login: &str) {
-    let hash = cvety_crm::web::session::hash_password(PASSWORD, &mut cvety_crm::random::SystemRandom).unwrap();
-    db().await
-        .execute("insert into staff (login, name, password_hash) values ($1, 'Проверка', $2)", &[&login, &hash])
-        .await
-        .unwrap();
-}
-
-/// The login form's POST from `network` (Cloudflare's `CF-Connecting-IP`): status and cookie.
-async fn log_in(login: &str, password: &str, network: &str) -> (u16, Option<String>, String) {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = [("login", login), ("password", password), ("next", "/crm")];
-    let response = client
-        .post(url("/crm/login"))
-        .header("Origin", WORKER)
-        .header("CF-Connecting-IP", network)
-        .form(&form)
-        .send()
-        .await
-        .expect("the Worker answers the login form");
-    let status = response.status().as_u16();
-    let cookie = response.headers().get("Set-Cookie").map(|v| v.to_str().unwrap().to_owned());
-    (status, cookie, response.text().await.unwrap_or_default())
-}
-
-async fn failures_of(login: &str) -> i64 {
-    db().await.query_one("select count(*) from staff_login_failures where login = $1", &[&login]).await.unwrap().get(0)
-}
 
 #[tokio::test]
 async fn a_login_hammered_from_one_network_still_opens_from_another_with_a_host_only_cookie() {
