@@ -2,15 +2,13 @@
 //! This file holds the Worker's entry points only. The layers, each importing only the ones
 //! below it: `domain` (values and rules), `app` (use cases over ports), `web` (HTTP, pages,
 //! texts), `edge` (thin adapters on the Worker's bindings). All but `edge` are pure and tested
-//! natively.
+//! natively, and so are the edge's typed SQL calls (`edge::calls`).
 
 pub mod app;
 pub mod domain;
+pub mod edge;
 pub mod random;
 pub mod web;
-
-#[cfg(target_arch = "wasm32")]
-mod edge;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {

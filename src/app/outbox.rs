@@ -258,11 +258,11 @@ where
                 "attempt {} ended without a result: the Worker stopped mid-attempt (a panic, the CPU limit or a crash)",
                 job.attempts
             );
-            return self.end(&job, Err(Failure::transient(reason))).await;
+            return self.end(job, Err(Failure::transient(reason))).await;
         }
         let task = match job.task() {
             Ok(task) => task,
-            Err(failure) => return self.end(&job, Err(failure)).await,
+            Err(failure) => return self.end(job, Err(failure)).await,
         };
         match gate(&task, self.switches) {
             Gate::Skip(reason) => {
@@ -275,8 +275,8 @@ where
                 Ok(Handled::Held)
             }
             Gate::Go => {
-                let outcome = self.perform(&job, &task).await;
-                self.end(&job, outcome).await
+                let outcome = self.perform(job, &task).await;
+                self.end(job, outcome).await
             }
         }
     }

@@ -1,20 +1,22 @@
 //! The store ports (`OrderStore`, `JobStore`, `ReconcileStore`, `CrmStore`, `StaffStore`) on Supabase's PostgREST, through the
-//! `postgrest` crate (reqwest over the Worker's fetch). Each call is one SQL function; what it
-//! answers is read into core's types here, and a failure keeps its cause.
+//! `postgrest` crate (reqwest over the Worker's fetch). Each call is one SQL function, sent as its
+//! typed descriptor (`edge::calls`); a failure keeps its cause.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use postgrest::Postgrest;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::app::crm_input::{Actor, NewOrder, OrderFilter, Page, Problem, ProductFilter, RequestKey, Search};
+use super::calls::{self, OrderQuery, ProductQuery, StoreCall};
+use crate::app::crm_input::{Actor, NewOrder, OrderFilter, ProductFilter, RequestKey};
 use crate::app::ports::{
     CrmStore, JobEnd, JobStore, LoginAttempt, NewSession, OrderCreation, OrderStore, ProductAvailability,
     ReconcileStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
 use crate::domain::apply::{Applied, ApplyCommand};
+use crate::domain::clock::ALMATY_OFFSET_SECONDS;
 use crate::domain::ids::{CrmId, JobId};
 use crate::domain::jobs::{JobKind, JobRow, NewJob};
 use crate::domain::order::OrderEvent;
@@ -73,27 +75,6 @@ fn read<T: DeserializeOwned>(body: &str, what: &str) -> Result<Option<T>, StoreE
         .map_err(|e| StoreError::rejected(format!("{what}: unexpected answer {}", quote(body)), Some(Arc::new(e) as _)))
 }
 
-fn page_json(page: Page) -> Value {
-    json!({"limit": page.limit, "offset": page.offset})
-}
-
-fn search_json(search: Option<&Search>) -> Value {
-    match search {
-        Some(search) => json!({"q": search.text, "q_like": search.like_pattern(), "q_digits": search.digits}),
-        None => json!({}),
-    }
-}
-
-fn merged(parts: &[Value]) -> Value {
-    let mut all = serde_json::Map::new();
-    for part in parts {
-        if let Value::Object(fields) = part {
-            all.extend(fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())));
-        }
-    }
-    Value::Object(all)
-}
-
 impl PostgrestStore {
     #[must_use]
     pub fn new(base_url: &str, service_key: &str) -> Self {
@@ -116,35 +97,34 @@ impl PostgrestStore {
         self.correlation.as_deref()
     }
 
-    /// Calls a SQL function with named arguments and reads its answer.
-    async fn call<T: DeserializeOwned>(&self, function: &str, arguments: &Value) -> Result<Option<T>, StoreError> {
-        self.call_as(function, arguments, self.correlation.as_deref()).await
+    /// Sends one typed call and reads its answer (`None` for `null` or a `void` function).
+    async fn call<C: StoreCall>(&self, call: &C) -> Result<Option<C::Answer>, StoreError> {
+        self.call_as(call, self.correlation.as_deref()).await
     }
 
     /// As `call`, with this correlation id.
-    async fn call_as<T: DeserializeOwned>(
+    async fn call_as<C: StoreCall>(
         &self,
-        function: &str,
-        arguments: &Value,
+        call: &C,
         correlation: Option<&str>,
-    ) -> Result<Option<T>, StoreError> {
-        let body = send(self.client.rpc(function, arguments.to_string()), function, correlation).await?;
-        read(&body, function)
+    ) -> Result<Option<C::Answer>, StoreError> {
+        let arguments = serde_json::to_string(call)
+            .map_err(|e| StoreError::rejected(format!("{}: arguments", C::FUNCTION), Some(Arc::new(e) as _)))?;
+        let body = send(self.client.rpc(C::FUNCTION, arguments), C::FUNCTION, correlation).await?;
+        read(&body, C::FUNCTION)
     }
 
     /// As `call`, for a function that always answers.
-    async fn call_some<T: DeserializeOwned>(&self, function: &str, arguments: &Value) -> Result<T, StoreError> {
-        self.call(function, arguments)
-            .await?
-            .ok_or_else(|| StoreError::rejected(format!("{function}: answered null"), None))
+    async fn call_some<C: StoreCall>(&self, call: &C) -> Result<C::Answer, StoreError> {
+        self.call(call).await?.ok_or_else(|| StoreError::rejected(format!("{}: answered null", C::FUNCTION), None))
     }
 }
 
 impl OrderStore for PostgrestStore {
     async fn apply_order_event(&self, event: &OrderEvent) -> Result<Applied, StoreError> {
         // The webhook's event key is its correlation id: its jobs carry it.
-        let arguments = json!({ "command": ApplyCommand::for_event(event) });
-        self.call_as("apply_bitrix_order_event", &arguments, Some(&event.event_key))
+        let call = calls::ApplyOrderEvent { command: ApplyCommand::for_event(event) };
+        self.call_as(&call, Some(&event.event_key))
             .await?
             .ok_or_else(|| StoreError::rejected("apply_bitrix_order_event: answered null", None))
     }
@@ -161,48 +141,58 @@ impl ReconcileStore for PostgrestStore {
         day: chrono::NaiveDate,
         period: ReconcilePeriod,
     ) -> Result<Option<RunId>, StoreError> {
-        let arguments = json!({"p_trigger": trigger.as_str(), "p_day": day, "p_from": period.from, "p_to": period.to});
-        self.call("start_reconciliation", &arguments).await
+        let call = calls::StartReconciliation {
+            p_trigger: trigger.as_str(),
+            p_day: day,
+            p_from: period.from,
+            p_to: period.to,
+        };
+        self.call(&call).await
     }
 
     async fn reconcile_rows(&self, bitrix_order_ids: &[u64]) -> Result<Vec<CrmRow>, StoreError> {
-        self.call_some("reconcile_rows", &json!({"p_ids": bitrix_order_ids})).await
+        self.call_some(&calls::ReconcileRows { p_ids: bitrix_order_ids }).await
     }
 
     async fn finish_reconciliation(&self, id: &RunId, outcome: &RunOutcome) -> Result<Vec<JobId>, StoreError> {
-        let jobs = JobKind::templates(&[("reconciliation_message", JobKind::ReconciliationMessage)]);
-        self.call_some("finish_reconciliation", &json!({"p_id": id, "p_outcome": outcome, "p_jobs": jobs})).await
+        let p_jobs = JobKind::templates(&[("reconciliation_message", JobKind::ReconciliationMessage)]);
+        self.call_some(&calls::FinishReconciliation { p_id: id, p_outcome: outcome, p_jobs }).await
     }
 
     async fn reconciliation(&self, id: Option<&RunId>) -> Result<Option<Reconciliation>, StoreError> {
-        self.call("reconciliation_view", &json!({"p_id": id, "p_details": id.is_some()})).await
+        self.call(&calls::ReconciliationView { p_id: id, p_details: id.is_some() }).await
     }
 }
 
 impl JobStore for PostgrestStore {
     async fn claim_job(&self, job_id: &JobId, lease: Duration) -> Result<Option<JobRow>, StoreError> {
-        self.call("claim_sync_job", &json!({"p_job_id": job_id, "p_lease_seconds": lease.as_secs()})).await
+        self.call(&calls::ClaimSyncJob { p_job_id: job_id, p_lease_seconds: lease.as_secs() }).await
     }
 
     async fn finish_job(&self, job_id: &JobId, end: &JobEnd) -> Result<(), StoreError> {
         let (status, error, retry_in, result) = match end {
-            JobEnd::Done { result } => ("done", None, None, result.clone()),
-            JobEnd::Skipped { reason } => ("skipped", Some(reason.clone()), None, None),
-            JobEnd::Held { reason, recheck_in } => ("held", Some(reason.clone()), Some(recheck_in.as_secs()), None),
-            JobEnd::Retrying { error, delay } => ("retrying", Some(error.clone()), Some(delay.as_secs()), None),
-            JobEnd::Dead { error } => ("dead", Some(error.clone()), None, None),
+            JobEnd::Done { result } => ("done", None, None, result.as_ref()),
+            JobEnd::Skipped { reason } => ("skipped", Some(reason.as_str()), None, None),
+            JobEnd::Held { reason, recheck_in } => ("held", Some(reason.as_str()), Some(recheck_in.as_secs()), None),
+            JobEnd::Retrying { error, delay } => ("retrying", Some(error.as_str()), Some(delay.as_secs()), None),
+            JobEnd::Dead { error } => ("dead", Some(error.as_str()), None, None),
         };
-        let arguments = json!({"p_job_id": job_id, "p_status": status, "p_error": error,
-                               "p_retry_in_seconds": retry_in, "p_result": result});
-        self.call::<Value>("finish_sync_job", &arguments).await.map(|_| ())
+        let call = calls::FinishSyncJob {
+            p_job_id: job_id,
+            p_status: status,
+            p_error: error,
+            p_retry_in_seconds: retry_in,
+            p_result: result,
+        };
+        self.call(&call).await.map(|_| ())
     }
 
     async fn order_view(&self, order_id: &CrmId) -> Result<Option<OrderView>, StoreError> {
-        self.call("order_view", &json!({"p_order_id": order_id})).await
+        self.call(&calls::OrderView { p_order_id: order_id }).await
     }
 
     async fn product_availability(&self, product_id: &CrmId) -> Result<Option<ProductAvailability>, StoreError> {
-        let product: Option<ProductView> = self.call("product_view", &json!({"p_product_id": product_id})).await?;
+        let product = self.call(&calls::ProductViewOf { p_product_id: product_id }).await?;
         Ok(product.map(|product| ProductAvailability {
             bitrix_product_id: product.bitrix_product_id,
             in_stock: product.stock == Stock::InStock,
@@ -216,20 +206,21 @@ impl JobStore for PostgrestStore {
         error: &str,
         attempts: u32,
     ) -> Result<(), StoreError> {
-        let arguments = json!({"p_event_key": event_key, "p_body": body, "p_error": error, "p_attempts": attempts});
-        self.call::<Value>("record_dead_webhook", &arguments).await.map(|_| ())
+        let call =
+            calls::RecordDeadWebhook { p_event_key: event_key, p_body: body, p_error: error, p_attempts: attempts };
+        self.call(&call).await.map(|_| ())
     }
 
     async fn due_jobs(&self, limit: u32) -> Result<Vec<JobId>, StoreError> {
-        Ok(self.call("due_sync_jobs", &json!({"p_limit": limit})).await?.unwrap_or_default())
+        Ok(self.call(&calls::DueSyncJobs { p_limit: limit }).await?.unwrap_or_default())
     }
 
     async fn add_jobs(&self, jobs: &[NewJob]) -> Result<Vec<JobId>, StoreError> {
-        Ok(self.call("add_sync_jobs", &json!({"p_jobs": jobs})).await?.unwrap_or_default())
+        Ok(self.call(&calls::AddSyncJobs { p_jobs: jobs }).await?.unwrap_or_default())
     }
 
     async fn risk_candidates(&self, day: chrono::NaiveDate, statuses: &[&str]) -> Result<DayOrders, StoreError> {
-        self.call_some("day_board", &json!({"p_date": day, "p_statuses": statuses})).await
+        self.call_some(&calls::DayBoard { p_date: day, p_statuses: Some(statuses) }).await
     }
 
     async fn daily_summary(
@@ -238,49 +229,19 @@ impl JobStore for PostgrestStore {
         not_revenue: &[&str],
         waiting: &[&str],
     ) -> Result<DaySummary, StoreError> {
-        let arguments = json!({"p_date": day, "p_offset_seconds": crate::domain::clock::ALMATY_OFFSET_SECONDS,
-                               "p_not_revenue": not_revenue, "p_waiting": waiting});
-        self.call_some("daily_summary", &arguments).await
+        let call = calls::DailySummary {
+            p_date: day,
+            p_offset_seconds: ALMATY_OFFSET_SECONDS,
+            p_not_revenue: not_revenue,
+            p_waiting: waiting,
+        };
+        self.call_some(&call).await
     }
-}
-
-/// `crm_create_order`'s answer.
-#[derive(serde::Deserialize)]
-struct CreateAnswer {
-    order_id: Option<CrmId>,
-    #[serde(default)]
-    jobs: Vec<JobId>,
-    #[serde(default)]
-    replayed: bool,
-    problems: Option<Vec<Problem>>,
-}
-
-#[derive(serde::Deserialize)]
-struct JobsAnswer {
-    #[serde(default)]
-    jobs: Vec<JobId>,
-}
-
-#[derive(serde::Deserialize)]
-struct StatusAnswer {
-    changed: bool,
-    #[serde(default)]
-    jobs: Vec<JobId>,
-}
-
-/// An order filter as `order_views` reads it.
-fn order_filter(filter: &OrderFilter) -> Value {
-    merged(&[
-        page_json(filter.page),
-        json!({"status": filter.status.map(CrmStatus::as_str), "date": filter.date, "shop": filter.shop,
-               "origin": filter.origin}),
-        search_json(filter.search.as_ref()),
-    ])
 }
 
 impl CrmStore for PostgrestStore {
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError> {
-        self.call_some("order_views", &json!({ "p_filter": order_filter(filter) })).await
+        self.call_some(&calls::OrderViews { p_filter: OrderQuery::new(filter) }).await
     }
 
     async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError> {
@@ -294,14 +255,18 @@ impl CrmStore for PostgrestStore {
         echo_window: Duration,
         actor: &Actor,
     ) -> Result<OrderCreation, StoreError> {
-        let echo = echo_window.as_secs();
-        let jobs = JobKind::templates(&[
+        let p_jobs = JobKind::templates(&[
             ("create_bitrix_order", JobKind::CreateBitrixOrder),
             ("new_order_message", JobKind::NewOrderMessage),
         ]);
-        let arguments = json!({"p_order": order.command(), "p_request_key": key, "p_echo_seconds": echo,
-                               "p_actor": actor, "p_jobs": jobs});
-        let answer: CreateAnswer = self.call_some("crm_create_order", &arguments).await?;
+        let call = calls::CreateOrder {
+            p_order: order.command(),
+            p_request_key: key,
+            p_echo_seconds: echo_window.as_secs(),
+            p_actor: actor,
+            p_jobs,
+        };
+        let answer = self.call_some(&call).await?;
         if let Some(problems) = answer.problems {
             return Ok(OrderCreation::UnknownProducts(problems));
         }
@@ -321,25 +286,29 @@ impl CrmStore for PostgrestStore {
         echo_window: Duration,
         actor: &Actor,
     ) -> Result<Option<StatusChange>, StoreError> {
-        let code = status.to_bitrix().map(|c| c.as_str().to_owned());
-        let jobs = JobKind::templates(&[
+        let p_jobs = JobKind::templates(&[
             ("set_bitrix_status", JobKind::SetBitrixStatus),
             ("crm_status_message", JobKind::CrmStatusMessage),
         ]);
-        let arguments = json!({"p_order_id": id, "p_status": status.as_str(), "p_status_raw": code,
-                               "p_echo_seconds": echo_window.as_secs(), "p_actor": actor, "p_jobs": jobs});
-        let answer: Option<StatusAnswer> = self.call("crm_set_order_status", &arguments).await?;
+        let code = status.to_bitrix();
+        let call = calls::SetOrderStatus {
+            p_order_id: id,
+            p_status: status.as_str(),
+            p_status_raw: code.as_ref().map(|code| code.as_str()),
+            p_echo_seconds: echo_window.as_secs(),
+            p_actor: actor,
+            p_jobs,
+        };
+        let answer = self.call(&call).await?;
         Ok(answer.map(|a| StatusChange { changed: a.changed, jobs: a.jobs }))
     }
 
     async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError> {
-        let stock = filter.available.map(Stock::code_for);
-        let p_filter = merged(&[page_json(filter.page), json!({"stock": stock}), search_json(filter.search.as_ref())]);
-        self.call_some("product_views", &json!({ "p_filter": p_filter })).await
+        self.call_some(&calls::ProductViews { p_filter: ProductQuery::new(filter) }).await
     }
 
     async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError> {
-        self.call("product_view", &json!({"p_product_id": id})).await
+        self.call(&calls::ProductViewOf { p_product_id: id }).await
     }
 
     async fn set_availability(
@@ -348,48 +317,42 @@ impl CrmStore for PostgrestStore {
         stock_code: &str,
         actor: &Actor,
     ) -> Result<Option<Vec<JobId>>, StoreError> {
-        let jobs = JobKind::templates(&[("set_availability", JobKind::SetAvailability)]);
-        let arguments = json!({"p_product_id": id, "p_stock_code": stock_code, "p_actor": actor, "p_jobs": jobs});
-        let answer: Option<JobsAnswer> = self.call("crm_set_product_availability", &arguments).await?;
-        Ok(answer.map(|a| a.jobs))
+        let p_jobs = JobKind::templates(&[("set_availability", JobKind::SetAvailability)]);
+        let call = calls::SetAvailability { p_product_id: id, p_stock_code: stock_code, p_actor: actor, p_jobs };
+        Ok(self.call(&call).await?.map(|a| a.jobs))
     }
 
     async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
-        self.call_some("sync_status", &json!({})).await
+        self.call_some(&calls::SyncStatus {}).await
     }
 
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError> {
-        self.call_some("dead_letters", &json!({"p_limit": limit})).await
+        self.call_some(&calls::DeadLetters { p_limit: limit }).await
     }
 
     async fn replay_dead_letters(&self, job: Option<&JobId>, actor: &Actor) -> Result<Vec<JobId>, StoreError> {
-        Ok(self.call("replay_dead_jobs", &json!({"p_job_id": job, "p_actor": actor})).await?.unwrap_or_default())
+        Ok(self.call(&calls::ReplayDeadJobs { p_job_id: job, p_actor: actor }).await?.unwrap_or_default())
     }
 
     async fn order_page(&self, id: &CrmId) -> Result<Option<OrderPage>, StoreError> {
-        self.call("order_page", &json!({"p_order_id": id})).await
+        self.call(&calls::OrderPage { p_order_id: id }).await
     }
 
     async fn day_orders(&self, date: chrono::NaiveDate) -> Result<DayOrders, StoreError> {
-        self.call_some("day_board", &json!({"p_date": date})).await
+        self.call_some(&calls::DayBoard { p_date: date, p_statuses: None }).await
     }
 
     async fn orders_page(&self, filter: &OrderFilter) -> Result<(Vec<OrderView>, Reference), StoreError> {
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            orders: Vec<OrderView>,
-            reference: Reference,
-        }
-        let answer: Answer = self.call_some("orders_page", &json!({ "p_filter": order_filter(filter) })).await?;
+        let answer = self.call_some(&calls::OrdersPage { p_filter: OrderQuery::new(filter) }).await?;
         Ok((answer.orders, answer.reference))
     }
 
     async fn order_form(&self) -> Result<Reference, StoreError> {
-        self.call_some("order_form", &json!({})).await
+        self.call_some(&calls::OrderForm {}).await
     }
 
     async fn sync_page(&self, limit: u32) -> Result<SyncPage, StoreError> {
-        self.call_some("sync_page", &json!({"p_limit": limit})).await
+        self.call_some(&calls::SyncPage { p_limit: limit }).await
     }
 
     async fn daily_report(
@@ -398,28 +361,14 @@ impl CrmStore for PostgrestStore {
         to: chrono::NaiveDate,
         not_revenue: &[&str],
     ) -> Result<Vec<ReportDay>, StoreError> {
-        let arguments = json!({"p_from": from, "p_to": to, "p_offset_seconds": crate::domain::clock::ALMATY_OFFSET_SECONDS,
-                               "p_not_revenue": not_revenue});
-        self.call_some("daily_report", &arguments).await
+        let call = calls::DailyReport {
+            p_from: from,
+            p_to: to,
+            p_offset_seconds: ALMATY_OFFSET_SECONDS,
+            p_not_revenue: not_revenue,
+        };
+        self.call_some(&call).await
     }
-}
-
-/// `staff_login_attempt`'s answer.
-#[derive(serde::Deserialize)]
-struct AttemptAnswer {
-    locked_until: Option<chrono::DateTime<chrono::Utc>>,
-    scope: Option<LockScope>,
-    attempt: Option<i64>,
-    staff: Option<LoginAccount>,
-    #[serde(default)]
-    remaining: u32,
-}
-
-#[derive(serde::Deserialize)]
-struct LoginAccount {
-    #[serde(flatten)]
-    staff: Staff,
-    password_hash: String,
 }
 
 impl StaffStore for PostgrestStore {
@@ -429,11 +378,8 @@ impl StaffStore for PostgrestStore {
         network: &str,
         limits: &LoginLimits,
     ) -> Result<LoginAttempt, StoreError> {
-        let arguments = json!({"p_login": login, "p_network": network, "p_limits": {
-            "window_seconds": limits.window.as_secs(), "per_login_and_network": limits.per_login_and_network,
-            "per_network": limits.per_network, "per_login": limits.per_login,
-            "lock_seconds": limits.lock.as_secs(), "trusted_seconds": limits.trusted_for.as_secs()}});
-        let answer: AttemptAnswer = self.call_some("staff_login_attempt", &arguments).await?;
+        let call = calls::StaffLoginAttempt { p_login: login, p_network: network, p_limits: limits.into() };
+        let answer = self.call_some(&call).await?;
         Ok(match (answer.locked_until, answer.attempt) {
             (Some(until), _) => {
                 LoginAttempt::Locked { until, scope: answer.scope.unwrap_or(LockScope::LoginFromNetwork) }
@@ -450,16 +396,21 @@ impl StaffStore for PostgrestStore {
     }
 
     async fn login_succeeded(&self, attempt: i64, network: &str, session: &NewSession) -> Result<(), StoreError> {
-        let arguments = json!({"p_attempt": attempt, "p_network": network, "p_staff_id": session.staff_id,
-                               "p_session_id": session.session_id, "p_lifetime_seconds": session.lifetime.as_secs()});
-        self.call::<Value>("staff_login_succeeded", &arguments).await.map(|_| ())
+        let call = calls::StaffLoginSucceeded {
+            p_attempt: attempt,
+            p_network: network,
+            p_staff_id: &session.staff_id,
+            p_session_id: &session.session_id,
+            p_lifetime_seconds: session.lifetime.as_secs(),
+        };
+        self.call(&call).await.map(|_| ())
     }
 
     async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError> {
-        self.call("staff_session", &json!({"p_session_id": session_id})).await
+        self.call(&calls::StaffSession { p_session_id: session_id }).await
     }
 
     async fn logout(&self, session_id: &str) -> Result<(), StoreError> {
-        self.call::<Value>("staff_logout", &json!({"p_session_id": session_id})).await.map(|_| ())
+        self.call(&calls::StaffLogout { p_session_id: session_id }).await.map(|_| ())
     }
 }

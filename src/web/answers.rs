@@ -1,8 +1,9 @@
-//! HTTP answers of the Worker's routes: status codes and JSON bodies. Messages are in Russian
-//! (the shop's staff read them); the `error` codes are stable English identifiers for programs.
+//! HTTP answers of the Worker's routes: status codes and JSON bodies, each body a designed type.
+//! Messages are in Russian (the shop's staff read them); the `error` codes are stable English
+//! identifiers for programs.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::crm::{CreatedOrder, CrmError, MAX_BODY_BYTES};
 use crate::app::crm_input::{Page, Period, Problem};
@@ -10,14 +11,16 @@ use crate::app::ingest::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
 use crate::app::outbox::DayRun;
 use crate::app::ports::StoreError;
 use crate::app::reconciliation_run::ReconcileRun;
-use crate::domain::ids::JobId;
-use crate::domain::ids::Record;
+use crate::domain::apply::ApplyOutcome;
+use crate::domain::decimal::Money;
+use crate::domain::ids::{JobId, Record};
 use crate::domain::jobs::Switches;
 use crate::domain::order::ParseError;
-use crate::domain::reconciliation::Reconciliation;
+use crate::domain::reconciliation::{ReconcilePeriod, Reconciliation, RunId, RunOutcome};
 use crate::domain::signing::{SignatureError, TOLERANCE_SECONDS};
 use crate::domain::status::CrmStatus;
-use crate::domain::views::{DeadLetter, OrderView, ProductView, ReportDay, SyncStatus};
+use crate::domain::views::{DeadLetter, OrderView, ProductView, ReportDay, Stock, SyncStatus};
+use crate::web::deployment::Missing;
 use crate::web::routes::Miss;
 
 /// A status code, headers beyond `Content-Type`, and a JSON body.
@@ -34,42 +37,95 @@ impl Answer {
     pub fn json(status: u16, body: Value) -> Answer {
         Answer { status, headers: Vec::new(), body }
     }
+
+    /// An answer whose body is `body` written as JSON.
+    fn of(status: u16, body: &impl Serialize) -> Answer {
+        Answer::json(status, serde_json::to_value(body).unwrap_or(Value::Null))
+    }
+}
+
+/// `{"ok": true, ...}` or `{"ok": false, ...}`.
+#[derive(Serialize)]
+struct Envelope<T> {
+    ok: bool,
+    #[serde(flatten)]
+    body: T,
+}
+
+/// A refusal's body: its code, its Russian message and what names the cause.
+#[derive(Serialize)]
+struct Refusal<'a> {
+    error: &'a str,
+    message: String,
+    #[serde(flatten)]
+    detail: Detail<'a>,
+}
+
+/// What a refusal names beside its message.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Detail<'a> {
+    Nothing {},
+    Field { field: &'a str, detail: String },
+    Header { header: &'a str },
+    Problems { problems: &'a [Problem] },
+    Parse { detail: &'a str },
+    Missing { missing: &'a [Missing] },
+}
+
+fn refusal(status: u16, code: &str, message: impl Into<String>, detail: Detail) -> Answer {
+    Answer::of(status, &Envelope { ok: false, body: Refusal { error: code, message: message.into(), detail } })
 }
 
 /// A refusal: `{"ok": false, "error": code, "message": message}`.
 #[must_use]
 pub fn error(status: u16, code: &str, message: impl Into<String>) -> Answer {
-    Answer::json(status, json!({ "ok": false, "error": code, "message": message.into() }))
+    refusal(status, code, message, Detail::Nothing {})
 }
 
-/// A success: `{"ok": true, ...fields}`.
-fn success(status: u16, fields: Value) -> Answer {
-    let mut body = json!({"ok": true});
-    if let (Some(target), Value::Object(extra)) = (body.as_object_mut(), fields) {
-        target.extend(extra);
-    }
-    Answer::json(status, body)
+/// A success: `{"ok": true, ...body}`.
+fn success(status: u16, body: impl Serialize) -> Answer {
+    Answer::of(status, &Envelope { ok: true, body })
 }
 
-/// The answer to an accepted webhook: 200 when applied, 202 when it waits in the queue.
+/// A success that says what happened.
+#[derive(Serialize)]
+struct Told {
+    message: String,
+}
+
+/// An accepted webhook.
+#[derive(Serialize)]
+struct WebhookAccepted<'a> {
+    outcome: Option<ApplyOutcome>,
+    message: &'static str,
+    order_id: Option<&'a str>,
+    bitrix_order_id: crate::domain::ids::BitrixOrderId,
+    event: &'static str,
+    event_key: &'a str,
+}
+
+/// The answer to an accepted webhook: 200 when applied, 202 when it waits in the queue
+/// (`outcome` is then `"queued"`).
 #[must_use]
 pub fn webhook_applied(done: &Ingested) -> Answer {
-    let (status, outcome, message) = match done.outcome() {
-        Some(outcome) => (200, json!(outcome), outcome.message_ru()),
-        None => (202, json!("queued"), "Событие принято и будет применено, как только база данных CRM станет доступна"),
+    let outcome = done.outcome();
+    let accepted = WebhookAccepted {
+        outcome,
+        message: outcome.map_or(
+            "Событие принято и будет применено, как только база данных CRM станет доступна",
+            ApplyOutcome::message_ru,
+        ),
+        order_id: done.order_id(),
+        bitrix_order_id: done.event.bitrix_order_id,
+        event: done.event.kind.as_str(),
+        event_key: &done.event.event_key,
     };
-    Answer::json(
-        status,
-        json!({
-            "ok": true,
-            "outcome": outcome,
-            "message": message,
-            "order_id": done.order_id(),
-            "bitrix_order_id": done.event.bitrix_order_id,
-            "event": done.event.kind.as_str(),
-            "event_key": done.event.event_key,
-        }),
-    )
+    let mut answer = success(if outcome.is_some() { 200 } else { 202 }, accepted);
+    if outcome.is_none() {
+        answer.body["outcome"] = Value::from("queued");
+    }
+    answer
 }
 
 /// The answer to a refused webhook. Store failures never leak their cause to the caller.
@@ -88,9 +144,7 @@ pub fn webhook_refused(failure: &WebhookError) -> Answer {
                 ),
                 SignatureError::Mismatch => "Подпись вебхука не совпадает с телом запроса".to_owned(),
             };
-            let mut answer = error(401, "invalid_signature", message);
-            answer.body["header"] = json!(problem.header());
-            answer
+            refusal(401, "invalid_signature", message, Detail::Header { header: problem.header() })
         }
         WebhookError::SigningMisconfigured(_) => error(
             503,
@@ -115,10 +169,7 @@ fn invalid_webhook(parse: &ParseError) -> Answer {
         }
         ParseError::Shape(_) | ParseError::Invalid { .. } => format!("Некорректное значение поля {field}"),
     };
-    let mut answer = error(400, "invalid_webhook", message);
-    answer.body["field"] = json!(field);
-    answer.body["detail"] = json!(parse.to_string());
-    answer
+    refusal(400, "invalid_webhook", message, Detail::Field { field: &field, detail: parse.to_string() })
 }
 
 /// The answer when the store failed; its cause is logged, never shown.
@@ -174,25 +225,20 @@ pub fn crm_unauthorized() -> Answer {
 /// 422 with every problem found.
 #[must_use]
 pub fn validation_failed(problems: &[Problem]) -> Answer {
-    let mut answer = error(422, "validation_failed", "Проверьте поля запроса");
-    answer.body["problems"] = json!(problems);
-    answer
+    refusal(422, "validation_failed", "Проверьте поля запроса", Detail::Problems { problems })
 }
 
 /// 400 for a body that is not JSON.
 #[must_use]
 pub fn invalid_json(detail: &str) -> Answer {
-    let mut answer = error(400, "invalid_json", "Тело запроса не является корректным JSON");
-    answer.body["detail"] = json!(detail);
-    answer
+    refusal(400, "invalid_json", "Тело запроса не является корректным JSON", Detail::Parse { detail })
 }
 
 /// 503 while production misses what it cannot run without (each named).
 #[must_use]
-pub fn misconfigured(missing: &[crate::web::deployment::Missing]) -> Answer {
-    let mut answer = error(503, "misconfigured", "Сервис не настроен: не хватает секретов (см. /health)");
-    answer.body["missing"] = json!(missing);
-    answer
+pub fn misconfigured(missing: &[Missing]) -> Answer {
+    let message = "Сервис не настроен: не хватает секретов (см. /health)";
+    refusal(503, "misconfigured", message, Detail::Missing { missing })
 }
 
 /// 413 for a body over `limit` bytes.
@@ -201,15 +247,23 @@ pub fn body_too_large(size: usize, limit: usize) -> Answer {
     error(413, "payload_too_large", format!("Тело запроса слишком большое: {size} байт, допустимо не более {limit}"))
 }
 
+/// A created (or found again) order.
+#[derive(Serialize)]
+struct OrderCreated<'a> {
+    message: &'static str,
+    order_id: &'a str,
+    replayed: bool,
+}
+
 /// A CRM order was created (201), or found again by its idempotency key (200).
 #[must_use]
 pub fn order_created(created: &CreatedOrder) -> Answer {
-    let order_id = created.order_id.as_str();
-    if created.replayed {
-        success(200, json!({"message": "Заказ уже создан этим запросом", "order_id": order_id, "replayed": true}))
+    let (status, message) = if created.replayed {
+        (200, "Заказ уже создан этим запросом")
     } else {
-        success(201, json!({"message": "Заказ создан", "order_id": order_id, "replayed": false}))
-    }
+        (201, "Заказ создан")
+    };
+    success(status, OrderCreated { message, order_id: created.order_id.as_str(), replayed: created.replayed })
 }
 
 /// An order as the API shows it: the view, with its status's Russian label.
@@ -239,44 +293,84 @@ struct ProductOut<'a> {
 impl<'a> From<&'a ProductView> for ProductOut<'a> {
     fn from(view: &'a ProductView) -> Self {
         let is_available = match view.stock {
-            crate::domain::views::Stock::InStock => Some(true),
-            crate::domain::views::Stock::OutOfStock => Some(false),
-            crate::domain::views::Stock::Unknown => None,
+            Stock::InStock => Some(true),
+            Stock::OutOfStock => Some(false),
+            Stock::Unknown => None,
         };
         ProductOut { view, is_available, stock_label: view.stock.label_ru(), storefront_url: view.storefront_url() }
     }
 }
 
+/// A page of orders.
+#[derive(Serialize)]
+struct OrderList<'a> {
+    orders: Vec<OrderOut<'a>>,
+    limit: u32,
+    offset: u32,
+}
+
+/// A page of products.
+#[derive(Serialize)]
+struct ProductList<'a> {
+    products: Vec<ProductOut<'a>>,
+    limit: u32,
+    offset: u32,
+}
+
 /// A page of orders, newest first.
 #[must_use]
 pub fn order_list(orders: &[OrderView], page: Page) -> Answer {
-    let orders: Vec<OrderOut> = orders.iter().map(OrderOut::from).collect();
-    success(200, json!({"orders": orders, "limit": page.limit, "offset": page.offset}))
+    let orders = orders.iter().map(OrderOut::from).collect();
+    success(200, OrderList { orders, limit: page.limit, offset: page.offset })
 }
 
 /// One order.
 #[must_use]
 pub fn order(view: &OrderView) -> Answer {
-    success(200, json!({"order": OrderOut::from(view)}))
+    #[derive(Serialize)]
+    struct One<'a> {
+        order: OrderOut<'a>,
+    }
+    success(200, One { order: OrderOut::from(view) })
 }
 
 /// A page of products, by name.
 #[must_use]
 pub fn product_list(products: &[ProductView], page: Page) -> Answer {
-    let products: Vec<ProductOut> = products.iter().map(ProductOut::from).collect();
-    success(200, json!({"products": products, "limit": page.limit, "offset": page.offset}))
+    let products = products.iter().map(ProductOut::from).collect();
+    success(200, ProductList { products, limit: page.limit, offset: page.offset })
 }
 
 /// One product, with its storefront address also at the top (as the old API had it).
 #[must_use]
 pub fn product(view: &ProductView) -> Answer {
-    success(200, json!({"product": ProductOut::from(view), "storefront_url": view.storefront_url()}))
+    #[derive(Serialize)]
+    struct One<'a> {
+        product: ProductOut<'a>,
+        storefront_url: Option<String>,
+    }
+    success(200, One { product: ProductOut::from(view), storefront_url: view.storefront_url() })
 }
 
 /// Every flow's health, the switches and the newest reconciliation (null before the first).
 #[must_use]
 pub fn sync_status(flows: &SyncStatus, switches: Switches, reconciliation: Option<&Reconciliation>) -> Answer {
-    success(200, json!({"flows": flows, "switches": switches, "reconciliation": reconciliation}))
+    #[derive(Serialize)]
+    struct Status<'a> {
+        flows: &'a SyncStatus,
+        switches: Switches,
+        reconciliation: Option<&'a Reconciliation>,
+    }
+    success(200, Status { flows, switches, reconciliation })
+}
+
+/// A reconciliation that ran.
+#[derive(Serialize)]
+struct ReconciliationRan<'a> {
+    message: String,
+    reconciliation_id: &'a RunId,
+    period: &'a ReconcilePeriod,
+    outcome: &'a RunOutcome,
 }
 
 /// What an on-demand reconciliation did: 200 with the run, or 409 when the switches forbid it.
@@ -297,7 +391,7 @@ pub fn reconciliation_run(run: &ReconcileRun) -> Answer {
                     outcome.resent
                 ),
             };
-            success(200, json!({"message": message, "reconciliation_id": id, "period": period, "outcome": outcome}))
+            success(200, ReconciliationRan { message, reconciliation_id: id, period, outcome })
         }
         ReconcileRun::SwitchedOff => error(
             409,
@@ -305,101 +399,152 @@ pub fn reconciliation_run(run: &ReconcileRun) -> Answer {
             "Сверка невозможна: передача в Битрикс или приём вебхуков выключены (BITRIX_SYNC_ENABLED, SYNC_ENABLED)",
         ),
         // Only the cron's run can be not due; an on-demand run always starts.
-        ReconcileRun::NotDue => success(200, json!({"message": "Сверка сегодня уже выполнена"})),
+        ReconcileRun::NotDue => success(200, Told { message: "Сверка сегодня уже выполнена".to_owned() }),
     }
 }
 
 /// The dead letters, newest first.
 #[must_use]
-pub fn dead_letters(jobs: &[DeadLetter]) -> Answer {
-    success(200, json!({"dead_letters": jobs}))
+pub fn dead_letters(dead_letters: &[DeadLetter]) -> Answer {
+    #[derive(Serialize)]
+    struct Letters<'a> {
+        dead_letters: &'a [DeadLetter],
+    }
+    success(200, Letters { dead_letters })
 }
 
 /// What an on-demand delivery-risk check did.
 #[must_use]
 pub fn delivery_risk_run(run: DayRun) -> Answer {
+    #[derive(Serialize)]
+    struct RiskRun {
+        message: String,
+        due: usize,
+        sent: usize,
+    }
     let message = match (run.due, run.created) {
         (0, _) => "Сейчас предупреждать не о чем".to_owned(),
         (_, 0) => "Все предупреждения уже отправлены, новых нет".to_owned(),
         (_, sent) => format!("Отправлено предупреждений: {sent}"),
     };
-    success(200, json!({"message": message, "due": run.due, "sent": run.created}))
+    success(200, RiskRun { message, due: run.due, sent: run.created })
 }
 
 /// What an on-demand daily summary did.
 #[must_use]
 pub fn daily_summary_run(run: DayRun, day: chrono::NaiveDate) -> Answer {
+    #[derive(Serialize)]
+    struct SummaryRun {
+        message: String,
+        day: chrono::NaiveDate,
+        sent: usize,
+    }
     let message = if run.created > 0 {
         format!("Итоги за {} отправлены", crate::web::human::date(day))
     } else {
         format!("Итоги за {} уже отправлены, повторно не отправляются", crate::web::human::date(day))
     };
-    success(200, json!({"message": message, "day": day, "sent": run.created}))
+    success(200, SummaryRun { message, day, sent: run.created })
+}
+
+/// One day of the report, with its average order.
+#[derive(Serialize)]
+struct ReportRow<'a> {
+    #[serde(flatten)]
+    day: &'a ReportDay,
+    average: Option<Money>,
+}
+
+/// The period's totals.
+#[derive(Serialize)]
+struct ReportTotal {
+    orders: u64,
+    revenue: Option<Money>,
+    revenue_orders: u64,
+    average: Option<Money>,
 }
 
 /// The report: each day, and the period's totals.
 #[must_use]
 pub fn daily_report(period: Period, days: &[ReportDay]) -> Answer {
-    let orders: u64 = days.iter().map(|d| d.orders).sum();
+    #[derive(Serialize)]
+    struct Report<'a> {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        days: Vec<ReportRow<'a>>,
+        total: ReportTotal,
+    }
     let revenue_orders: u64 = days.iter().map(|d| d.revenue_orders).sum();
-    let revenue = days.iter().try_fold(crate::domain::decimal::Money::default(), |sum, d| sum.plus(d.revenue));
-    let rows: Vec<Value> = days
-        .iter()
-        .map(|day| {
-            let mut row = json!(day);
-            row["average"] = json!(day.average());
-            row
-        })
-        .collect();
-    success(
-        200,
-        json!({"from": period.from, "to": period.to, "days": rows,
-               "total": {"orders": orders, "revenue": revenue, "revenue_orders": revenue_orders,
-                         "average": revenue.and_then(|r| r.divided_by(revenue_orders))}}),
-    )
+    let revenue = days.iter().try_fold(Money::default(), |sum, d| sum.plus(d.revenue));
+    let total = ReportTotal {
+        orders: days.iter().map(|d| d.orders).sum(),
+        revenue,
+        revenue_orders,
+        average: revenue.and_then(|r| r.divided_by(revenue_orders)),
+    };
+    let days = days.iter().map(|day| ReportRow { day, average: day.average() }).collect();
+    success(200, Report { from: period.from, to: period.to, days, total })
 }
 
 /// How many due jobs a sweep handed to the queue.
 #[must_use]
 pub fn swept(enqueued: usize) -> Answer {
-    success(200, json!({"enqueued": enqueued}))
+    #[derive(Serialize)]
+    struct Swept {
+        enqueued: usize,
+    }
+    success(200, Swept { enqueued })
 }
 
 /// A status was set from the CRM (or the order already had it).
 #[must_use]
 pub fn status_set(changed: bool, status: CrmStatus) -> Answer {
+    #[derive(Serialize)]
+    struct StatusSet {
+        message: &'static str,
+        changed: bool,
+        status: &'static str,
+        status_label: &'static str,
+    }
     let message = if changed {
         "Статус заказа изменён"
     } else {
         "Заказ уже в этом статусе"
     };
-    success(
-        200,
-        json!({"message": message, "changed": changed, "status": status.as_str(), "status_label": status.label_ru()}),
-    )
+    success(200, StatusSet { message, changed, status: status.as_str(), status_label: status.label_ru() })
 }
 
 /// SPEC.md's exact answer to `set-available` / `set-unavailable`.
 #[must_use]
 pub fn availability_set(available: bool) -> Answer {
+    #[derive(Serialize)]
+    struct AvailabilitySet {
+        success: bool,
+        message: &'static str,
+        is_available: bool,
+    }
     let message = if available {
         "Товар сделан доступным"
     } else {
         "Товар сделан недоступным"
     };
-    Answer::json(200, json!({"success": true, "message": message, "is_available": available}))
+    Answer::of(200, &AvailabilitySet { success: true, message, is_available: available })
 }
 
 /// Dead letters put back in line.
 #[must_use]
-pub fn dead_letters_replayed(job_ids: &[JobId]) -> Answer {
-    success(200, json!({"message": format!("Повторно отправлено заданий: {}", job_ids.len()), "replayed": job_ids}))
-}
-
-/// A read of a summary: `{"ok": true, key: value, ...}`.
-#[must_use]
-pub fn found(fields: Value) -> Answer {
-    success(200, fields)
+pub fn dead_letters_replayed(replayed: &[JobId]) -> Answer {
+    #[derive(Serialize)]
+    struct Replayed<'a> {
+        message: String,
+        replayed: &'a [JobId],
+    }
+    success(
+        200,
+        Replayed {
+            message: format!("Повторно отправлено заданий: {}", replayed.len()), replayed
+        },
+    )
 }
 
 /// The answer for a path no route serves.
@@ -420,6 +565,7 @@ pub fn method_not_allowed(allowed: &'static str) -> Answer {
 mod tests {
     use super::*;
     use crate::domain::order::parse_webhook;
+    use serde_json::json;
 
     #[test]
     fn an_invalid_field_gets_a_400_naming_the_field_in_russian_and_in_detail() {
@@ -429,6 +575,46 @@ mod tests {
         assert_eq!(answer.body["field"], "data.PRICE");
         assert_eq!(answer.body["message"], "Некорректное значение поля data.PRICE");
         assert!(answer.body["detail"].as_str().unwrap().contains("not a decimal"));
+    }
+
+    #[test]
+    fn a_plain_refusal_holds_its_code_and_message_and_nothing_else() {
+        let answer = crm_unauthorized();
+        assert_eq!(
+            answer.body,
+            json!({"ok": false, "error": "unauthorized", "message": "Неверный или отсутствующий токен CRM API"})
+        );
+    }
+
+    #[test]
+    fn a_refusal_with_problems_lists_each_beside_its_code() {
+        let problems = [Problem { field: "recipient_phone".into(), message: "Укажите телефон".into() }];
+        let answer = validation_failed(&problems);
+        assert_eq!(answer.status, 422);
+        assert_eq!(answer.body["problems"], json!([{"field": "recipient_phone", "message": "Укажите телефон"}]));
+        assert_eq!(answer.body["error"], "validation_failed");
+    }
+
+    #[test]
+    fn a_report_gives_each_day_its_average_and_the_period_its_totals() {
+        let day = |d, orders, revenue: &str, revenue_orders| ReportDay {
+            day: chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+            orders,
+            revenue: Money::parse(revenue).unwrap(),
+            revenue_orders,
+            by_status: std::collections::BTreeMap::new(),
+            by_source: std::collections::BTreeMap::new(),
+        };
+        let period = Period {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        };
+        let answer = daily_report(period, &[day(1, 3, "30000", 2), day(2, 1, "10000", 1)]);
+        assert_eq!(answer.body["days"][0]["average"], "15000.00");
+        assert_eq!(answer.body["days"][1]["orders"], 1);
+        assert_eq!(answer.body["total"]["orders"], 4);
+        assert_eq!(answer.body["total"]["revenue_orders"], 3);
+        assert_eq!(answer.body["from"], "2026-11-01");
     }
 
     #[test]
