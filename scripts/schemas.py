@@ -88,6 +88,8 @@ def home(name, kind, body, sequences):
         return f"tables/{sequences[name[len('SEQUENCE '):]]}.sql", False
     if kind in ("ACL", "COMMENT") and name.startswith("TABLE "):
         return f"tables/{name[len('TABLE '):]}.sql", False
+    if kind == "COMMENT" and name.startswith("COLUMN "):
+        return f"tables/{name[len('COLUMN '):].split('.')[0]}.sql", False
     if kind in ("TABLE", "ROW SECURITY"):
         return f"tables/{name}.sql", False
     if kind in ("CONSTRAINT", "FK CONSTRAINT", "TRIGGER"):

@@ -17,6 +17,7 @@ final class MapperTest extends TestCase
             'DATE_INSERT' => new \DateTimeImmutable('2025-08-24 13:05:11', $almaty),
             'DATE_UPDATE' => new \DateTimeImmutable('2025-08-24 13:05:11', $almaty),
             'USER_DESCRIPTION' => 'Позвонить получателю за час',
+            'PAYED' => 'N', 'SUM_PAID' => 0.0, 'PAY_SYSTEM_ID' => 7, 'PAY_SYSTEM_NAME' => 'Kaspi',
             'properties' => ['nameRecipient' => 'Айгерим', 'phoneRecipient' => '+7 (701) 555-12-34',
                              'addressRecipient' => 'Алматы, пр. Абая 10', 'postcardText' => 'С днём рождения! Люблю, Марат',
                              'data' => '2025-08-25', 'city' => 2, 'when' => ['18'], 'shopId' => '17008', 'DELIVERY_NOTE' => 'внутреннее'],
@@ -36,6 +37,7 @@ final class MapperTest extends TestCase
         self::assertSame(['122183', '122183', 'N', '4521', '9000', '1500', 'KZT'],
             [$data['ID'], $data['ACCOUNT_NUMBER'], $data['STATUS_ID'], $data['USER_ID'], $data['PRICE'], $data['PRICE_DELIVERY'], $data['CURRENCY']]);
         self::assertSame('2025-08-24T13:05:11+05:00', $data['DATE_UPDATE']);
+        self::assertSame(['N', '0', '7', 'Kaspi'], [$data['PAYED'], $data['SUM_PAID'], $data['PAY_SYSTEM_ID'], $data['PAY_SYSTEM_NAME']]);
         self::assertSame(['ID' => '900311', 'PRODUCT_ID' => '15652', 'NAME' => 'Букет Стандарт', 'PRICE' => '7500',
                           'QUANTITY' => '1', 'CURRENCY' => 'KZT'], $data['basket'][0]);
         self::assertSame('2', $data['properties']['city']);

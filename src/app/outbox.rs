@@ -12,6 +12,7 @@ use crate::app::ports::{
     cause_chain, BitrixGateway, ChatMessage, DedupCache, JobEnd, JobQueue, JobStore, Notifier, OrderStore,
     ReconcileStore, StoreError,
 };
+use crate::domain::apply::BACKFILL_QUIET;
 use crate::domain::clock;
 use crate::domain::gateway::{self, GatewayRequest};
 use crate::domain::ids::{CrmId, JobId};
@@ -139,6 +140,26 @@ pub async fn run_daily_summary<S: JobStore, Q: JobQueue>(
         return Ok(DayRun { due: 0, created: 0 });
     };
     let created = store.add_jobs(&[summary_job(day)]).await?;
+    enqueue_jobs(queue, &created).await;
+    Ok(DayRun { due: 1, created: created.len() })
+}
+
+/// Sums a backfill up once it has gone quiet ([`BACKFILL_QUIET`], times `delay_scale` on the
+/// test stack): one message for all the old orders stored silently since the last summary (its
+/// key is the newest load it counts).
+///
+/// # Errors
+/// The store's failure.
+pub async fn run_backfill_summary<S: JobStore, Q: JobQueue>(
+    store: &S,
+    queue: &Q,
+    delay_scale: f64,
+) -> Result<DayRun, StoreError> {
+    let quiet = BACKFILL_QUIET.mul_f64(delay_scale.clamp(0.0, 1.0));
+    let Some(load) = store.backfill_to_announce(quiet).await? else {
+        return Ok(DayRun { due: 0, created: 0 });
+    };
+    let created = store.add_jobs(&[load.job()]).await?;
     enqueue_jobs(queue, &created).await;
     Ok(DayRun { due: 1, created: created.len() })
 }
@@ -337,6 +358,10 @@ where
                 self.notifier
                     .send(&ChatMessage::DailySummary { summary: &summary, reconciliation: newest.as_ref() })
                     .await?;
+                Ok(None)
+            }
+            Task::BackfillSummary(load) => {
+                self.notifier.send(&ChatMessage::Backfill(load)).await?;
                 Ok(None)
             }
             Task::ReconciliationFound { run } => {

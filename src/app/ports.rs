@@ -187,6 +187,12 @@ pub trait JobStore {
         not_revenue: &[&str],
         waiting: &[&str],
     ) -> Result<DaySummary, StoreError>;
+    /// The old orders stored silently since the last backfill summary, once none came for
+    /// `quiet`; MUST be `None` while there are none or they still come.
+    async fn backfill_to_announce(
+        &self,
+        quiet: Duration,
+    ) -> Result<Option<crate::domain::jobs::BackfillLoad>, StoreError>;
 }
 
 /// What creating a CRM order did.
@@ -333,6 +339,7 @@ pub enum ChatMessage<'a> {
     Order { order: &'a OrderView, occasion: crate::domain::jobs::Occasion, crm_url: &'a str },
     DailySummary { summary: &'a crate::domain::views::DaySummary, reconciliation: Option<&'a Reconciliation> },
     Reconciliation(&'a Reconciliation),
+    Backfill(&'a crate::domain::jobs::BackfillLoad),
 }
 
 /// Cloudflare Queues.

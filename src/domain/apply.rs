@@ -1,11 +1,21 @@
 //! The contract with the `apply_bitrix_order_event` SQL function: the one command a webhook
 //! becomes, and the outcome it answers with. One PostgREST call, one transaction.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::CrmId;
 use crate::domain::jobs::JobKind;
 use crate::domain::order::{BasketLine, Buyer, CrmChange, OrderDetails, OrderEvent};
+
+/// An order Bitrix created longer ago than this, heard of by the CRM for the first time, is a
+/// backfill or a resend (`bin/resend.php` over last year): stored without its own «Новый заказ»
+/// message, and counted in one summary once the backfill goes quiet.
+pub const BACKFILL_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// A backfill has ended when no old order came in for this long: then its summary is sent.
+pub const BACKFILL_QUIET: Duration = Duration::from_secs(5 * 60);
 
 /// The JSON argument of `rpc/apply_bitrix_order_event` (see supabase/migrations).
 #[derive(Debug, Serialize)]
@@ -31,6 +41,8 @@ pub struct ApplyCommand<'a> {
     pub payload: &'a serde_json::Value,
     /// The jobs the event may cause, as templates (`JobKind`): SQL picks and fills them.
     pub jobs: serde_json::Value,
+    /// [`BACKFILL_AGE`], for SQL to tell a backfilled order from a new one by its own clock.
+    pub quiet_after_seconds: u64,
 }
 
 impl<'a> ApplyCommand<'a> {
@@ -58,6 +70,7 @@ impl<'a> ApplyCommand<'a> {
                 ("new_order_message", JobKind::NewOrderMessage),
                 ("status_message", JobKind::StatusMessage),
             ]),
+            quiet_after_seconds: BACKFILL_AGE.as_secs(),
         }
     }
 }

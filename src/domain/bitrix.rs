@@ -138,6 +138,17 @@ pub struct WireOrder {
     pub date_update: Option<Text>,
     #[serde(rename = "USER_DESCRIPTION")]
     pub user_description: Option<Text>,
+    /// `Y` or `N`: Bitrix's `Order::isPaid()`.
+    #[serde(rename = "PAYED")]
+    pub payed: Option<Text>,
+    /// `Order::getSumPaid()`.
+    #[serde(rename = "SUM_PAID")]
+    pub sum_paid: Option<Text>,
+    /// The first payment's pay system (`Payment::getPaymentSystemId()`), and its name.
+    #[serde(rename = "PAY_SYSTEM_ID")]
+    pub pay_system_id: Option<Text>,
+    #[serde(rename = "PAY_SYSTEM_NAME")]
+    pub pay_system_name: Option<Text>,
     pub properties: Option<PhpObject<WireProperties>>,
     pub basket: Option<PhpList<WireBasketLine>>,
     pub user: Option<PhpObject<WireUser>>,

@@ -168,6 +168,18 @@ impl Money {
         self.0.checked_add(other.0).map(Money)
     }
 
+    /// This amount less `other`; `None` on overflow.
+    #[must_use]
+    pub fn minus(self, other: Money) -> Option<Money> {
+        self.0 .0.checked_sub(other.0 .0).map(|units| Money(Fixed4(units)))
+    }
+
+    /// More than nothing.
+    #[must_use]
+    pub fn is_positive(self) -> bool {
+        self.0 .0 > 0
+    }
+
     /// This amount shared by `count`, rounded half up to the tiyn (0.01); `None` for none.
     #[must_use]
     pub fn divided_by(self, count: u64) -> Option<Money> {

@@ -84,6 +84,10 @@ bitrix_id!(
     /// The `shopId` order property (17008 = CVETYKZ).
     ShopId
 );
+bitrix_id!(
+    /// `b_sale_pay_system_action.ID`: how the buyer pays (Kaspi, a card, cash to the courier).
+    PaySystemId
+);
 
 /// The CRM's own id of a row (`orders.id`, `products.id`, `sync_jobs.id`: a UUID), in
 /// canonical lower-case form.

@@ -51,6 +51,9 @@ pub enum JobKind {
     RiskWarning,
     /// The day's summary: `day`.
     DailySummary,
+    /// A quiet backfill summed up: `count`, `from`, `to` (the orders' creation times in Bitrix)
+    /// and `until` (the newest load it counts, its key).
+    BackfillSummary,
     /// A CRM order created in Bitrix: `order_id`.
     CreateBitrixOrder,
     /// A CRM status sent to Bitrix: `order_id`, `change`, `status`.
@@ -93,6 +96,11 @@ impl JobKind {
             JobKind::DailySummary => {
                 (Flow::Telegram, "telegram:daily_summary:{day}", json!({"occasion": "daily_summary", "day": "{day}"}))
             }
+            JobKind::BackfillSummary => (
+                Flow::Telegram,
+                "telegram:backfill:{until}",
+                json!({"occasion": "backfill", "count": "{count}", "from": "{from}", "to": "{to}", "until": "{until}"}),
+            ),
             JobKind::CreateBitrixOrder => {
                 (Flow::ReverseSync, "bitrix:create_order:{order_id}", json!({"order_id": "{order_id}"}))
             }
@@ -209,6 +217,25 @@ pub struct JobRow {
     pub correlation_id: Option<String>,
 }
 
+/// Old orders stored silently since the last summary (`backfill_to_announce`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillLoad {
+    pub count: u64,
+    /// The oldest and newest creation time in Bitrix among them.
+    pub from: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub to: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The newest load counted: the next summary counts what came after it.
+    pub until: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl BackfillLoad {
+    /// Its summary job.
+    #[must_use]
+    pub fn job(&self) -> NewJob {
+        JobKind::BackfillSummary.job(&json!(self))
+    }
+}
+
 /// A job to add once per key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewJob {
@@ -226,6 +253,8 @@ pub enum Task {
     Notify { order_id: String, occasion: Occasion },
     /// Tell the shop's chat how the day went.
     DailySummary { day: chrono::NaiveDate },
+    /// Tell the shop's chat how many old orders a backfill stored silently.
+    BackfillSummary(BackfillLoad),
     /// Tell the shop's chat what a reconciliation run found.
     ReconciliationFound { run: crate::domain::reconciliation::RunId },
     /// Create the Bitrix order of a CRM order and write its id back.
@@ -273,6 +302,12 @@ impl JobRow {
                             reason: "daily_summary job without a day (YYYY-MM-DD)".into(),
                         })?;
                         return Ok(Task::DailySummary { day });
+                    }
+                    "backfill" => {
+                        let load = serde_json::from_value(self.payload.clone()).map_err(|e| Failure::Permanent {
+                            reason: format!("backfill job with an unreadable payload ({e})"),
+                        })?;
+                        return Ok(Task::BackfillSummary(load));
                     }
                     "reconciliation" => {
                         let run = crate::domain::ids::CrmId::parse(&text("reconciliation_id")?)

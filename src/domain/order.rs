@@ -12,7 +12,7 @@ use crate::domain::bitrix::{read_webhook, PhpObject, ShapeError, Text, WireBaske
 use crate::domain::dates::{parse_date, parse_timestamp};
 use crate::domain::decimal::{Money, Quantity};
 use crate::domain::ids::{
-    BitrixBasketId, BitrixOrderId, BitrixProductId, BitrixUserId, CityId, CrmId, DeliverySlotId, ShopId,
+    BitrixBasketId, BitrixOrderId, BitrixProductId, BitrixUserId, CityId, CrmId, DeliverySlotId, PaySystemId, ShopId,
 };
 use crate::domain::phone::Phone;
 use crate::domain::status::{BitrixStatusCode, CrmStatus};
@@ -118,6 +118,24 @@ pub struct OrderDetails {
     pub delivery_time_id: Field<DeliverySlotId>,
     #[serde(skip_serializing_if = "Field::is_absent")]
     pub bitrix_shop_id: Field<ShopId>,
+    /// `PAYED`: the whole order is paid.
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    pub paid: Field<bool>,
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    pub sum_paid: Field<Money>,
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    pub pay_system_id: Field<PaySystemId>,
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    pub pay_system_name: Field<String>,
+}
+
+/// Bitrix's `Y`/`N` flag (`PAYED`), in either case.
+fn parse_flag(raw: &str) -> Result<bool, &'static str> {
+    match raw {
+        "Y" | "y" => Ok(true),
+        "N" | "n" => Ok(false),
+        _ => Err("expected Y or N"),
+    }
 }
 
 /// A basket line's name and currency as they were when ordered.
@@ -322,6 +340,10 @@ fn parse_order(
         bitrix_city_id: field(properties.city.as_ref(), "data.properties.city", CityId::parse)?,
         delivery_time_id: field(properties.when.as_ref(), "data.properties.when", DeliverySlotId::parse)?,
         bitrix_shop_id: field(properties.shop_id.as_ref(), "data.properties.shopId", ShopId::parse)?,
+        paid: field(data.payed.as_ref(), "data.PAYED", parse_flag)?,
+        sum_paid: field(data.sum_paid.as_ref(), "data.SUM_PAID", Money::parse)?,
+        pay_system_id: field(data.pay_system_id.as_ref(), "data.PAY_SYSTEM_ID", PaySystemId::parse)?,
+        pay_system_name: text_field(data.pay_system_name.as_ref()),
     };
     let crm_order_id =
         field(properties.crm_order_id.as_ref(), "data.properties.crmOrderId", CrmId::parse)?.value().cloned();

@@ -25,12 +25,12 @@ impl BitrixStatusCode {
 /// Declares the CRM statuses once, as a table: each variant with its stored name, the label the
 /// staff read, the Bitrix code the CRM sends for it (`None`: Bitrix's current map has no
 /// code), and its groups as columns: whether the order still waits in the shop for the courier,
-/// and whether its money counts as revenue. The enum, [`ALL_CRM_STATUSES`] and every
+/// whether its money counts as revenue, and whether it is with the courier. The enum, [`ALL_CRM_STATUSES`] and every
 /// per-status function come from this one table, so a status cannot be added to one of them
 /// and forgotten in another, and a new status does not compile until its groups are said.
 macro_rules! crm_statuses {
     ($($(#[$doc:meta])* $variant:ident = $name:literal, $label:literal, $bitrix:expr,
-       waits: $waits:literal, revenue: $revenue:literal;)+) => {
+       waits: $waits:literal, revenue: $revenue:literal, courier: $courier:literal;)+) => {
         /// An order's status in the CRM.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
@@ -74,26 +74,32 @@ macro_rules! crm_statuses {
             pub fn counts_as_revenue(self) -> bool {
                 match self { $(CrmStatus::$variant => $revenue,)+ }
             }
+
+            /// The order is with the courier, on its way: an unpaid one is warned about.
+            #[must_use]
+            pub fn with_courier(self) -> bool {
+                match self { $(CrmStatus::$variant => $courier,)+ }
+            }
         }
     };
 }
 
 crm_statuses! {
-    New = "new", "Новый", Some("N"), waits: true, revenue: true;
-    Accepted = "accepted", "Принят", Some("AP"), waits: true, revenue: true;
-    Delivering = "delivering", "Доставляется", Some("PD"), waits: false, revenue: true;
-    Completed = "completed", "Доставлен", Some("CO"), waits: false, revenue: true;
-    Returned = "returned", "Возврат", Some("RD"), waits: false, revenue: false;
-    Declined = "declined", "Отклонён", Some("DE"), waits: false, revenue: false;
-    Finished = "finished", "Завершён", Some("F"), waits: false, revenue: true;
+    New = "new", "Новый", Some("N"), waits: true, revenue: true, courier: false;
+    Accepted = "accepted", "Принят", Some("AP"), waits: true, revenue: true, courier: false;
+    Delivering = "delivering", "Доставляется", Some("PD"), waits: false, revenue: true, courier: true;
+    Completed = "completed", "Доставлен", Some("CO"), waits: false, revenue: true, courier: false;
+    Returned = "returned", "Возврат", Some("RD"), waits: false, revenue: false, courier: false;
+    Declined = "declined", "Отклонён", Some("DE"), waits: false, revenue: false, courier: false;
+    Finished = "finished", "Завершён", Some("F"), waits: false, revenue: true, courier: false;
     /// From the older mapping (P).
-    Processing = "processing", "В обработке", None, waits: true, revenue: true;
+    Processing = "processing", "В обработке", None, waits: true, revenue: true, courier: false;
     /// From the older mapping (RF).
-    Refunded = "refunded", "Деньги возвращены", None, waits: false, revenue: false;
+    Refunded = "refunded", "Деньги возвращены", None, waits: false, revenue: false, courier: false;
     /// From the older mapping (CN).
-    Cancelled = "cancelled", "Отменён", None, waits: false, revenue: false;
+    Cancelled = "cancelled", "Отменён", None, waits: false, revenue: false, courier: false;
     /// A code the map does not know: stored with its raw code, never rejected.
-    Unknown = "unknown", "Неизвестный статус", None, waits: false, revenue: true;
+    Unknown = "unknown", "Неизвестный статус", None, waits: false, revenue: true, courier: false;
 }
 
 impl CrmStatus {

@@ -40,6 +40,34 @@ pub struct Named {
     pub name: Option<String>,
 }
 
+/// Whether an order is paid, how much and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub paid: bool,
+    pub sum_paid: Option<Money>,
+    pub pay_system_id: Option<u64>,
+    pub pay_system_name: Option<String>,
+}
+
+/// What the courier must collect from an order: nothing once it is paid (or when Bitrix never
+/// said), else what is left of its total.
+#[must_use]
+pub fn to_collect(order: &OrderView) -> Option<Money> {
+    let payment = order.payment.as_ref().filter(|p| !p.paid)?;
+    let total = order.total_amount?;
+    match payment.sum_paid {
+        Some(paid) => total.minus(paid).filter(|left| left.is_positive()),
+        None => Some(total),
+    }
+}
+
+/// An unpaid order with the courier: what to collect from it (its card and its status message
+/// warn once it is on its way).
+#[must_use]
+pub fn unpaid_with_courier(order: &OrderView) -> Option<Money> {
+    order.status.with_courier().then(|| to_collect(order)).flatten()
+}
+
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemView {
@@ -80,6 +108,9 @@ pub struct OrderView {
     pub shop: Option<Named>,
     /// False while the order is known only from a status change that overtook its creation.
     pub details_known: bool,
+    /// How the order is paid, as Bitrix last said (`None`: it never said).
+    #[serde(default)]
+    pub payment: Option<PaymentView>,
     pub items: Vec<ItemView>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
@@ -241,6 +272,8 @@ pub struct Staff {
 pub enum TimelineEntry {
     /// A Bitrix webhook applied to the order, with its outcome.
     Webhook { at: DateTime<FixedOffset>, event: String, outcome: String },
+    /// An old order stored without a message of its own (a backfill or a resend).
+    Loaded { at: DateTime<FixedOffset>, bitrix_created_at: Option<DateTime<FixedOffset>> },
     /// A change made in the CRM, and who made it.
     Change { at: DateTime<FixedOffset>, change: String, actor: String, detail: Value },
     /// A Bitrix call or a Telegram message, in its current state.

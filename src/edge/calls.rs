@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::app::crm_input::{Actor, OrderFilter, Problem, ProductFilter, RequestKey, Search};
 use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::ids::{CrmId, JobId, ShopId};
-use crate::domain::jobs::{JobRow, NewJob};
+use crate::domain::jobs::{BackfillLoad, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
 use crate::domain::staff_login::LockScope;
 use crate::domain::views::{
@@ -91,6 +91,9 @@ store_calls! {
     OrdersPage<'a> = "orders_page" -> OrdersPageAnswer { p_filter: OrderQuery<'a> => "jsonb" }
     OrderPage<'a> = "order_page" -> OrderPageView { p_order_id: &'a CrmId => "uuid" }
     OrderForm = "order_form" -> Reference {}
+    BackfillToAnnounce = "backfill_to_announce" -> BackfillLoad {
+        p_quiet_seconds: u64 => "integer", p_template: Value => "jsonb",
+    }
     DayBoard<'a> = "day_board" -> DayOrders { p_date: NaiveDate => "date", p_statuses: Option<&'a [&'a str]> => "text[]" }
     DailySummary<'a> = "daily_summary" -> DaySummary {
         p_date: NaiveDate => "date", p_offset_seconds: i32 => "integer", p_not_revenue: &'a [&'a str] => "text[]",

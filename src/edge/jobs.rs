@@ -126,6 +126,11 @@ pub async fn scheduled(env: &Env) {
         Ok(_) => {}
         Err(error) => emit(&LogLine::new("error", "ops.daily_summary_failed").with("reason", cause_chain(&error))),
     }
+    match outbox::run_backfill_summary(store, queue, bindings.config.retry_delay_scale).await {
+        Ok(run) if run.created > 0 => emit(&LogLine::new("info", "ops.backfill_summary").with("sent", run.created)),
+        Ok(_) => {}
+        Err(error) => emit(&LogLine::new("error", "ops.backfill_summary_failed").with("reason", cause_chain(&error))),
+    }
     let gateway = HttpBitrixGateway(&bindings.config);
     match reconcile_if_due(store, &gateway, queue, bindings.config.switches, &now).await {
         Ok(ReconcileRun::Ran { id, outcome, .. }) => emit(

@@ -55,6 +55,7 @@ async fn serve(
         };
     }
     let answer = match route {
+        Route::Home => return pages::respond(&staff_pages::home()),
         Route::Health => health(bindings, &missing).await,
         Route::BitrixOrderWebhook => bitrix_order_webhook(request, bindings, env, ctx).await?,
         Route::Api(api_route) => crm_api::handle(request, bindings, api_route, path).await,

@@ -237,6 +237,14 @@ impl JobStore for PostgrestStore {
         };
         self.call_some(&call).await
     }
+
+    async fn backfill_to_announce(
+        &self,
+        quiet: Duration,
+    ) -> Result<Option<crate::domain::jobs::BackfillLoad>, StoreError> {
+        let p_template = serde_json::to_value(JobKind::BackfillSummary.template()).unwrap_or(Value::Null);
+        self.call(&calls::BackfillToAnnounce { p_quiet_seconds: quiet.as_secs(), p_template }).await
+    }
 }
 
 impl CrmStore for PostgrestStore {

@@ -169,7 +169,7 @@ fn invalid_webhook(parse: &ParseError) -> Answer {
         }
         ParseError::Shape(_) | ParseError::Invalid { .. } => format!("Некорректное значение поля {field}"),
     };
-    refusal(400, "invalid_webhook", message, Detail::Field { field: &field, detail: parse.to_string() })
+    refusal(400, "invalid_webhook", message, Detail::Field { field, detail: parse.to_string() })
 }
 
 /// The answer when the store failed; its cause is logged, never shown.

@@ -44,7 +44,7 @@ pub fn moment<Tz: TimeZone>(at: &DateTime<Tz>) -> String {
 }
 
 /// Groups the digits of a whole number by three with no-break spaces: `9 000`, `1 250 000`.
-fn grouped(whole: &str) -> String {
+pub fn grouped(whole: &str) -> String {
     let mut out = String::with_capacity(whole.len() + whole.len() / 3 * 2);
     for (index, digit) in whole.chars().enumerate() {
         if index > 0 && (whole.len() - index).is_multiple_of(3) {
@@ -70,6 +70,21 @@ pub fn money(amount: Money, currency: Option<&str>) -> String {
         format!("{}{NBSP}{symbol}", grouped(whole))
     } else {
         format!("{},{fraction}{NBSP}{symbol}", grouped(whole))
+    }
+}
+
+/// «Оплачен · Kaspi», «Не оплачен · Наличные курьеру», «Оплачен частично: 5 000 ₸»: how an
+/// order is paid, as the board, the card, the ticket and the chat say it.
+#[must_use]
+pub fn payment(payment: &crate::domain::views::PaymentView, currency: Option<&str>) -> String {
+    let state = match payment.sum_paid.filter(|_| !payment.paid).filter(|sum| sum.is_positive()) {
+        _ if payment.paid => "Оплачен".to_owned(),
+        Some(sum) => format!("Оплачен частично: {}", money(sum, currency)),
+        None => "Не оплачен".to_owned(),
+    };
+    match payment.pay_system_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(system) => format!("{state} · {system}"),
+        None => state,
     }
 }
 

@@ -183,9 +183,14 @@ pub enum Miss {
     NoSuchRecord(Record),
 }
 
+/// The staff's home: the day board, where `/` sends people.
+pub const STAFF_HOME: &str = "/crm";
+
 /// Every route of the Worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `GET /`: a redirect to [`STAFF_HOME`], as the old system had it.
+    Home,
     /// `GET /health`
     Health,
     /// `POST /webhooks/bitrix/order`
@@ -242,6 +247,10 @@ fn api(method: Method, segments: &[&str]) -> Result<ApiRoute, Miss> {
 pub fn route(method: Method, path: &str) -> Route {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
+        [] => match method {
+            Method::Get | Method::Head => Route::Home,
+            _ => Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }),
+        },
         ["health"] => match method {
             Method::Get | Method::Head => Route::Health,
             _ => Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }),
@@ -337,6 +346,13 @@ mod tests {
             assert_eq!(route(Method::Post, path), Route::Api(Err(Miss::NotFound)), "{path}");
         }
         assert_eq!(route(Method::Get, "/nope"), Route::Unknown(Miss::NotFound));
+    }
+
+    #[test]
+    fn the_root_is_the_way_home_for_a_get_and_nothing_else() {
+        assert_eq!(route(Method::Get, "/"), Route::Home);
+        assert_eq!(route(Method::Head, ""), Route::Home);
+        assert_eq!(route(Method::Post, "/"), Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::domain::staff_login::{self, LockScope};
 use crate::domain::views::Staff;
 use crate::web::pages::orders::{FormState, ITEM_ROWS};
 use crate::web::pages::{self, Chrome, Flash, Section};
-use crate::web::routes::{Miss, PageRoute};
+use crate::web::routes::{Miss, PageRoute, STAFF_HOME};
 use crate::web::session;
 
 /// A page request as the edge read it.
@@ -105,12 +105,20 @@ fn redirect(location: &str) -> PageAnswer {
     answer
 }
 
+/// `/`: a 302 to the staff's home (a 302, not a permanent redirect: no browser keeps it).
+#[must_use]
+pub fn home() -> PageAnswer {
+    let mut answer = html(302, maud::html! {});
+    answer.headers.push(("Location", STAFF_HOME.to_owned()));
+    answer
+}
+
 /// Where to go after the login: one of our pages, never another site.
 #[must_use]
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
-            if (path == "/crm" || path.starts_with("/crm/") || path.starts_with("/crm?"))
+            if (path == STAFF_HOME || path.starts_with("/crm/") || path.starts_with("/crm?"))
                 && !path.starts_with("/crm/login")
                 && !path.starts_with("/crm/logout")
                 && !path.contains("//")
@@ -118,7 +126,7 @@ pub fn safe_next(next: Option<&str>) -> String {
         {
             path.to_owned()
         }
-        _ => "/crm".to_owned(),
+        _ => STAFF_HOME.to_owned(),
     }
 }
 
@@ -521,7 +529,7 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
                 let days = self.crm.daily_report(period).await?;
                 html(200, pages::reports::page(&chrome(Section::Reports), period, &days))
             }
-            PageRoute::Login | PageRoute::LoginSubmit | PageRoute::Logout => redirect("/crm"),
+            PageRoute::Login | PageRoute::LoginSubmit | PageRoute::Logout => redirect(STAFF_HOME),
         })
     }
 }

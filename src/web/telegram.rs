@@ -18,6 +18,7 @@ pub fn render_message(message: &ChatMessage<'_>) -> String {
     match message {
         ChatMessage::Order { order, occasion, crm_url } => render(order, *occasion, crm_url),
         ChatMessage::DailySummary { summary, reconciliation } => render_summary(summary, *reconciliation),
+        ChatMessage::Backfill(load) => render_backfill(load),
         ChatMessage::Reconciliation(run) => render_reconciliation(run),
     }
 }
@@ -182,7 +183,7 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
     [
         title,
         format!("Статус: {}", card.status.label_ru()),
-        format!("Сумма: <b>{}</b>", money(card.total_amount, currency)),
+        format!("Сумма: <b>{}</b>", money(card.total_amount, currency)) + &payment_line(card),
         format!("Источник: {}", card.origin.label_ru()),
         String::new(),
         "<b>Получатель</b>".to_owned(),
@@ -201,6 +202,17 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         + &comment.map_or_else(String::new, |c| {
             format!("\n\n<b>Комментарий покупателя</b>: {}", escape_capped(c, caps::COMMENT))
         })
+}
+
+/// `\nОплата: …` when Bitrix said how the order is paid, and a warning when it is with the
+/// courier unpaid (its status message is sent once, so the warning is too).
+fn payment_line(card: &OrderView) -> String {
+    let currency = card.currency.as_deref();
+    let said =
+        card.payment.as_ref().map(|p| format!("\nОплата: {}", escape_capped(&human::payment(p, currency), caps::NAME)));
+    let warning = crate::domain::views::unpaid_with_courier(card)
+        .map(|left| format!("\n⚠️ <b>У курьера без оплаты: получить {}</b>", human::money(left, currency)));
+    said.unwrap_or_default() + &warning.unwrap_or_default()
 }
 
 fn minutes_ru(minutes: i64) -> String {
@@ -341,6 +353,26 @@ fn status_label(code: Option<&str>) -> String {
         Some(status) if status != CrmStatus::Unknown => status.label_ru().to_owned(),
         _ => code.map_or_else(|| "—".to_owned(), |c| escape_capped(c, caps::SHORT)),
     }
+}
+
+/// A backfill summed up: how many old orders were stored without their own message, and when
+/// Bitrix created them.
+#[must_use]
+pub fn render_backfill(load: &crate::domain::jobs::BackfillLoad) -> String {
+    let span = match (load.from, load.to) {
+        (Some(from), Some(to)) if from.date_naive() == to.date_naive() => {
+            format!("\nСозданы в Битриксе {}.", human::date(from.date_naive()))
+        }
+        (Some(from), Some(to)) => {
+            format!("\nСозданы в Битриксе с {} по {}.", human::date(from.date_naive()), human::date(to.date_naive()))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "📥 <b>Загружено из Битрикса старых заказов: {}</b>{span}\nОтдельных сообщений о них не было: \
+         они в списке заказов CRM, на карточке каждого — «Загружен из Битрикса».",
+        human::grouped(&load.count.to_string())
+    )
 }
 
 /// What a reconciliation run found: how many orders differ and how, each list bounded, and

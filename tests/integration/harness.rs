@@ -289,8 +289,20 @@ pub fn fixture(name: &str, id: Option<u64>) -> Value {
         if body["data"].get("ACCOUNT_NUMBER").is_some() {
             body["data"]["ACCOUNT_NUMBER"] = Value::String(id.to_string());
         }
+        // A test's own order was just placed: an old one would be stored as a backfill, quietly.
+        if body["data"].get("DATE_INSERT").is_some() {
+            body["data"]["DATE_INSERT"] = Value::String(just_now());
+        }
     }
     body
+}
+
+/// The time now in Almaty, as Bitrix writes `DATE_INSERT`.
+pub fn just_now() -> String {
+    let almaty = chrono::FixedOffset::east_opt(5 * 3600).unwrap();
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = chrono::DateTime::from_timestamp(i64::try_from(seconds).unwrap(), 0).unwrap();
+    now.with_timezone(&almaty).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// A CRM API call with the CRM token.

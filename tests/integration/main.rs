@@ -4,6 +4,7 @@
 //! PostgREST, replaying every dead letter, restarting the Worker, the soak) have binaries of
 //! their own: tests/outage.rs, tests/switches.rs, tests/soak.rs.
 
+mod backfill;
 mod database;
 mod fakes;
 mod faults;

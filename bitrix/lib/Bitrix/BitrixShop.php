@@ -241,6 +241,14 @@ final class BitrixShop implements Shop, Deferrer
                 'CURRENCY' => $item->getCurrency(),
             ];
         }
+        // The first payment names how the buyer pays (sale/lib/payment.php: getPaymentSystemId,
+        // getPaymentSystemName); the order says whether all is paid (sale/lib/orderbase.php:
+        // isPaid, getSumPaid).
+        $payment = null;
+        foreach ($order->getPaymentCollection() as $first) {
+            $payment = $first;
+            break;
+        }
         $userId = (int) $order->getUserId();
         $user = $userId > 0 ? UserTable::getList([
             'select' => ['ID', 'NAME', 'LAST_NAME', 'EMAIL', 'PERSONAL_PHONE'],
@@ -257,6 +265,10 @@ final class BitrixShop implements Shop, Deferrer
             'DATE_INSERT' => self::date($order->getField('DATE_INSERT')),
             'DATE_UPDATE' => self::date($order->getField('DATE_UPDATE')),
             'USER_DESCRIPTION' => $order->getField('USER_DESCRIPTION'),
+            'PAYED' => $order->isPaid() ? 'Y' : 'N',
+            'SUM_PAID' => $order->getSumPaid(),
+            'PAY_SYSTEM_ID' => $payment?->getPaymentSystemId(),
+            'PAY_SYSTEM_NAME' => $payment?->getPaymentSystemName(),
             'properties' => $properties,
             'basket' => $basket,
             'user' => $user ?: null,

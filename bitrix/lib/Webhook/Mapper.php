@@ -9,7 +9,8 @@ namespace CvetyCrm\Webhook;
  * knows, the basket, the buyer, and crm_change_key (null, or the CRM request whose save fired it).
  *
  * A record: ID, ACCOUNT_NUMBER, STATUS_ID, USER_ID, PRICE, PRICE_DELIVERY, CURRENCY,
- * DATE_INSERT, DATE_UPDATE (DateTimeInterface), USER_DESCRIPTION, properties (code => value),
+ * DATE_INSERT, DATE_UPDATE (DateTimeInterface), USER_DESCRIPTION, PAYED (Y/N), SUM_PAID,
+ * PAY_SYSTEM_ID, PAY_SYSTEM_NAME (the first payment's), properties (code => value),
  * basket (list of ID, PRODUCT_ID, NAME, PRICE, QUANTITY, CURRENCY), user (ID, NAME, LAST_NAME,
  * EMAIL, PERSONAL_PHONE) or null.
  */
@@ -35,6 +36,10 @@ final class Mapper
             'DATE_INSERT' => self::date($record['DATE_INSERT'] ?? null),
             'DATE_UPDATE' => self::date($record['DATE_UPDATE'] ?? null),
             'USER_DESCRIPTION' => self::text($record['USER_DESCRIPTION'] ?? null),
+            'PAYED' => self::text($record['PAYED'] ?? null),
+            'SUM_PAID' => self::text($record['SUM_PAID'] ?? null),
+            'PAY_SYSTEM_ID' => self::text($record['PAY_SYSTEM_ID'] ?? null),
+            'PAY_SYSTEM_NAME' => self::text($record['PAY_SYSTEM_NAME'] ?? null),
             'properties' => self::properties($record['properties'] ?? []),
             'basket' => array_map(static fn (array $line): array => [
                 'ID' => self::text($line['ID'] ?? null),

@@ -39,6 +39,8 @@ struct World {
     reconciliation: RefCell<Option<Reconciliation>>,
     /// What was remembered in KV.
     remembered: RefCell<Vec<(String, String)>>,
+    /// The quiet backfill the store reports.
+    backfill: RefCell<Option<crate::domain::jobs::BackfillLoad>>,
 }
 
 fn down() -> StoreError {
@@ -116,6 +118,13 @@ impl JobStore for World {
         _waiting: &[&str],
     ) -> Result<crate::domain::views::DaySummary, StoreError> {
         Err(StoreError::unavailable("no summary in this world", None))
+    }
+    async fn backfill_to_announce(
+        &self,
+        quiet: Duration,
+    ) -> Result<Option<crate::domain::jobs::BackfillLoad>, StoreError> {
+        assert_eq!(quiet, crate::domain::apply::BACKFILL_QUIET);
+        Ok(self.backfill.borrow().clone())
     }
 }
 
@@ -501,6 +510,30 @@ fn the_summary_is_sent_once_from_nine_in_the_evening_or_at_once_when_asked() {
     assert_eq!(due, DayRun { due: 1, created: 1 }, "21:00 in Almaty");
     assert_eq!((later.created, asked.created), (0, 0), "never twice a day");
     assert_eq!(world.added.borrow()[0].key, "telegram:daily_summary:2025-08-25");
+}
+
+#[test]
+fn a_quiet_backfill_is_summed_up_in_one_message_once_and_nothing_is_said_before() {
+    let world = World::default();
+    let nothing = block_on(run_backfill_summary(&world, &world, 1.0)).unwrap();
+    let load: crate::domain::jobs::BackfillLoad = serde_json::from_value(json!({
+        "count": 2000, "from": "2025-01-02T10:00:00+05:00", "to": "2025-11-30T18:00:00+05:00",
+        "until": "2026-12-02T12:00:00.123456+00:00"
+    }))
+    .unwrap();
+    *world.backfill.borrow_mut() = Some(load);
+    let first = block_on(run_backfill_summary(&world, &world, 1.0)).unwrap();
+    let again = block_on(run_backfill_summary(&world, &world, 1.0)).unwrap();
+
+    assert_eq!(nothing, DayRun { due: 0, created: 0 });
+    assert_eq!((first.created, again.created), (1, 0), "one summary per quiet backfill");
+    let added = world.added.borrow()[0].clone();
+    assert_eq!(added.key, "telegram:backfill:2026-12-02T12:00:00.123456Z");
+    *world.job.borrow_mut() = Some(job("telegram", added.payload, 1));
+    run_job_now(&world);
+    let message = world.messages.borrow()[0].clone();
+    assert!(message.contains("Загружено из Битрикса старых заказов: 2\u{a0}000"), "{message}");
+    assert!(message.contains("с 02.01.2025 по 30.11.2025"), "{message}");
 }
 
 #[test]

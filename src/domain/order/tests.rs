@@ -210,3 +210,26 @@ fn the_change_key_tells_an_older_sender_a_change_made_in_bitrix_and_the_echo_of_
         assert_eq!(error.field(), "data.crm_change_key", "{bad}");
     }
 }
+
+#[test]
+fn a_payment_is_read_from_payed_sum_paid_and_the_pay_system() {
+    let mut body = fixture("order-create.json");
+    body["data"]["PAYED"] = json!("N");
+    body["data"]["SUM_PAID"] = json!("5000.00");
+    body["data"]["PAY_SYSTEM_ID"] = json!("7");
+    body["data"]["PAY_SYSTEM_NAME"] = json!(" Kaspi ");
+    let d = parse_webhook(body).unwrap().details;
+    assert_eq!(d.paid, Field::Set(false));
+    assert_eq!(d.sum_paid, Field::Set(Money::parse("5000").unwrap()));
+    assert_eq!(d.pay_system_id.value().map(|id| id.get()), Some(7));
+    assert_eq!(d.pay_system_name, Field::Set("Kaspi".to_owned()));
+    assert_eq!(parse_webhook(fixture("order-create.json")).unwrap().details.paid, Field::Absent);
+}
+
+#[test]
+fn a_payed_flag_other_than_y_or_n_is_refused_naming_the_field() {
+    let mut body = fixture("order-create.json");
+    body["data"]["PAYED"] = json!("yes");
+    let error = parse_webhook(body).unwrap_err();
+    assert_eq!(error.field(), "data.PAYED");
+}

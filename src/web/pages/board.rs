@@ -93,6 +93,12 @@ pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
                                     }
                                     td {
                                         (status_badge(order.status))
+                                        @if let Some(payment) = &order.payment {
+                                            br;
+                                            span class=(if payment.paid { "paid" } else { "unpaid" }) {
+                                                (human::payment(payment, order.currency.as_deref()))
+                                            }
+                                        }
                                         @if let Some(lateness) = lateness {
                                             br;
                                             strong class="late-note" { "⚠ " (lateness.label_ru()) }

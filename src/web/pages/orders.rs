@@ -12,7 +12,7 @@ use crate::app::crm_input::{OrderFilter, Page};
 use crate::domain::decimal::Money;
 use crate::domain::flow::Flow;
 use crate::domain::status::{CrmStatus, ALL_CRM_STATUSES};
-use crate::domain::views::{Named, OrderPage, OrderView, Origin, Reference, TimelineEntry};
+use crate::domain::views::{unpaid_with_courier, Named, OrderPage, OrderView, Origin, Reference, TimelineEntry};
 use crate::web::human;
 
 fn query_string(pairs: &[(&str, String)]) -> String {
@@ -44,6 +44,11 @@ fn money_or_dash(amount: Option<Money>, currency: Option<&str>) -> Markup {
             None => span class="none" { "—" },
         }
     }
+}
+
+/// How the order is paid, or a dash while Bitrix never said.
+fn payment_text(order: &OrderView) -> Markup {
+    or_dash(order.payment.as_ref().map(|p| human::payment(p, order.currency.as_deref())).as_deref())
 }
 
 fn slot_text(order: &OrderView) -> Markup {
@@ -203,6 +208,12 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
             time datetime=(at.to_rfc3339()) { (human::moment(at)) }
             " Вебхук Битрикса «" (event) "»: " (outcome_ru(outcome))
         },
+        TimelineEntry::Loaded { at, bitrix_created_at } => html! {
+            time datetime=(at.to_rfc3339()) { (human::moment(at)) }
+            " Загружен из Битрикса"
+            @if let Some(created) = bitrix_created_at { " (создан там " (human::moment(created)) ")" }
+            ": старый заказ, без отдельного сообщения в чат"
+        },
         TimelineEntry::Change { at, change, actor, detail } => html! {
             time datetime=(at.to_rfc3339()) { (human::moment(at)) }
             " "
@@ -260,6 +271,11 @@ pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
         &title,
         html! {
             h1 { (title) " " (status_badge(order.status)) }
+            @if let Some(left) = unpaid_with_courier(order) {
+                p class="warning" role="alert" {
+                    "⚠ Заказ у курьера, но не оплачен: получить с получателя " strong { (human::money(left, currency)) }
+                }
+            }
             p class="links" {
                 a href={ "/crm/orders/" (order.id) "/print" } { "🖨 Тикет для флориста" }
             }
@@ -305,6 +321,7 @@ pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
                             }
                         }
                         dt { "Создан" } dd { (human::moment(&order.created_at)) }
+                        dt { "Оплата" } dd { (payment_text(order)) }
                         @if let Some(comment) = buyers_comment(order) {
                             dt { "Комментарий покупателя" } dd { (comment) }
                         }
@@ -391,6 +408,7 @@ pub fn ticket(order: &OrderView) -> Markup {
                         }
                         ", " (slot_text(order))
                     }
+                    p class="paid" { "Оплата: " (payment_text(order)) }
                     section aria-labelledby="card-text" {
                         h2 id="card-text" { "Открытка" }
                         p class="postcard-text" { (or_dash(order.postcard_text.as_deref())) }
@@ -676,5 +694,33 @@ mod tests {
         assert!(card.contains("<dt>Комментарий покупателя</dt><dd>Позвонить получателю за час</dd>"), "{card}");
         assert!(printed.contains("Комментарий покупателя") && printed.contains("Позвонить получателю за час"));
         assert!(!bare.contains("Комментарий покупателя"));
+    }
+
+    #[test]
+    fn an_unpaid_order_with_the_courier_is_warned_about_on_its_card_with_what_to_collect() {
+        let mut order = crate::web::telegram::tests::card();
+        order.payment = Some(crate::domain::views::PaymentView {
+            paid: false,
+            sum_paid: Some(Money::parse("6500").unwrap()),
+            pay_system_id: Some(3),
+            pay_system_name: Some("Наличные курьеру".into()),
+        });
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
+        let in_shop = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }).into_string();
+        order.status = CrmStatus::Delivering;
+        let on_its_way = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }).into_string();
+        let printed = ticket(&order).into_string();
+
+        assert!(
+            in_shop.contains("<dt>Оплата</dt><dd>Оплачен частично: 6\u{a0}500\u{a0}₸ · Наличные курьеру</dd>"),
+            "{in_shop}"
+        );
+        assert!(!in_shop.contains("не оплачен: получить"));
+        assert!(
+            on_its_way.contains("не оплачен: получить с получателя <strong>10\u{a0}000\u{a0}₸</strong>"),
+            "{on_its_way}"
+        );
+        assert!(printed.contains("Оплата: Оплачен частично"));
     }
 }

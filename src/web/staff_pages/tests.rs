@@ -187,6 +187,12 @@ impl JobStore for Store {
     ) -> Result<crate::domain::views::DaySummary, StoreError> {
         Err(StoreError::unavailable("none", None))
     }
+    async fn backfill_to_announce(
+        &self,
+        _quiet: Duration,
+    ) -> Result<Option<crate::domain::jobs::BackfillLoad>, StoreError> {
+        Ok(None)
+    }
 }
 
 impl ReconcileStore for Store {

@@ -414,3 +414,26 @@ fn the_buyers_comment_is_in_the_message_when_there_is_one_and_escaped() {
     assert!(!render(&without, Occasion::NewOrder, CRM).contains("Комментарий"));
     assert_well_formed(&text);
 }
+
+#[test]
+fn the_message_says_how_the_order_is_paid_and_warns_once_it_leaves_unpaid() {
+    let mut order = card();
+    let silent = render(&order, Occasion::NewOrder, CRM);
+    order.payment = Some(crate::domain::views::PaymentView {
+        paid: false,
+        sum_paid: None,
+        pay_system_id: Some(7),
+        pay_system_name: Some("Kaspi".into()),
+    });
+    let new = render(&order, Occasion::NewOrder, CRM);
+    order.status = CrmStatus::Delivering;
+    let leaving = render(&order, Occasion::StatusChanged(CrmStatus::Delivering), CRM);
+    order.payment.as_mut().unwrap().paid = true;
+    let paid = render(&order, Occasion::StatusChanged(CrmStatus::Delivering), CRM);
+
+    assert!(!silent.contains("Оплата"), "{silent}");
+    assert!(new.contains("Оплата: Не оплачен · Kaspi"), "{new}");
+    assert!(!new.contains("У курьера без оплаты"));
+    assert!(leaving.contains("⚠️ <b>У курьера без оплаты: получить 16\u{a0}500\u{a0}₸</b>"), "{leaving}");
+    assert!(paid.contains("Оплата: Оплачен · Kaspi") && !paid.contains("без оплаты"));
+}

@@ -26,6 +26,10 @@ declare
   v_new_status text;
   v_jobs uuid[] := '{}';
   v_job uuid;
+  -- An order Bitrix created longer ago than this (the Worker's rule, passed) is a backfill or a
+  -- resend when the CRM first hears of it: stored silently, summed up later in one message.
+  v_quiet constant boolean := coalesce((c_order ->> 'bitrix_created_at')::timestamptz
+    < now() - make_interval(secs => (command ->> 'quiet_after_seconds')::integer), false);
 begin
   if v_key is null or v_bitrix_id is null or v_event is null then
     raise exception 'apply_bitrix_order_event: event_key, event and bitrix_order_id are required'
@@ -96,6 +100,10 @@ begin
     bitrix_city_id    = case when v_apply_details and c_order ? 'bitrix_city_id' then (c_order ->> 'bitrix_city_id')::bigint else o.bitrix_city_id end,
     delivery_time_id  = case when v_apply_details and c_order ? 'delivery_time_id' then (c_order ->> 'delivery_time_id')::bigint else o.delivery_time_id end,
     bitrix_shop_id    = case when v_apply_details and c_order ? 'bitrix_shop_id' then (c_order ->> 'bitrix_shop_id')::bigint else o.bitrix_shop_id end,
+    paid              = case when v_apply_details and c_order ? 'paid' then (c_order ->> 'paid')::boolean else o.paid end,
+    sum_paid          = case when v_apply_details and c_order ? 'sum_paid' then (c_order ->> 'sum_paid')::numeric else o.sum_paid end,
+    pay_system_id     = case when v_apply_details and c_order ? 'pay_system_id' then (c_order ->> 'pay_system_id')::bigint else o.pay_system_id end,
+    pay_system_name   = case when v_apply_details and c_order ? 'pay_system_name' then c_order ->> 'pay_system_name' else o.pay_system_name end,
     details_known     = o.details_known or v_apply_details,
     status            = case when not v_stale and not v_is_echo and command ->> 'status' is not null then command ->> 'status' else o.status end,
     status_raw        = case when not v_stale and not v_is_echo and v_status_raw is not null then v_status_raw else o.status_raw end,
@@ -162,7 +170,10 @@ begin
 
   -- (8) Notifications, once per cause: a new order when its details first become known, a
   -- status change when Bitrix really changed the status of an order the shop already knows.
-  if v_apply_details and not v_order.details_known then
+  -- An old order heard of for the first time (a backfill, a resend) gets no message of its own.
+  if v_apply_details and not v_order.details_known and v_quiet then
+    update public.orders o set loaded_from_bitrix_at = now() where o.id = v_order.id;
+  elsif v_apply_details and not v_order.details_known then
     v_job := public.add_job(command -> 'jobs' -> 'new_order_message', jsonb_build_object('order_id', v_order.id));
     v_jobs := v_jobs || v_job;
   elsif v_order.details_known and not v_created and v_new_status is distinct from v_order.status then

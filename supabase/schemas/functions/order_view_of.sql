@@ -19,6 +19,8 @@ CREATE FUNCTION public.order_view_of(o public.orders, p_items boolean DEFAULT tr
     'shop', case when o.bitrix_shop_id is not null then jsonb_build_object('id', o.bitrix_shop_id,
         'name', (select s.name from public.shops s where s.bitrix_shop_id = o.bitrix_shop_id)) end,
     'details_known', o.details_known,
+    'payment', case when o.paid is not null then jsonb_build_object('paid', o.paid, 'sum_paid', o.sum_paid::text,
+        'pay_system_id', o.pay_system_id, 'pay_system_name', o.pay_system_name) end,
     'items', case when p_items then coalesce((
       select jsonb_agg(jsonb_build_object(
                'id', i.id, 'bitrix_basket_id', i.bitrix_basket_id, 'bitrix_product_id', i.bitrix_product_id,

@@ -29,10 +29,19 @@ CREATE TABLE public.orders (
     status_echoes_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    paid boolean,
+    sum_paid numeric(12,2),
+    pay_system_id bigint,
+    pay_system_name text,
+    loaded_from_bitrix_at timestamp with time zone,
     CONSTRAINT orders_delivery_fee_check CHECK (((delivery_fee >= (0)::numeric) AND (scale(delivery_fee) <= 4))),
     CONSTRAINT orders_origin_check CHECK ((origin = ANY (ARRAY['bitrix'::text, 'crm'::text]))),
     CONSTRAINT orders_total_amount_check CHECK (((total_amount >= (0)::numeric) AND (scale(total_amount) <= 4)))
 );
+
+COMMENT ON COLUMN public.orders.paid IS 'Bitrix PAYED (Y/N); null while Bitrix never said';
+
+COMMENT ON COLUMN public.orders.loaded_from_bitrix_at IS 'Set when an old order was stored silently (a backfill or a resend)';
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_bitrix_order_id_key UNIQUE (bitrix_order_id);
@@ -50,6 +59,8 @@ CREATE INDEX orders_created_at_idx ON public.orders USING btree (created_at DESC
 CREATE INDEX orders_delivery_date_idx ON public.orders USING btree (delivery_date);
 
 CREATE INDEX orders_delivery_slot_idx ON public.orders USING btree (delivery_date, delivery_time_id);
+
+CREATE INDEX orders_loaded_from_bitrix_idx ON public.orders USING btree (loaded_from_bitrix_at) WHERE (loaded_from_bitrix_at IS NOT NULL);
 
 CREATE INDEX orders_status_idx ON public.orders USING btree (status);
 
