@@ -289,9 +289,11 @@ pub fn fixture(name: &str, id: Option<u64>) -> Value {
         if body["data"].get("ACCOUNT_NUMBER").is_some() {
             body["data"]["ACCOUNT_NUMBER"] = Value::String(id.to_string());
         }
-        // A test's own order was just placed: an old one would be stored as a backfill, quietly.
+        // A test's own order was placed during this run (an old one would be stored as a
+        // backfill, quietly); one time for the whole run, so that a body built twice is the same.
         if body["data"].get("DATE_INSERT").is_some() {
-            body["data"]["DATE_INSERT"] = Value::String(just_now());
+            static RUN_STARTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            body["data"]["DATE_INSERT"] = Value::String(RUN_STARTED.get_or_init(just_now).clone());
         }
     }
     body
