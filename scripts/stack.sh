@@ -51,7 +51,7 @@ export SUPABASE_URL="${SUPABASE_URL:-http://127.0.0.1:$POSTGREST_PORT}"
 # Settings passed to the Worker when set in the environment (wrangler.toml has the defaults).
 WORKER_SETTINGS=(BITRIX_API_URL TELEGRAM_API_URL TELEGRAM_CHAT_ID SYNC_ENABLED BITRIX_SYNC_ENABLED
                  TELEGRAM_NOTIFICATIONS_ENABLED RETRY_DELAY_SCALE OUTBOUND_TIMEOUT_SECONDS
-                 DELIVERY_RISK_MINUTES CRM_PUBLIC_URL ENVIRONMENT)
+                 DELIVERY_RISK_MINUTES CRM_PUBLIC_URL ENVIRONMENT CHAT_DIGEST_AFTER)
 
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -1,6 +1,7 @@
 //! Requests in bulk, each test alone on the stack (its own binary, one test at a time), so that
-//! no other test's load blurs what is measured: 50 parallel wrong passwords for one login, and
-//! 50 MB bodies to each entry with the Worker's memory measured around them.
+//! no other test's load blurs what is measured: 50 parallel wrong passwords for one login,
+//! 50 MB bodies to each entry with the Worker's memory measured around them, and a burst of 300
+//! new orders reaching the chat as digests (with the real `CHAT_DIGEST_AFTER`).
 
 #[path = "integration/fakes.rs"]
 mod fakes;
@@ -13,9 +14,55 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use harness::{
-    ensure_stack, exclusive, fresh_id, log_in, login_failures, staff_account as staff, CRM_TOKEN,
-    STAFF_PASSWORD as PASSWORD, WORKER,
+    ensure_stack_with, exclusive, fixture, fresh_id, log_in, login_failures, post_webhook, staff_account as staff,
+    CRM_TOKEN, STAFF_PASSWORD as PASSWORD, WORKER,
 };
+
+/// The production threshold of a digest, not the shared suites' (see harness).
+fn ensure_stack() -> &'static harness::Stack {
+    ensure_stack_with(&[("CHAT_DIGEST_AFTER", "5")])
+}
+
+#[tokio::test]
+async fn a_burst_of_300_new_orders_reaches_the_chat_as_a_few_digests_naming_every_order_once() {
+    let stack = ensure_stack();
+    let _alone = exclusive().await;
+    let burst = fresh_id();
+    let ids: Vec<u64> = (0..300).map(|n| burst * 1000 + n).collect();
+    let started = std::time::Instant::now();
+    for chunk in ids.chunks(20) {
+        let posts = chunk.iter().map(|id| {
+            let mut body = fixture("order-create.json", Some(*id));
+            body["data"]["properties"]["nameRecipient"] = serde_json::json!(format!("Всплеск {id}"));
+            async move { post_webhook(&body).await.status }
+        });
+        let statuses = futures::future::join_all(posts).await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+    let named = |texts: &[String], id: u64| texts.iter().map(|t| t.matches(&format!("№{id}")).count()).sum::<usize>();
+    let texts = harness::eventually(Duration::from_secs(180), "every order in the chat", || async {
+        let texts: Vec<String> = stack
+            .telegram
+            .received(&format!("Всплеск {burst}"))
+            .iter()
+            .filter(|r| r.status == 200)
+            .map(|r| r.body["text"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        ids.iter().all(|id| named(&texts, *id) > 0).then_some(texts)
+    })
+    .await;
+    let took = started.elapsed();
+    for id in &ids {
+        assert_eq!(named(&texts, *id), 1, "order {id} is named once");
+    }
+    let digests = texts.iter().filter(|t| t.starts_with("📦")).count();
+    println!(
+        "burst: 300 orders in {} messages ({digests} digests), the last {took:.1?} after the first webhook",
+        texts.len()
+    );
+    assert!(texts.len() <= 20, "within one minute of Telegram's group budget: {} messages", texts.len());
+    assert!(digests >= 1);
+}
 
 #[tokio::test]
 async fn fifty_parallel_wrong_passwords_get_no_more_guesses_checked_than_the_limit() {

@@ -17,7 +17,9 @@ use crate::domain::clock;
 use crate::domain::gateway::{self, GatewayRequest};
 use crate::domain::ids::{CrmId, JobId};
 use crate::domain::jobs::NewJob;
-use crate::domain::jobs::{gate, Gate, JobRow, QueueMessage, Switches, Task, JOB_LEASE, STORE_RETRY};
+use crate::domain::jobs::{
+    digest_kinds, gate, Gate, JobRow, Occasion, QueueMessage, Switches, Task, DIGEST_MAX, JOB_LEASE, STORE_RETRY,
+};
 use crate::domain::log::LogLine;
 use crate::domain::ops::{not_revenue, risk_warnings, summary_due, summary_job};
 use crate::domain::order::parse_webhook;
@@ -41,6 +43,8 @@ pub struct Runtime<'a, S, G, N, Q, C> {
     pub delay_scale: f64,
     /// The CRM's own address, for links in messages (`CRM_PUBLIC_URL`).
     pub crm_url: &'a str,
+    /// How many order messages waiting at once make a digest (`CHAT_DIGEST_AFTER`).
+    pub digest_after: u32,
 }
 
 /// What became of a queue message.
@@ -341,10 +345,50 @@ where
         }
     }
 
+    /// When the chat is flooded (`digest_after` order messages waiting), sends this message
+    /// and the waiting ones as one digest, in the order they were due, and ends them with it;
+    /// `None` (nothing claimed) when the chat keeps up.
+    async fn digest(&self, job: &JobRow, view: &OrderView, occasion: Occasion) -> Result<Option<Value>, Failure> {
+        let backlog = self
+            .store
+            .claim_chat_backlog(&job.id, &digest_kinds(), self.digest_after, DIGEST_MAX - 1, JOB_LEASE)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        if backlog.is_empty() {
+            return Ok(None);
+        }
+        let mut named = vec![(job.created_at, view.clone(), occasion)];
+        let (mut taken, mut left) = (Vec::new(), Vec::new());
+        for waiting in backlog {
+            match (waiting.order.clone(), waiting.occasion()) {
+                (Some(order), Some(occasion)) if occasion.fits_a_digest() => {
+                    named.push((Some(waiting.created_at), order, occasion));
+                    taken.push(waiting.id);
+                }
+                // Unreadable, or its order is gone: its own attempt says why.
+                _ => left.push(waiting.id),
+            }
+        }
+        named.sort_by_key(|(at, ..)| *at);
+        let entries: Vec<(OrderView, Occasion)> =
+            named.into_iter().map(|(_, order, occasion)| (order, occasion)).collect();
+        let sent = self.notifier.send(&ChatMessage::Digest { entries: &entries, crm_url: self.crm_url }).await;
+        let ended = self.store.finish_chat_backlog(&taken, &job.id, sent.is_ok()).await;
+        let released = self.store.finish_chat_backlog(&left, &job.id, false).await;
+        sent?;
+        ended.and(released).map_err(|e| store_failure(&e))?;
+        Ok(Some(json!({"digest": entries.len(), "took": taken})))
+    }
+
     async fn perform(&self, job: &JobRow, task: &Task) -> Result<Option<Value>, Failure> {
         match task {
             Task::Notify { order_id, occasion } => {
                 let view = self.view(job, order_id).await?;
+                if occasion.fits_a_digest() {
+                    if let Some(digest) = self.digest(job, &view, *occasion).await? {
+                        return Ok(Some(digest));
+                    }
+                }
                 self.notifier
                     .send(&ChatMessage::Order { order: &view, occasion: *occasion, crm_url: self.crm_url })
                     .await?;

@@ -187,6 +187,21 @@ pub trait JobStore {
         not_revenue: &[&str],
         waiting: &[&str],
     ) -> Result<DaySummary, StoreError>;
+    /// The chat's other order messages waiting beside `job` (any of `occasions` in `flow`): when
+    /// at least `min` wait (`job` included), MUST claim up to `limit` of them, oldest first, for
+    /// `lease` (another attempt then leaves them alone) and give them with their orders; else
+    /// MUST claim none and give none.
+    async fn claim_chat_backlog(
+        &self,
+        job: &JobId,
+        kinds: &(crate::domain::flow::Flow, Vec<String>),
+        min: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<crate::domain::jobs::BacklogJob>, StoreError>;
+    /// Ends claimed backlog jobs: done as part of `digest` when it was sent, else back in line
+    /// (their attempt not counted).
+    async fn finish_chat_backlog(&self, jobs: &[JobId], digest: &JobId, sent: bool) -> Result<(), StoreError>;
     /// The old orders stored silently since the last backfill summary, once none came for
     /// `quiet`; MUST be `None` while there are none or they still come.
     async fn backfill_to_announce(
@@ -336,10 +351,22 @@ pub trait Notifier {
 /// writes that).
 #[derive(Debug, Clone, Copy)]
 pub enum ChatMessage<'a> {
-    Order { order: &'a OrderView, occasion: crate::domain::jobs::Occasion, crm_url: &'a str },
-    DailySummary { summary: &'a crate::domain::views::DaySummary, reconciliation: Option<&'a Reconciliation> },
+    Order {
+        order: &'a OrderView,
+        occasion: crate::domain::jobs::Occasion,
+        crm_url: &'a str,
+    },
+    DailySummary {
+        summary: &'a crate::domain::views::DaySummary,
+        reconciliation: Option<&'a Reconciliation>,
+    },
     Reconciliation(&'a Reconciliation),
     Backfill(&'a crate::domain::jobs::BackfillLoad),
+    /// Several order messages at once, in the order they were due.
+    Digest {
+        entries: &'a [(OrderView, crate::domain::jobs::Occasion)],
+        crm_url: &'a str,
+    },
 }
 
 /// Cloudflare Queues.

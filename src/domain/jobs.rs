@@ -155,6 +155,57 @@ impl JobKind {
     }
 }
 
+/// Telegram lets a bot send about 20 messages a minute to one group. When at least this many
+/// order messages wait for the chat at once (a burst, or messages held back by a 429), the one
+/// being sent takes the others along as one digest instead of queueing them for hours
+/// (`CHAT_DIGEST_AFTER` changes it).
+pub const DIGEST_AFTER: u32 = 5;
+
+/// The most messages one digest names (its text stays within Telegram's 4,096 characters).
+pub const DIGEST_MAX: u32 = 40;
+
+/// The jobs a digest may take along: the chat's messages about one order's news (a new order, a
+/// status), by their occasions as the templates spell them.
+#[must_use]
+pub fn digest_kinds() -> (Flow, Vec<String>) {
+    let occasion = |kind: JobKind| kind.template().payload["occasion"].as_str().unwrap_or_default().to_owned();
+    let mut occasions = vec![occasion(JobKind::NewOrderMessage), occasion(JobKind::StatusMessage)];
+    occasions.dedup();
+    (Flow::Telegram, occasions)
+}
+
+/// A message the chat was due that a digest took along.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BacklogJob {
+    pub id: JobId,
+    pub payload: Value,
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    #[serde(default)]
+    pub order: Option<crate::domain::views::OrderView>,
+}
+
+impl BacklogJob {
+    /// What it was due to say.
+    #[must_use]
+    pub fn occasion(&self) -> Option<Occasion> {
+        let row = JobRow {
+            id: self.id.clone(),
+            flow: Flow::Telegram.as_str().to_owned(),
+            idempotency_key: String::new(),
+            payload: self.payload.clone(),
+            attempts: 1,
+            orphaned: false,
+            order: None,
+            correlation_id: None,
+            created_at: Some(self.created_at),
+        };
+        match row.task() {
+            Ok(Task::Notify { occasion, .. }) => Some(occasion),
+            _ => None,
+        }
+    }
+}
+
 /// What a chat message about an order is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Occasion {
@@ -165,6 +216,18 @@ pub enum Occasion {
         stage: RiskStage,
         minutes_left: i64,
     },
+}
+
+impl Occasion {
+    /// News about an order that a digest may carry when the chat is flooded; a delivery-risk
+    /// warning is always sent on its own.
+    #[must_use]
+    pub fn fits_a_digest(self) -> bool {
+        match self {
+            Occasion::NewOrder | Occasion::StatusChanged(_) => true,
+            Occasion::DeliveryRisk { .. } => false,
+        }
+    }
 }
 
 /// A claimed attempt holds its job this long; a consumer that dies mid-attempt frees it then.
@@ -215,6 +278,9 @@ pub struct JobRow {
     /// key): on every log line of its attempts.
     #[serde(default)]
     pub correlation_id: Option<String>,
+    /// When it was made: a digest names its messages in this order.
+    #[serde(default)]
+    pub created_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Old orders stored silently since the last summary (`backfill_to_announce`).
@@ -420,6 +486,7 @@ mod tests {
             orphaned: false,
             order: None,
             correlation_id: None,
+            created_at: None,
         }
     }
 

@@ -58,6 +58,16 @@ pub fn delivery_risk_minutes(value: Option<&str>) -> u32 {
         .unwrap_or(DELIVERY_RISK_MINUTES)
 }
 
+/// `CHAT_DIGEST_AFTER`: 2 to 1,000 order messages waiting at once; anything else is
+/// [`crate::domain::jobs::DIGEST_AFTER`].
+#[must_use]
+pub fn chat_digest_after(value: Option<&str>) -> u32 {
+    value
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|count| (2..=1000).contains(count))
+        .unwrap_or(crate::domain::jobs::DIGEST_AFTER)
+}
+
 /// The CRM's own address for links in messages, by default.
 pub const CRM_PUBLIC_URL: &str = "https://crm.cvety.kz";
 

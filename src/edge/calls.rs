@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::app::crm_input::{Actor, OrderFilter, Problem, ProductFilter, RequestKey, Search};
 use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::ids::{CrmId, JobId, ShopId};
-use crate::domain::jobs::{BackfillLoad, JobRow, NewJob};
+use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
 use crate::domain::staff_login::LockScope;
 use crate::domain::views::{
@@ -74,6 +74,13 @@ store_calls! {
     FinishSyncJob<'a> = "finish_sync_job" -> IgnoredAny {
         p_job_id: &'a JobId => "uuid", p_status: &'a str => "text", p_error: Option<&'a str> => "text",
         p_retry_in_seconds: Option<u64> => "integer", p_result: Option<&'a Value> => "jsonb",
+    }
+    ClaimChatBacklog<'a> = "claim_chat_backlog" -> Vec<BacklogJob> {
+        p_job_id: &'a JobId => "uuid", p_flow: &'static str => "text", p_occasions: &'a [String] => "text[]",
+        p_min: u32 => "integer", p_limit: u32 => "integer", p_lease_seconds: u64 => "integer",
+    }
+    FinishChatBacklog<'a> = "finish_chat_backlog" -> IgnoredAny {
+        p_ids: &'a [JobId] => "uuid[]", p_digest: &'a JobId => "uuid", p_sent: bool => "boolean",
     }
     DueSyncJobs = "due_sync_jobs" -> Vec<JobId> { p_limit: u32 => "integer" }
     AddSyncJobs<'a> = "add_sync_jobs" -> Vec<JobId> { p_jobs: &'a [NewJob] => "jsonb" }

@@ -7,7 +7,9 @@ use worker::Env;
 
 use crate::app::ingest::WebhookAuth;
 use crate::domain::jobs::Switches;
-use crate::domain::settings::{crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale};
+use crate::domain::settings::{
+    chat_digest_after, crm_public_url, delivery_risk_minutes, outbound_timeout, retry_delay_scale,
+};
 use crate::web::deployment::{ConfigFacts, Environment};
 
 /// Binding names, as constants so that a typo is a compile error.
@@ -29,6 +31,7 @@ pub mod names {
     pub const OUTBOUND_TIMEOUT_SECONDS: &str = "OUTBOUND_TIMEOUT_SECONDS";
     pub const SESSION_SECRET: &str = "SESSION_SECRET";
     pub const DELIVERY_RISK_MINUTES: &str = "DELIVERY_RISK_MINUTES";
+    pub const CHAT_DIGEST_AFTER: &str = "CHAT_DIGEST_AFTER";
     pub const CRM_PUBLIC_URL: &str = "CRM_PUBLIC_URL";
     pub const ENVIRONMENT: &str = "ENVIRONMENT";
     /// The queue for jobs and delayed webhook applies (wrangler.toml).
@@ -60,6 +63,8 @@ pub struct Config {
     pub session_secret: String,
     /// How long before a slot its waiting orders are warned about.
     pub delivery_risk_minutes: u32,
+    /// How many order messages waiting at once make a digest.
+    pub chat_digest_after: u32,
     /// The CRM's own address, for links in messages.
     pub crm_public_url: String,
     /// Production (by `ENVIRONMENT` or the host) refuses to run half-configured.
@@ -102,6 +107,7 @@ impl Config {
             outbound_timeout: outbound_timeout(text(env, names::OUTBOUND_TIMEOUT_SECONDS).as_deref()),
             session_secret: get(names::SESSION_SECRET),
             delivery_risk_minutes: delivery_risk_minutes(text(env, names::DELIVERY_RISK_MINUTES).as_deref()),
+            chat_digest_after: chat_digest_after(text(env, names::CHAT_DIGEST_AFTER).as_deref()),
             crm_public_url: crm_public_url(text(env, names::CRM_PUBLIC_URL).as_deref()),
             environment: Environment::from_vars(
                 text(env, names::ENVIRONMENT).as_deref(),

@@ -86,6 +86,7 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
         jitter: jitter(),
         delay_scale: config.retry_delay_scale,
         crm_url: &config.crm_public_url,
+        digest_after: config.chat_digest_after,
     };
     let queue = batch.queue();
     let from_dead_letter_queue = queue.ends_with("-dlq");

@@ -238,6 +238,32 @@ impl JobStore for PostgrestStore {
         self.call_some(&call).await
     }
 
+    async fn claim_chat_backlog(
+        &self,
+        job: &JobId,
+        kinds: &(crate::domain::flow::Flow, Vec<String>),
+        min: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<crate::domain::jobs::BacklogJob>, StoreError> {
+        let call = calls::ClaimChatBacklog {
+            p_job_id: job,
+            p_flow: kinds.0.as_str(),
+            p_occasions: &kinds.1,
+            p_min: min,
+            p_limit: limit,
+            p_lease_seconds: lease.as_secs(),
+        };
+        Ok(self.call(&call).await?.unwrap_or_default())
+    }
+
+    async fn finish_chat_backlog(&self, jobs: &[JobId], digest: &JobId, sent: bool) -> Result<(), StoreError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        self.call(&calls::FinishChatBacklog { p_ids: jobs, p_digest: digest, p_sent: sent }).await.map(|_| ())
+    }
+
     async fn backfill_to_announce(
         &self,
         quiet: Duration,

@@ -19,6 +19,7 @@ pub fn render_message(message: &ChatMessage<'_>) -> String {
         ChatMessage::Order { order, occasion, crm_url } => render(order, *occasion, crm_url),
         ChatMessage::DailySummary { summary, reconciliation } => render_summary(summary, *reconciliation),
         ChatMessage::Backfill(load) => render_backfill(load),
+        ChatMessage::Digest { entries, crm_url } => render_digest(entries, crm_url),
         ChatMessage::Reconciliation(run) => render_reconciliation(run),
     }
 }
@@ -42,6 +43,8 @@ pub mod caps {
     pub const ADDRESS: usize = 512;
     /// The buyer's comment to the shop (`USER_DESCRIPTION`).
     pub const COMMENT: usize = 512;
+    /// A name or a pay system on a digest's line.
+    pub const IN_DIGEST: usize = 30;
 }
 
 /// The postcard keeps at least this much room (or all it needs) before the items take the
@@ -141,6 +144,52 @@ pub fn render(card: &OrderView, occasion: Occasion, crm_url: &str) -> String {
     let postcard_budget = MAX_MESSAGE_UNITS.saturating_sub(fixed + units(&items));
     text.push_str(&or_dash(postcard, postcard_budget));
     text
+}
+
+/// Many order messages at once, one line each in the order they were due: the number, the
+/// news, the delivery day and slot, the recipient, the sum and how it is paid. Lines are capped
+/// so that the most a digest names fits one message.
+#[must_use]
+pub fn render_digest(entries: &[(OrderView, Occasion)], crm_url: &str) -> String {
+    let mut text = format!(
+        "📦 <b>Сразу {} {} о заказах</b> (чат не успевает по одному, поэтому списком)",
+        entries.len(),
+        if entries.len() % 10 == 1 && entries.len() % 100 != 11 { "сообщение" } else { "сообщений" }
+    );
+    let budget = MAX_MESSAGE_UNITS.saturating_sub(units(&text) + 120);
+    let mut used = 0;
+    for (shown, (card, occasion)) in entries.iter().enumerate() {
+        let line = digest_line(card, *occasion);
+        if used + units(&line) > budget {
+            text.push_str(&format!("\n… и ещё {}", entries.len() - shown));
+            break;
+        }
+        used += units(&line);
+        text.push_str(&line);
+    }
+    text + &format!("\nЗаказы: {}", escape_capped(&format!("{}/crm/orders", crm_url.trim_end_matches('/')), caps::NAME))
+}
+
+fn digest_line(card: &OrderView, occasion: Occasion) -> String {
+    let number = escape_capped(&card.number(), caps::SHORT);
+    let news = match occasion {
+        Occasion::NewOrder => format!("🆕 №{number}"),
+        Occasion::StatusChanged(to) => format!("🔄 №{number} «{}»", to.label_ru()),
+        Occasion::DeliveryRisk { .. } => format!("⚠️ №{number}"),
+    };
+    let when = [card.delivery_date.map(human::date), card.delivery_slot.as_ref().and_then(|s| s.name.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let parts = [
+        Some(news),
+        (!when.is_empty()).then(|| escape_capped(&when, caps::SHORT)),
+        card.recipient_name.as_deref().map(|n| escape_capped(n, caps::IN_DIGEST)),
+        card.total_amount.map(|t| human::money(t, card.currency.as_deref())),
+        card.payment.as_ref().map(|p| escape_capped(&human::payment(p, card.currency.as_deref()), 30)),
+    ];
+    format!("\n{}", parts.into_iter().flatten().collect::<Vec<_>>().join(" · "))
 }
 
 /// The longest note about left-out items: "\n… и ещё 500 поз." with room for any count.

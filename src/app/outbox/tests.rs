@@ -41,6 +41,11 @@ struct World {
     remembered: RefCell<Vec<(String, String)>>,
     /// The quiet backfill the store reports.
     backfill: RefCell<Option<crate::domain::jobs::BackfillLoad>>,
+    /// The chat's waiting order messages, and how the digest ended them.
+    backlog: RefCell<Vec<crate::domain::jobs::BacklogJob>>,
+    backlog_ends: RefCell<Vec<(Vec<JobId>, bool)>>,
+    /// Telegram refuses the next message.
+    telegram_failure: RefCell<Option<Failure>>,
 }
 
 fn down() -> StoreError {
@@ -119,6 +124,25 @@ impl JobStore for World {
     ) -> Result<crate::domain::views::DaySummary, StoreError> {
         Err(StoreError::unavailable("no summary in this world", None))
     }
+    async fn claim_chat_backlog(
+        &self,
+        _job: &JobId,
+        kinds: &(crate::domain::flow::Flow, Vec<String>),
+        min: u32,
+        limit: u32,
+        _lease: Duration,
+    ) -> Result<Vec<crate::domain::jobs::BacklogJob>, StoreError> {
+        assert_eq!(kinds.1, ["new_order", "status_changed"]);
+        let waiting = self.backlog.borrow();
+        if (waiting.len() as u32) + 1 < min {
+            return Ok(vec![]);
+        }
+        Ok(waiting.iter().take(limit as usize).cloned().collect())
+    }
+    async fn finish_chat_backlog(&self, jobs: &[JobId], _digest: &JobId, sent: bool) -> Result<(), StoreError> {
+        self.backlog_ends.borrow_mut().push((jobs.to_vec(), sent));
+        Ok(())
+    }
     async fn backfill_to_announce(
         &self,
         quiet: Duration,
@@ -160,6 +184,9 @@ impl BitrixGateway for World {
 
 impl Notifier for World {
     async fn send(&self, message: &ChatMessage<'_>) -> Result<(), Failure> {
+        if let Some(failure) = self.telegram_failure.borrow_mut().take() {
+            return Err(failure);
+        }
         self.messages.borrow_mut().push(crate::web::telegram::render_message(message));
         Ok(())
     }
@@ -192,6 +219,7 @@ fn runtime(world: &World, switches: Switches) -> Runtime<'_, World, World, World
         jitter: 0.5,
         delay_scale: 1.0,
         crm_url: "https://crm.cvety.kz",
+        digest_after: crate::domain::jobs::DIGEST_AFTER,
     }
 }
 
@@ -215,6 +243,7 @@ fn job(flow: &str, payload: Value, attempts: u32) -> JobRow {
         orphaned: false,
         order: None,
         correlation_id: Some("corr-webhook-1".into()),
+        created_at: None,
     }
 }
 
@@ -647,4 +676,75 @@ fn every_log_line_of_a_job_carries_the_correlation_id_of_its_cause() {
 
     assert!(job_line.render().contains(r#""correlation_id":"corr-webhook-1""#), "{}", job_line.render());
     assert!(webhook_line.render().contains(r#""correlation_id":"evt-7""#), "{}", webhook_line.render());
+}
+
+fn waiting(n: u64, occasion: Value, minute: u32) -> crate::domain::jobs::BacklogJob {
+    let mut order = card(Some(122_000 + n));
+    order.recipient_name = Some(format!("Получатель {n}"));
+    serde_json::from_value(json!({
+        "id": test_id(10 + n), "payload": {"order_id": ORDER, "occasion": occasion, "status": "delivering"},
+        "created_at": format!("2026-03-08T10:{minute:02}:00+05:00"), "order": order
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_flooded_chat_gets_one_digest_naming_every_waiting_message_in_the_order_they_were_due() {
+    let world = World::default();
+    let mut own = job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1);
+    own.created_at = Some("2026-03-08T10:03:00+05:00".parse().unwrap());
+    *world.job.borrow_mut() = Some(own);
+    *world.card.borrow_mut() = Some(card(Some(122_999)));
+    *world.backlog.borrow_mut() = vec![
+        waiting(1, json!("new_order"), 1),
+        waiting(2, json!("status_changed"), 2),
+        waiting(3, json!("new_order"), 4),
+        waiting(4, json!("new_order"), 5),
+    ];
+
+    let handled = run(&world, Switches::all_on());
+
+    assert_eq!(handled, Handled::Done);
+    let messages = world.messages.borrow();
+    assert_eq!(messages.len(), 1, "one message for five");
+    let digest = &messages[0];
+    let at = |needle: &str| digest.find(needle).unwrap_or_else(|| panic!("{needle} missing from\n{digest}"));
+    assert!(at("№122001") < at("№122002 «Доставляется»"));
+    assert!(at("№122002") < at("№122999") && at("№122999") < at("№122003") && at("№122003") < at("№122004"));
+    assert!(digest.starts_with("📦 <b>Сразу 5 сообщений о заказах</b>"), "{digest}");
+    assert_eq!(*world.backlog_ends.borrow(), [((11..=14).map(test_id).collect(), true), (vec![], false)]);
+    let last = world.ends.borrow().last().cloned();
+    match last {
+        Some(JobEnd::Done { result: Some(result) }) => assert_eq!(result["digest"], 5),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_chat_that_keeps_up_gets_each_message_on_its_own() {
+    let world = World::default();
+    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1));
+    *world.card.borrow_mut() = Some(card(None));
+    *world.backlog.borrow_mut() = vec![waiting(1, json!("new_order"), 1), waiting(2, json!("new_order"), 2)];
+
+    run(&world, Switches::all_on());
+
+    assert!(world.messages.borrow()[0].contains("Новый заказ"), "a message of its own");
+    assert!(world.backlog_ends.borrow().is_empty(), "nothing taken along");
+}
+
+#[test]
+fn a_digest_telegram_refuses_puts_the_messages_it_took_back_in_line() {
+    let world = World::default();
+    *world.job.borrow_mut() = Some(job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1));
+    *world.card.borrow_mut() = Some(card(None));
+    *world.backlog.borrow_mut() = (1..=5).map(|n| waiting(n, json!("new_order"), 1)).collect();
+    *world.telegram_failure.borrow_mut() =
+        Some(Failure::Transient { retry_after: Some(Duration::from_secs(30)), reason: "429".into() });
+
+    let handled = run(&world, Switches::all_on());
+
+    assert!(matches!(handled, Handled::Retrying { .. }), "{handled:?}");
+    assert_eq!(world.backlog_ends.borrow()[0], ((11..=15).map(test_id).collect(), false));
+    assert!(world.messages.borrow().is_empty());
 }

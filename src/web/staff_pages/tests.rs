@@ -187,6 +187,19 @@ impl JobStore for Store {
     ) -> Result<crate::domain::views::DaySummary, StoreError> {
         Err(StoreError::unavailable("none", None))
     }
+    async fn claim_chat_backlog(
+        &self,
+        _job: &JobId,
+        _kinds: &(crate::domain::flow::Flow, Vec<String>),
+        _min: u32,
+        _limit: u32,
+        _lease: Duration,
+    ) -> Result<Vec<crate::domain::jobs::BacklogJob>, StoreError> {
+        Ok(vec![])
+    }
+    async fn finish_chat_backlog(&self, _jobs: &[JobId], _digest: &JobId, _sent: bool) -> Result<(), StoreError> {
+        Ok(())
+    }
     async fn backfill_to_announce(
         &self,
         _quiet: Duration,
