@@ -66,7 +66,13 @@ async fn each_switch_stops_its_flow_at_once_and_held_bitrix_changes_are_sent_by_
 
     // Switched back on (vars only): the cron sends the held call once; the skipped message stays unsent.
     restart_worker_with(&[]);
-    trigger_cron().await;
+    // Cloudflare runs the cron every minute; here it runs until the held call is due and sent.
+    eventually(WAIT, "the held call to be sent by the cron", || async {
+        trigger_cron().await;
+        let jobs = harness::jobs_of("product_id", &product_id).await;
+        (jobs.iter().all(|job| job.status == "done")).then_some(())
+    })
+    .await;
     let jobs = settled("product_id", &product_id).await;
     assert_eq!(short(&jobs), [("availability_sync", "done", 1)]);
     let sent = stack.bitrix.received(&needle);

@@ -176,6 +176,22 @@ final class ControllerTest extends KitCase
         self::assertSame(0, (int) $kept->fetchColumn());
     }
 
+    public function testTheReferenceSnapshotGivesTheShopsSlotsCitiesShopsStatusesPaySystemsAndDeliveriesAfresh(): void
+    {
+        $read = fn () => $this->call(['action' => 'reference.snapshot'], 'reference:same');
+        $before = $read();
+        $this->shop->reference['slots'][] = ['id' => '24', 'name' => '22:00-23:00', 'sort' => 160];
+        $after = $read();
+
+        self::assertSame(200, $before->status);
+        self::assertSame(['18', '19', '23'], array_column($before->body['slots'], 'id'));
+        self::assertSame('15:00-16:00', $before->body['slots'][0]['name']);
+        self::assertSame(['Kaspi', 'Наличные курьеру'], array_column($before->body['pay_systems'], 'name'));
+        self::assertSame(['cities', 'deliveries', 'ok', 'pay_systems', 'shops', 'slots', 'statuses'],
+            (static function (array $keys): array { sort($keys); return $keys; })(array_keys($after->body)));
+        self::assertCount(4, $after->body['slots'], 'a repeated key reads again');
+    }
+
     public function testAResendPutsEachOrderInTheOutboxAgainAndNamesTheOnesBitrixDoesNotHave(): void
     {
         $id = $this->storefrontOrder();

@@ -195,5 +195,13 @@ impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm
     }
 }
 
+impl<S: crate::app::ports::ReferenceStore, Q, G: BitrixGateway> Crm<'_, S, Q, G> {
+    /// A refresh of the shop's reference data from Bitrix now.
+    pub async fn refresh_reference(&self) -> Result<crate::app::reference_run::RefreshRun, CrmError> {
+        let trigger = crate::domain::reference::RefreshTrigger::OnDemand;
+        Ok(crate::app::reference_run::refresh(self.store, self.gateway, self.switches, trigger).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests;

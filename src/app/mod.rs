@@ -9,3 +9,4 @@ pub mod ingest;
 pub mod outbox;
 pub mod ports;
 pub mod reconciliation_run;
+pub mod reference_run;

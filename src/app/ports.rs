@@ -135,6 +135,30 @@ pub struct ProductAvailability {
     pub in_stock: bool,
 }
 
+/// The shop's reference data (`apply_reference`) and its refreshes (`reference_refreshes`).
+pub trait ReferenceStore {
+    /// Why a refresh is due now (the last one older than `daily`, or an order naming an unknown
+    /// slot, city or shop and the last try older than `unknown_retry`), or `None`.
+    async fn reference_refresh_due(
+        &self,
+        daily: Duration,
+        unknown_retry: Duration,
+    ) -> Result<Option<crate::domain::reference::RefreshTrigger>, StoreError>;
+    /// MUST store the whole snapshot in one transaction (add and rename, never delete) and
+    /// record the refresh.
+    async fn apply_reference(
+        &self,
+        reference: &crate::domain::reference::ShopReference,
+        trigger: crate::domain::reference::RefreshTrigger,
+    ) -> Result<crate::domain::reference::RefreshOutcome, StoreError>;
+    /// Records a refresh that failed, so that the next try waits its turn.
+    async fn record_reference_failure(
+        &self,
+        trigger: crate::domain::reference::RefreshTrigger,
+        error: &str,
+    ) -> Result<(), StoreError>;
+}
+
 /// Reconciliation runs (`reconciliations`) and the CRM's side of a comparison.
 pub trait ReconcileStore {
     /// Starts a run and returns its id; `None` when the day's scheduled run is not to start

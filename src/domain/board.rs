@@ -50,8 +50,11 @@ pub fn lateness(order: &OrderView, slot: Option<&SlotView>, now: NaiveDateTime) 
 /// One slot of the board.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotGroup<'a> {
-    /// `None`: orders without a slot, or with a slot the CRM does not know.
+    /// `None`: orders without a known slot.
     pub slot: Option<&'a SlotView>,
+    /// A slot id the orders name that the CRM does not know yet (the next reference refresh
+    /// names it): its own group, so that its orders are not mixed with those without a slot.
+    pub unknown_slot: Option<u64>,
     pub orders: Vec<(&'a OrderView, Option<Lateness>)>,
     /// How many orders of each status, in the status table's order.
     pub counts: Vec<(CrmStatus, usize)>,
@@ -79,28 +82,39 @@ fn counts<'a>(orders: impl Iterator<Item = &'a OrderView>) -> Vec<(CrmStatus, us
     by_status.into_values().collect()
 }
 
-/// Groups a day's orders by slot, in the slots' order (earliest first), orders without a known
-/// slot last; marks the late ones.
+/// Groups a day's orders by slot, in the slots' order (earliest first), then each slot id the
+/// CRM does not know yet, orders without a slot last; marks the late ones.
 #[must_use]
 pub fn board(day: NaiveDate, data: &DayOrders, now: NaiveDateTime) -> Board<'_> {
     let slot_of = |order: &OrderView| {
         let id = order.delivery_slot.as_ref()?.id;
         data.slots.iter().find(|slot| slot.id == id)
     };
-    let mut groups: Vec<SlotGroup> =
-        data.slots.iter().map(|slot| SlotGroup { slot: Some(slot), orders: Vec::new(), counts: Vec::new() }).collect();
-    let mut unplaced = SlotGroup { slot: None, orders: Vec::new(), counts: Vec::new() };
+    let group = |slot, unknown_slot| SlotGroup { slot, unknown_slot, orders: Vec::new(), counts: Vec::new() };
+    let mut groups: Vec<SlotGroup> = data.slots.iter().map(|slot| group(Some(slot), None)).collect();
+    let mut unknown: Vec<SlotGroup> = Vec::new();
+    let mut unplaced = group(None, None);
     let mut late = 0;
     for order in &data.orders {
         let slot = slot_of(order);
         let lateness = lateness(order, slot, now);
         late += usize::from(lateness.is_some());
-        let group = match slot {
-            Some(slot) => groups.iter_mut().find(|g| g.slot.is_some_and(|s| s.id == slot.id)).expect("a known slot"),
-            None => &mut unplaced,
+        let named = order.delivery_slot.as_ref().map(|named| named.id);
+        let target = match (slot, named) {
+            (Some(slot), _) => {
+                groups.iter_mut().find(|g| g.slot.is_some_and(|s| s.id == slot.id)).expect("a known slot")
+            }
+            (None, Some(id)) => {
+                if !unknown.iter().any(|g| g.unknown_slot == Some(id)) {
+                    unknown.push(group(None, Some(id)));
+                }
+                unknown.iter_mut().find(|g| g.unknown_slot == Some(id)).expect("just added")
+            }
+            (None, None) => &mut unplaced,
         };
-        group.orders.push((order, lateness));
+        target.orders.push((order, lateness));
     }
+    groups.extend(unknown);
     groups.push(unplaced);
     groups.retain(|group| !group.orders.is_empty());
     for group in &mut groups {
@@ -177,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn the_board_groups_orders_by_slot_in_time_order_with_counts_and_unplaced_orders_last() {
+    fn the_board_groups_orders_by_slot_in_time_order_with_counts_then_unknown_slots_then_unplaced_orders() {
         let day = NaiveDate::from_ymd_opt(2025, 8, 25).unwrap();
         let data = DayOrders {
             slots: vec![slot(10, 10, 11), slot(18, 15, 16), slot(20, 18, 19)],
@@ -193,10 +207,15 @@ mod tests {
 
         let board = board(day, &data, at(day, 15, 10));
 
-        let ids: Vec<Option<u64>> = board.groups.iter().map(|g| g.slot.map(|s| s.id)).collect();
-        assert_eq!(ids, [Some(10), Some(18), None], "the empty 18:00 slot is left out; 99 is unknown");
+        let ids: Vec<(Option<u64>, Option<u64>)> =
+            board.groups.iter().map(|g| (g.slot.map(|s| s.id), g.unknown_slot)).collect();
+        assert_eq!(
+            ids,
+            [(Some(10), None), (Some(18), None), (None, Some(99)), (None, None)],
+            "the empty 18:00 slot is left out; 99 is unknown: its own group, before the orders without a slot"
+        );
         assert_eq!(board.groups[1].counts, [(CrmStatus::New, 2), (CrmStatus::Accepted, 1)]);
-        assert_eq!(board.groups[2].orders.len(), 2);
+        assert_eq!((board.groups[2].orders.len(), board.groups[3].orders.len()), (1, 1));
         assert_eq!(board.late, 3, "the three of 15:00 that wait for the courier");
         assert_eq!(board.counts, [(CrmStatus::New, 3), (CrmStatus::Accepted, 2), (CrmStatus::Delivering, 1)]);
     }

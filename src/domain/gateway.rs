@@ -31,6 +31,9 @@ pub enum GatewayRequest {
     /// Put these orders in the kit's outbox again, to be sent as `order.update` webhooks.
     #[serde(rename = "orders.resend")]
     OrdersResend { bitrix_order_ids: Vec<u64> },
+    /// The shop's reference data: slots, cities, shops, statuses, pay systems, deliveries.
+    #[serde(rename = "reference.snapshot")]
+    ReferenceSnapshot,
 }
 
 /// The create request for a CRM order.

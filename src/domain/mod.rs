@@ -19,6 +19,7 @@ pub mod ops;
 pub mod order;
 pub mod phone;
 pub mod reconciliation;
+pub mod reference;
 pub mod retry;
 pub mod settings;
 pub mod signing;

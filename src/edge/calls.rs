@@ -12,6 +12,7 @@ use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::ids::{CrmId, JobId, ShopId};
 use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
+use crate::domain::reference::{RefreshOutcome, RefreshTrigger, ShopReference};
 use crate::domain::staff_login::LockScope;
 use crate::domain::views::{
     DayOrders, DaySummary, DeadLetter, OrderPage as OrderPageView, OrderView as OrderViewAnswer, Origin, ProductView,
@@ -124,6 +125,16 @@ store_calls! {
     SetAvailability<'a> = "crm_set_product_availability" -> JobsAnswer {
         p_product_id: &'a CrmId => "uuid", p_stock_code: &'a str => "text", p_actor: &'a Actor => "jsonb",
         p_jobs: Value => "jsonb",
+    }
+
+    ReferenceRefreshDue = "reference_refresh_due" -> RefreshTrigger {
+        p_daily_seconds: u64 => "integer", p_unknown_seconds: u64 => "integer",
+    }
+    ApplyReference<'a> = "apply_reference" -> RefreshOutcome {
+        p_reference: &'a ShopReference => "jsonb", p_trigger: &'static str => "text",
+    }
+    RecordReferenceFailure<'a> = "record_reference_failure" -> IgnoredAny {
+        p_trigger: &'static str => "text", p_error: &'a str => "text",
     }
 
     SyncStatus = "sync_status" -> SyncStatusView {}

@@ -133,6 +133,18 @@ pub async fn scheduled(env: &Env) {
         Err(error) => emit(&LogLine::new("error", "ops.backfill_summary_failed").with("reason", cause_chain(&error))),
     }
     let gateway = HttpBitrixGateway(&bindings.config);
+    match crate::app::reference_run::refresh_if_due(
+        store,
+        &gateway,
+        bindings.config.switches,
+        bindings.config.retry_delay_scale,
+    )
+    .await
+    {
+        Ok(crate::app::reference_run::RefreshRun::NotDue | crate::app::reference_run::RefreshRun::SwitchedOff) => {}
+        Ok(run) => emit(&crate::web::answers::reference_log(&run)),
+        Err(error) => emit(&LogLine::new("error", "ops.reference_failed").with("reason", cause_chain(&error))),
+    }
     match reconcile_if_due(store, &gateway, queue, bindings.config.switches, &now).await {
         Ok(ReconcileRun::Ran { id, outcome, .. }) => emit(
             &LogLine::new(if outcome.error.is_some() { "error" } else { "info" }, "ops.reconciliation")

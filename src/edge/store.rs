@@ -13,7 +13,7 @@ use super::calls::{self, OrderQuery, ProductQuery, StoreCall};
 use crate::app::crm_input::{Actor, NewOrder, OrderFilter, ProductFilter, RequestKey};
 use crate::app::ports::{
     CrmStore, JobEnd, JobStore, LoginAttempt, NewSession, OrderCreation, OrderStore, ProductAvailability,
-    ReconcileStore, StaffStore, StatusChange, StoreAnswer, StoreError,
+    ReconcileStore, ReferenceStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
 use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::clock::ALMATY_OFFSET_SECONDS;
@@ -21,6 +21,7 @@ use crate::domain::ids::{CrmId, JobId};
 use crate::domain::jobs::{JobKind, JobRow, NewJob};
 use crate::domain::order::OrderEvent;
 use crate::domain::reconciliation::{CrmRow, ReconcilePeriod, Reconciliation, RunId, RunOutcome, Trigger};
+use crate::domain::reference::{RefreshOutcome, RefreshTrigger, ShopReference};
 use crate::domain::retry::is_transient_status;
 use crate::domain::staff_login::{LockScope, LoginLimits};
 use crate::domain::status::CrmStatus;
@@ -270,6 +271,30 @@ impl JobStore for PostgrestStore {
     ) -> Result<Option<crate::domain::jobs::BackfillLoad>, StoreError> {
         let p_template = serde_json::to_value(JobKind::BackfillSummary.template()).unwrap_or(Value::Null);
         self.call(&calls::BackfillToAnnounce { p_quiet_seconds: quiet.as_secs(), p_template }).await
+    }
+}
+
+impl ReferenceStore for PostgrestStore {
+    async fn reference_refresh_due(
+        &self,
+        daily: Duration,
+        unknown_retry: Duration,
+    ) -> Result<Option<RefreshTrigger>, StoreError> {
+        let call =
+            calls::ReferenceRefreshDue { p_daily_seconds: daily.as_secs(), p_unknown_seconds: unknown_retry.as_secs() };
+        self.call(&call).await
+    }
+
+    async fn apply_reference(
+        &self,
+        reference: &ShopReference,
+        trigger: RefreshTrigger,
+    ) -> Result<RefreshOutcome, StoreError> {
+        self.call_some(&calls::ApplyReference { p_reference: reference, p_trigger: trigger.as_str() }).await
+    }
+
+    async fn record_reference_failure(&self, trigger: RefreshTrigger, error: &str) -> Result<(), StoreError> {
+        self.call(&calls::RecordReferenceFailure { p_trigger: trigger.as_str(), p_error: error }).await.map(|_| ())
     }
 }
 

@@ -11,12 +11,14 @@ use crate::app::ingest::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
 use crate::app::outbox::DayRun;
 use crate::app::ports::StoreError;
 use crate::app::reconciliation_run::ReconcileRun;
+use crate::app::reference_run::RefreshRun;
 use crate::domain::apply::ApplyOutcome;
 use crate::domain::decimal::Money;
 use crate::domain::ids::{JobId, Record};
 use crate::domain::jobs::Switches;
 use crate::domain::order::ParseError;
 use crate::domain::reconciliation::{ReconcilePeriod, Reconciliation, RunId, RunOutcome};
+use crate::domain::reference::RefreshOutcome;
 use crate::domain::signing::{SignatureError, TOLERANCE_SECONDS};
 use crate::domain::status::CrmStatus;
 use crate::domain::views::{DeadLetter, OrderView, ProductView, ReportDay, Stock, SyncStatus};
@@ -400,6 +402,54 @@ pub fn reconciliation_run(run: &ReconcileRun) -> Answer {
         ),
         // Only the cron's run can be not due; an on-demand run always starts.
         ReconcileRun::NotDue => success(200, Told { message: "Сверка сегодня уже выполнена".to_owned() }),
+    }
+}
+
+/// What an on-demand refresh of the reference data did: 200 with what it stored (and what it
+/// skipped, and why), 502 when Bitrix did not answer as the contract says, 409 when switched off.
+#[must_use]
+pub fn reference_run(run: &RefreshRun) -> Answer {
+    #[derive(Serialize)]
+    struct Refreshed<'a> {
+        message: String,
+        outcome: &'a RefreshOutcome,
+    }
+    match run {
+        RefreshRun::Refreshed { outcome, .. } => {
+            let mut message = format!(
+                "Справочники обновлены: слотов {}, городов {}, магазинов {}, статусов {}, способов оплаты {}, доставок {}; изменено записей {}",
+                outcome.slots, outcome.cities, outcome.shops, outcome.statuses, outcome.pay_systems, outcome.deliveries, outcome.changed
+            );
+            if !outcome.skipped.is_empty() {
+                message.push_str(&format!("; с замечаниями: {}", outcome.skipped.len()));
+            }
+            success(200, Refreshed { message, outcome })
+        }
+        RefreshRun::Failed { error, .. } => refusal(
+            502,
+            "bitrix_failed",
+            "Битрикс не ответил как нужно, справочники не изменены",
+            Detail::Parse { detail: error },
+        ),
+        RefreshRun::SwitchedOff | RefreshRun::NotDue => {
+            error(409, "sync_disabled", "Обновление невозможно: передача в Битрикс выключена (BITRIX_SYNC_ENABLED)")
+        }
+    }
+}
+
+/// The log line of a refresh (the cron's or one asked for).
+#[must_use]
+pub fn reference_log(run: &RefreshRun) -> crate::domain::log::LogLine {
+    use crate::domain::log::LogLine;
+    match run {
+        RefreshRun::Refreshed { trigger, outcome } => LogLine::new("info", "ops.reference")
+            .with("trigger", trigger.as_str())
+            .with("changed", outcome.changed)
+            .with("skipped", outcome.skipped.len()),
+        RefreshRun::Failed { trigger, error } => LogLine::new("error", "ops.reference_failed")
+            .with("trigger", trigger.as_str())
+            .with("reason", error.as_str()),
+        RefreshRun::SwitchedOff | RefreshRun::NotDue => LogLine::new("info", "ops.reference_skipped"),
     }
 }
 

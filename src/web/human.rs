@@ -88,6 +88,19 @@ pub fn payment(payment: &crate::domain::views::PaymentView, currency: Option<&st
     }
 }
 
+/// A slot the CRM does not know yet: «Слот 23 (время уточняется)», until the next reference
+/// refresh names it.
+#[must_use]
+pub fn unknown_slot(id: u64) -> String {
+    format!("Слот {id} (время уточняется)")
+}
+
+/// A slot as people read it: its name, or [`unknown_slot`] while the CRM does not know it.
+#[must_use]
+pub fn slot(named: &crate::domain::views::Named) -> String {
+    named.name.clone().unwrap_or_else(|| unknown_slot(named.id))
+}
+
 /// `2`, `0,5`: a count as people write it.
 #[must_use]
 pub fn count(quantity: Quantity) -> String {

@@ -67,6 +67,8 @@ pub enum ApiRoute {
     RunDailySummary,
     /// `POST /api/ops/reconcile/run?from=&to=`
     RunReconcile,
+    /// `POST /api/ops/reference/run`
+    RunReferenceRefresh,
     /// `GET /api/reports/daily?from=&to=`
     DailyReport,
 }
@@ -237,6 +239,7 @@ fn api(method: Method, segments: &[&str]) -> Result<ApiRoute, Miss> {
         ["ops", "delivery-risk", "run"] => only(method, &[(Post, ApiRoute::RunDeliveryRisk)], "POST"),
         ["ops", "daily-summary", "run"] => only(method, &[(Post, ApiRoute::RunDailySummary)], "POST"),
         ["ops", "reconcile", "run"] => only(method, &[(Post, ApiRoute::RunReconcile)], "POST"),
+        ["ops", "reference", "run"] => only(method, &[(Post, ApiRoute::RunReferenceRefresh)], "POST"),
         ["reports", "daily"] => only(method, &[(Get, ApiRoute::DailyReport)], "GET"),
         _ => Err(Miss::NotFound),
     }

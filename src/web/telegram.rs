@@ -106,6 +106,10 @@ fn money(amount: Option<Money>, currency: Option<&str>) -> String {
     }
 }
 
+fn slot_of(card: &OrderView) -> String {
+    or_dash(card.delivery_slot.as_ref().map(human::slot).as_deref(), caps::SHORT)
+}
+
 fn name_of(named: Option<&Named>) -> String {
     or_dash(named.and_then(|n| n.name.as_deref()), caps::SHORT)
 }
@@ -177,7 +181,7 @@ fn digest_line(card: &OrderView, occasion: Occasion) -> String {
         Occasion::StatusChanged(to) => format!("🔄 №{number} «{}»", to.label_ru()),
         Occasion::DeliveryRisk { .. } => format!("⚠️ №{number}"),
     };
-    let when = [card.delivery_date.map(human::date), card.delivery_slot.as_ref().and_then(|s| s.name.clone())]
+    let when = [card.delivery_date.map(human::date), card.delivery_slot.as_ref().map(human::slot)]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
@@ -232,7 +236,7 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
     [
         title,
         format!("Статус: {}", card.status.label_ru()),
-        format!("Сумма: <b>{}</b>", money(card.total_amount, currency)) + &payment_line(card),
+        format!("Сумма: <b>{}</b>", money(card.total_amount, currency)) + &payment_line(card, occasion),
         format!("Источник: {}", card.origin.label_ru()),
         String::new(),
         "<b>Получатель</b>".to_owned(),
@@ -242,7 +246,7 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         String::new(),
         "<b>Доставка</b>".to_owned(),
         format!("Дата: {}", or_dash(date.as_deref(), caps::SHORT)),
-        format!("Время: {}", name_of(card.delivery_slot.as_ref())),
+        format!("Время: {}", slot_of(card)),
         format!("Город: {}", name_of(card.city.as_ref())),
         format!("Магазин: {}", name_of(card.shop.as_ref())),
         format!("Стоимость доставки: {}", money(card.delivery_fee, currency)),
@@ -253,13 +257,15 @@ fn header(card: &OrderView, occasion: Occasion) -> String {
         })
 }
 
-/// `\nОплата: …` when Bitrix said how the order is paid, and a warning when it is with the
-/// courier unpaid (its status message is sent once, so the warning is too).
-fn payment_line(card: &OrderView) -> String {
+/// `\nОплата: …` when Bitrix said how the order is paid, and, in the message announcing that an
+/// unpaid order went to the courier (sent once), a warning with what to collect.
+fn payment_line(card: &OrderView, occasion: Occasion) -> String {
     let currency = card.currency.as_deref();
+    let leaving = matches!(occasion, Occasion::StatusChanged(to) if to.with_courier());
     let said =
         card.payment.as_ref().map(|p| format!("\nОплата: {}", escape_capped(&human::payment(p, currency), caps::NAME)));
     let warning = crate::domain::views::unpaid_with_courier(card)
+        .filter(|_| leaving)
         .map(|left| format!("\n⚠️ <b>У курьера без оплаты: получить {}</b>", human::money(left, currency)));
     said.unwrap_or_default() + &warning.unwrap_or_default()
 }
@@ -288,7 +294,7 @@ fn risk(card: &OrderView, stage: RiskStage, minutes_left: i64, crm_url: &str) ->
     let link = format!("{}/crm/orders/{}", crm_url.trim_end_matches('/'), card.id);
     [
         title,
-        format!("Время: {}", name_of(card.delivery_slot.as_ref())),
+        format!("Время: {}", slot_of(card)),
         format!("Статус: {}, заказ ещё не у курьера", card.status.label_ru()),
         format!(
             "Получатель: {}, {}",

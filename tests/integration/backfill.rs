@@ -144,3 +144,89 @@ async fn the_root_sends_people_to_the_board() {
     let posted = client.post(url("/")).send().await.unwrap();
     assert_eq!(posted.status().as_u16(), 405);
 }
+
+/// A staff page as a logged-in member of staff sees it.
+async fn staff_page(path: &str) -> String {
+    let login = format!("pages-{}", fresh_id());
+    staff_account(&login).await;
+    let (_, cookie, _) = log_in(&login, STAFF_PASSWORD, "203.0.113.78").await;
+    let cookie = cookie.unwrap();
+    reqwest::Client::new()
+        .get(url(path))
+        .header("Cookie", cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_order_naming_a_slot_the_crm_does_not_know_is_kept_and_placed_once_the_refresh_names_it() {
+    let stack = ensure_stack();
+    let id = fresh_id();
+    let slot = 40_000 + id % 10_000;
+    let today = crate::harness::just_now()[..10].to_owned();
+    let mut body = fixture("order-create.json", Some(id));
+    body["data"]["properties"]["when"] = json!(slot.to_string());
+    body["data"]["properties"]["data"] = json!(today);
+    body["data"]["properties"]["nameRecipient"] = json!(format!("Новый слот {id}"));
+    assert_eq!(post_webhook(&body).await.body["outcome"], "created", "kept with the raw id, never refused");
+
+    let waiting = format!("Слот {slot} (время уточняется)");
+    let message = eventually(WAIT, "the new-order message", || async {
+        texts(&stack.telegram.received(&format!("Новый слот {id}"))).into_iter().next()
+    })
+    .await;
+    assert!(message.contains(&format!("Время: {waiting}")), "{message}");
+    assert!(staff_page(&format!("/crm?date={today}")).await.contains(&waiting), "the board names it by its number");
+
+    // Bitrix gains the slot; the cron's refresh (due at once for an unknown id) names it.
+    stack.bitrix.add_slot(slot, "22:00-23:00");
+    eventually(WAIT, "the refresh to name the slot", || async {
+        trigger_cron().await;
+        let known: bool = db()
+            .await
+            .query_one(
+                "select exists (select 1 from delivery_time_slots where bitrix_slot_id = $1 and starts_at = '22:00')",
+                &[&i64::try_from(slot).unwrap()],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        known.then_some(())
+    })
+    .await;
+    let board = staff_page(&format!("/crm?date={today}")).await;
+    assert!(board.contains("22:00-23:00") && !board.contains(&waiting), "placed in its slot");
+}
+
+#[tokio::test]
+async fn the_reference_data_is_refreshed_on_demand_and_says_what_it_stored_and_what_it_skipped() {
+    let stack = ensure_stack();
+    let slot = 50_000 + fresh_id() % 10_000;
+    stack.bitrix.add_slot(slot, "Вечер");
+
+    let answer = crm(Method::POST, "/api/ops/reference/run", None).await;
+
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert!(answer.body["message"].as_str().unwrap().starts_with("Справочники обновлены"), "{:?}", answer.body);
+    let skipped = answer.body["outcome"]["skipped"].as_array().unwrap();
+    assert!(skipped.iter().any(|s| s.as_str().unwrap().starts_with(&format!("slot {slot}:"))), "{skipped:?}");
+    let kept: (String, bool) = {
+        let row = db()
+            .await
+            .query_one(
+                "select label, starts_at is null from delivery_time_slots where bitrix_slot_id = $1",
+                &[&i64::try_from(slot).unwrap()],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(kept, ("Вечер".to_owned(), true), "kept by its name, without times");
+    let paid_by: String =
+        db().await.query_one("select name from pay_systems where bitrix_pay_system_id = 7", &[]).await.unwrap().get(0);
+    assert_eq!(paid_by, "Kaspi");
+}

@@ -57,6 +57,8 @@ struct State {
     creations: HashMap<String, u32>,
     next_order_id: u64,
     next_message_id: u64,
+    /// Delivery slots the fake Bitrix has beyond the standard ones (`reference.snapshot`).
+    extra_slots: Vec<(u64, String)>,
 }
 
 /// A fake server on a fixed loopback port.
@@ -69,6 +71,11 @@ impl Fake {
     /// The next requests whose body contains `needle` get these replies, in order.
     pub fn script(&self, needle: &str, replies: Vec<Reply>) {
         self.state.lock().unwrap().scripts.push((needle.to_owned(), replies.into()));
+    }
+
+    /// Bitrix gains a delivery slot: the next `reference.snapshot` names it.
+    pub fn add_slot(&self, id: u64, name: &str) {
+        self.state.lock().unwrap().extra_slots.push((id, name.to_owned()));
     }
 
     /// Every request whose body contains `needle`.
@@ -218,6 +225,22 @@ pub fn start_bitrix(port: u16) -> Result<Fake, String> {
             return refused(422, "idempotency_key_mismatch", "Idempotency-Key заголовка и тела не совпадают");
         }
         let mut state = fake.state.lock().unwrap();
+        if body["action"] == "reference.snapshot" {
+            // A read, as the kit answers it: afresh every time, never kept with its key.
+            let mut slots = vec![json!({"id": "18", "name": "15:00-16:00", "sort": 100})];
+            slots.extend(
+                state.extra_slots.iter().map(|(id, name)| json!({"id": id.to_string(), "name": name, "sort": 500})),
+            );
+            return (
+                200,
+                json!({"ok": true, "slots": slots,
+                "cities": [{"id": "2", "name": "Алматы"}, {"id": "3", "name": "Астана"}],
+                "shops": [{"id": "17008", "name": "CVETYKZ"}],
+                "statuses": [{"id": "N", "name": "Принят, ожидается оплата"}, {"id": "PD", "name": "Передан курьеру"}],
+                "pay_systems": [{"id": "7", "name": "Kaspi"}, {"id": "3", "name": "Наличные курьеру"}],
+                "deliveries": [{"id": "2", "name": "Курьер"}]}),
+            );
+        }
         if let Some(first) = state.answers.get(&key) {
             return first.clone();
         }

@@ -220,6 +220,73 @@ final class BitrixShop implements Shop, Deferrer
         return $ids;
     }
 
+    public function reference(): array
+    {
+        return [
+            'slots' => $this->variants('when', true),
+            'cities' => $this->variants('city', false),
+            'shops' => $this->variants('shopId', false),
+            // sale/lib/statusbase.php: StatusTable with StatusLangTable's NAME, type O (orders).
+            'statuses' => self::pairs(Sale\OrderStatus::getAllStatusesNames(LANGUAGE_ID)),
+            // sale/lib/paysystem/manager.php
+            'pay_systems' => self::rows(Sale\PaySystem\Manager::getList([
+                'select' => ['ID', 'NAME'], 'filter' => ['=ACTIVE' => 'Y'], 'order' => ['SORT' => 'ASC'],
+            ])),
+            // sale/lib/delivery/services/manager.php: id => fields of the active services.
+            'deliveries' => array_values(array_map(
+                static fn (array $service): array => ['id' => (string) $service['ID'], 'name' => (string) $service['NAME']],
+                Sale\Delivery\Services\Manager::getActiveList(),
+            )),
+        ];
+    }
+
+    /**
+     * The values of an order property of type enum (sale/lib/internals/orderprops_variant.php:
+     * b_sale_order_props_variant), for the site's person type.
+     *
+     * @return list<array<string, mixed>>
+     */
+    private function variants(string $code, bool $withSort): array
+    {
+        $property = Sale\Internals\OrderPropsTable::getList([
+            'select' => ['ID'],
+            'filter' => ['=CODE' => $code, '=PERSON_TYPE_ID' => (int) ($this->ids['person_type_id'] ?? 1)],
+        ])->fetch();
+        if ($property === false) {
+            return [];
+        }
+        $rows = Sale\Internals\OrderPropsVariantTable::getList([
+            'select' => ['VALUE', 'NAME', 'SORT'],
+            'filter' => ['=ORDER_PROPS_ID' => (int) $property['ID']],
+            'order' => ['SORT' => 'ASC', 'ID' => 'ASC'],
+        ]);
+        $values = [];
+        while ($row = $rows->fetch()) {
+            $value = ['id' => (string) $row['VALUE'], 'name' => (string) $row['NAME']];
+            $values[] = $withSort ? $value + ['sort' => (int) $row['SORT']] : $value;
+        }
+        return $values;
+    }
+
+    /** @param array<string|int, string> $names id => name */
+    private static function pairs(array $names): array
+    {
+        $pairs = [];
+        foreach ($names as $id => $name) {
+            $pairs[] = ['id' => (string) $id, 'name' => (string) $name];
+        }
+        return $pairs;
+    }
+
+    private static function rows(\Bitrix\Main\DB\Result $result): array
+    {
+        $rows = [];
+        while ($row = $result->fetch()) {
+            $rows[] = ['id' => (string) $row['ID'], 'name' => (string) $row['NAME']];
+        }
+        return $rows;
+    }
+
     /** The order as the webhook describes it (Webhook\Mapper's record). */
     private static function record(Sale\Order $order): array
     {

@@ -17,6 +17,8 @@ final class Controller
 {
     public const MAX_BODY_BYTES = 1024 * 1024;
     public const MAX_KEY_LENGTH = 200;
+    /** Actions that only read: answered afresh every time, their (large) answers not kept. */
+    private const READS = ['orders.snapshot', 'reference.snapshot'];
 
     /** @var callable(): int */
     private $clock;
@@ -59,11 +61,11 @@ final class Controller
         } catch (Invalid $invalid) {
             return Response::error(422, 'invalid_request', $invalid->getMessage(), ['field' => $invalid->field]);
         }
-        if ($request['action'] === 'orders.snapshot') {
+        if (in_array($request['action'], self::READS, true)) {
             // A read changes nothing: it is answered afresh every time, and its (large) answer is
             // not kept with its key.
             try {
-                return $this->perform('orders.snapshot', $checked, $key);
+                return $this->perform($request['action'], $checked, $key);
             } catch (\Throwable $failure) {
                 return self::failed($failure);
             }
@@ -118,6 +120,8 @@ final class Controller
                     'id' => (string) $o['id'], 'status_id' => $o['status_id'], 'price' => $o['price'],
                     'date_update' => $o['date_update'],
                 ], $orders), 'next_after_id' => $more ? $last : null]);
+            case 'reference.snapshot':
+                return Response::ok($this->shop->reference());
             case 'orders.resend':
                 $queued = 0;
                 $missing = [];

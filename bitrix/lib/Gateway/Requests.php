@@ -32,8 +32,9 @@ final class Requests
             'product.set_availability' => self::availability($body),
             'orders.snapshot' => self::snapshot($body),
             'orders.resend' => self::resend($body),
+            'reference.snapshot' => [],
             default => throw new Invalid('action', 'Неизвестное действие: ожидается order.create, order.set_status, '
-                . 'product.set_availability, orders.snapshot или orders.resend'),
+                . 'product.set_availability, orders.snapshot, orders.resend или reference.snapshot'),
         };
     }
 

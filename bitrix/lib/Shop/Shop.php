@@ -59,4 +59,15 @@ interface Shop
      * @return list<int>
      */
     public function orderIds(int $afterId, int $limit, ?int $toId, ?\DateTimeImmutable $since): array;
+
+    /**
+     * The shop's reference data, as Bitrix names it: the values of the order properties `when`
+     * (delivery slots, named like «15:00-16:00»), `city` and `shopId`, the order statuses, the
+     * active pay systems and delivery services. Each list by sort, ids as text.
+     *
+     * @return array{slots: list<array{id: string, name: string, sort: int}>, cities: list<array{id: string, name: string}>,
+     *     shops: list<array{id: string, name: string}>, statuses: list<array{id: string, name: string}>,
+     *     pay_systems: list<array{id: string, name: string}>, deliveries: list<array{id: string, name: string}>}
+     */
+    public function reference(): array;
 }

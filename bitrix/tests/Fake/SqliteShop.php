@@ -270,4 +270,20 @@ final class SqliteShop implements Shop
     {
         return sprintf('%d.%02d', intdiv($units, 10000), intdiv($units % 10000, 100));
     }
+
+    /** @var array<string, list<array<string, mixed>>> what reference() answers; tests change it */
+    public array $reference = [
+        'slots' => [['id' => '18', 'name' => '15:00-16:00', 'sort' => 100], ['id' => '19', 'name' => '16:00-17:00', 'sort' => 110],
+                    ['id' => '23', 'name' => '21:00-22:00', 'sort' => 150]],
+        'cities' => [['id' => '2', 'name' => 'Алматы'], ['id' => '3', 'name' => 'Астана']],
+        'shops' => [['id' => '17008', 'name' => 'CVETYKZ']],
+        'statuses' => [['id' => 'N', 'name' => 'Принят, ожидается оплата'], ['id' => 'AP', 'name' => 'Принят']],
+        'pay_systems' => [['id' => '7', 'name' => 'Kaspi'], ['id' => '3', 'name' => 'Наличные курьеру']],
+        'deliveries' => [['id' => '2', 'name' => 'Курьер']],
+    ];
+
+    public function reference(): array
+    {
+        return $this->reference;
+    }
 }

@@ -60,9 +60,10 @@ pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
             @for (index, group) in board.groups.iter().enumerate() {
                 section class="slot" aria-labelledby=(format!("slot-{index}")) {
                     h2 id=(format!("slot-{index}")) {
-                        @match group.slot {
-                            Some(slot) => (slot.label),
-                            None => "Время не указано",
+                        @match (group.slot, group.unknown_slot) {
+                            (Some(slot), _) => (slot.label),
+                            (None, Some(id)) => (human::unknown_slot(id)),
+                            (None, None) => "Время не указано",
                         }
                         " — " (group.orders.len()) " " (orders_word(group.orders.len()))
                     }

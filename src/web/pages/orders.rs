@@ -52,8 +52,7 @@ fn payment_text(order: &OrderView) -> Markup {
 }
 
 fn slot_text(order: &OrderView) -> Markup {
-    let named = |n: &Named| n.name.clone().unwrap_or_else(|| format!("слот №{}", n.id));
-    or_dash(order.delivery_slot.as_ref().map(named).as_deref())
+    or_dash(order.delivery_slot.as_ref().map(human::slot).as_deref())
 }
 
 /// `/crm/orders`: a page of orders with the filters kept in the URL.

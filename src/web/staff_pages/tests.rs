@@ -208,6 +208,30 @@ impl JobStore for Store {
     }
 }
 
+impl crate::app::ports::ReferenceStore for Store {
+    async fn reference_refresh_due(
+        &self,
+        _daily: Duration,
+        _retry: Duration,
+    ) -> Result<Option<crate::domain::reference::RefreshTrigger>, StoreError> {
+        Ok(None)
+    }
+    async fn apply_reference(
+        &self,
+        _reference: &crate::domain::reference::ShopReference,
+        _trigger: crate::domain::reference::RefreshTrigger,
+    ) -> Result<crate::domain::reference::RefreshOutcome, StoreError> {
+        Err(StoreError::unavailable("none", None))
+    }
+    async fn record_reference_failure(
+        &self,
+        _trigger: crate::domain::reference::RefreshTrigger,
+        _error: &str,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 impl ReconcileStore for Store {
     async fn start_reconciliation(
         &self,

@@ -67,12 +67,14 @@ fn a_status_change_message_names_the_new_status_in_russian() {
 }
 
 #[test]
-fn missing_values_show_as_a_dash() {
+fn missing_values_show_as_a_dash_and_a_slot_the_crm_does_not_know_yet_by_its_number() {
     let mut sparse = card();
     sparse.recipient_phone = None;
     sparse.delivery_slot = Some(Named { id: 99, name: None });
     let text = render(&sparse, Occasion::NewOrder, CRM);
-    assert!(text.contains("Телефон: —") && text.contains("Время: —"), "{text}");
+    assert!(text.contains("Телефон: —") && text.contains("Время: Слот 99 (время уточняется)"), "{text}");
+    sparse.delivery_slot = None;
+    assert!(render(&sparse, Occasion::NewOrder, CRM).contains("Время: —"));
 }
 
 #[test]
@@ -427,6 +429,7 @@ fn the_message_says_how_the_order_is_paid_and_warns_once_it_leaves_unpaid() {
     });
     let new = render(&order, Occasion::NewOrder, CRM);
     order.status = CrmStatus::Delivering;
+    let late_news = render(&order, Occasion::NewOrder, CRM);
     let leaving = render(&order, Occasion::StatusChanged(CrmStatus::Delivering), CRM);
     order.payment.as_mut().unwrap().paid = true;
     let paid = render(&order, Occasion::StatusChanged(CrmStatus::Delivering), CRM);
@@ -434,6 +437,7 @@ fn the_message_says_how_the_order_is_paid_and_warns_once_it_leaves_unpaid() {
     assert!(!silent.contains("Оплата"), "{silent}");
     assert!(new.contains("Оплата: Не оплачен · Kaspi"), "{new}");
     assert!(!new.contains("У курьера без оплаты"));
+    assert!(!late_news.contains("У курьера без оплаты"), "only the message that says it left warns");
     assert!(leaving.contains("⚠️ <b>У курьера без оплаты: получить 16\u{a0}500\u{a0}₸</b>"), "{leaving}");
     assert!(paid.contains("Оплата: Оплачен · Kaspi") && !paid.contains("без оплаты"));
 }
