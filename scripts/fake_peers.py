@@ -113,6 +113,18 @@ def peer_bitrix(request, body):
         return 400, {"ok": False, "error": "missing_idempotency_key", "message": "Нет заголовка Idempotency-Key"}
     if (body or {}).get("idempotency_key") != key:
         return 422, {"ok": False, "error": "idempotency_key_mismatch", "message": "Ключи заголовка и тела не совпадают"}
+    if body.get("action") == "reference.snapshot":
+        # A read, as the kit answers it: afresh, never kept with its key. The shop's hourly
+        # slots from 09:00 to 22:00 (18 is 15:00-16:00, as in the migrations).
+        slots = [{"id": str(h + 3), "name": f"{h:02d}:00-{h + 1:02d}:00", "sort": 100 + h} for h in range(9, 22)]
+        return 200, {"ok": True, "slots": slots,
+                     "cities": [{"id": "2", "name": "Алматы"}, {"id": "3", "name": "Астана"}],
+                     "shops": [{"id": "17008", "name": "CVETYKZ"}],
+                     "statuses": [{"id": "N", "name": "Принят, ожидается оплата"}, {"id": "AP", "name": "Принят"},
+                                  {"id": "PD", "name": "Передан курьеру"}, {"id": "CO", "name": "Доставлен"}],
+                     "pay_systems": [{"id": "7", "name": "Kaspi"}, {"id": "3", "name": "Наличные курьеру"},
+                                     {"id": "5", "name": "Банковская карта"}],
+                     "deliveries": [{"id": "2", "name": "Курьер"}, {"id": "3", "name": "Самовывоз"}]}
     with lock:
         if key in answers:
             return answers[key]
