@@ -22,5 +22,9 @@ return [
         'delivery_id' => 1,
         'pay_system_id' => 1,
         'user_id' => 1,
+        // The catalogue's iblock (Контент → Инфоблоки: the bouquets) and the storefront's
+        // address, for catalog.snapshot's product pictures.
+        'catalog_iblock_id' => 2,
+        'storefront_url' => 'https://cvety.kz',
     ],
 ];

@@ -64,6 +64,78 @@ async fn a_burst_of_300_new_orders_reaches_the_chat_as_a_few_digests_naming_ever
     assert!(digests >= 1);
 }
 
+fn catalogue_product(id: u64, price: &str, stock: &str) -> serde_json::Value {
+    serde_json::json!({"id": id.to_string(), "name": format!("Букет каталога {id}"), "code": format!("buket-{id}"),
+        "active": "Y", "section": {"id": "10", "name": "Букеты"}, "price": price, "currency": "KZT", "in_stock": stock,
+        "picture": format!("https://cvety.kz/upload/iblock/{id}.jpg"), "changed_at": "2026-11-30T10:00:00+05:00"})
+}
+
+#[tokio::test]
+async fn the_catalogue_of_5000_products_loads_in_pages_and_a_later_load_brings_only_what_changed_in_bitrix() {
+    let stack = ensure_stack();
+    let _alone = exclusive().await;
+    let first_id = 8_000_001;
+    for id in first_id..first_id + 5000 {
+        stack.bitrix.put_product(catalogue_product(id, "9000", "158"));
+    }
+    let load = || async { harness::crm(reqwest::Method::POST, "/api/ops/catalog/run", None).await };
+
+    let started = std::time::Instant::now();
+    let first = load().await;
+    let took = started.elapsed();
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let outcome = &first.body["outcome"];
+    assert_eq!(
+        (outcome["products"].as_u64(), outcome["created"].as_u64(), outcome["pages"].as_u64()),
+        (Some(5000), Some(5000), Some(10))
+    );
+    println!("catalog: 5,000 products in {took:.1?} (10 pages)");
+
+    // In Bitrix: a new price, a product out of stock, and one product gone; in the CRM: a toggle.
+    stack.bitrix.put_product(catalogue_product(first_id, "9500", "158"));
+    stack.bitrix.put_product(catalogue_product(first_id + 1, "9000", "159"));
+    stack.bitrix.remove_product(first_id + 2);
+    let toggled_bitrix_id = first_id + 3;
+    let toggled: String = harness::db()
+        .await
+        .query_one(
+            "select id::text from products where metadata -> 'properties' ->> 'bitrix_id' = $1",
+            &[&toggled_bitrix_id.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let answer = harness::crm(reqwest::Method::POST, &format!("/api/products/{toggled}/set-unavailable"), None).await;
+    assert_eq!(answer.body["success"], true);
+    harness::settled("product_id", &toggled).await;
+
+    let second = load().await;
+    let outcome = &second.body["outcome"];
+    assert_eq!(
+        (outcome["updated"].as_u64(), outcome["hidden"].as_u64(), outcome["created"].as_u64()),
+        (Some(2), Some(1), Some(0)),
+        "the price and the stock changed in Bitrix; the CRM's own toggle is not a change; one product gone: {outcome}"
+    );
+    let row = |bitrix_id: u64| async move {
+        harness::db()
+            .await
+            .query_one(
+                "select price::text, metadata -> 'properties' ->> 'IN_STOCK', active from products
+                 where metadata -> 'properties' ->> 'bitrix_id' = $1",
+                &[&bitrix_id.to_string()],
+            )
+            .await
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, bool>(2)))
+            .unwrap()
+    };
+    assert_eq!(row(first_id).await, ("9500".into(), "158".into(), true));
+    assert_eq!(row(first_id + 1).await, ("9000".into(), "159".into(), true));
+    assert_eq!(row(first_id + 2).await, ("9000".into(), "158".into(), false), "hidden, kept for old orders");
+    assert_eq!(row(toggled_bitrix_id).await.1, "159");
+    let third = load().await;
+    assert_eq!(third.body["outcome"]["updated"], 0, "nothing changed since: {:?}", third.body);
+}
+
 #[tokio::test]
 async fn fifty_parallel_wrong_passwords_get_no_more_guesses_checked_than_the_limit() {
     ensure_stack();

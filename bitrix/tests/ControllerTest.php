@@ -192,6 +192,21 @@ final class ControllerTest extends KitCase
         self::assertCount(4, $after->body['slots'], 'a repeated key reads again');
     }
 
+    public function testTheCatalogSnapshotPagesThroughTheProductsByIdWithPriceStockAndPicture(): void
+    {
+        $first = $this->call(['action' => 'catalog.snapshot', 'after_id' => 0, 'limit' => 2], 'catalog:1');
+        $second = $this->call(['action' => 'catalog.snapshot', 'after_id' => (int) $first->body['next_after_id'], 'limit' => 2], 'catalog:2');
+        $refused = $this->call(['action' => 'catalog.snapshot', 'limit' => 501], 'catalog:3');
+
+        self::assertSame(['15652', '15653'], array_column($first->body['products'], 'id'));
+        self::assertSame(15653, $first->body['next_after_id']);
+        self::assertSame(['15654'], array_column($second->body['products'], 'id'));
+        self::assertNull($second->body['next_after_id']);
+        self::assertSame(['7500', 'KZT', '158'], [$first->body['products'][0]['price'], $first->body['products'][0]['currency'],
+            $first->body['products'][0]['in_stock']]);
+        self::assertSame([422, 'limit'], [$refused->status, $refused->body['field']]);
+    }
+
     public function testAResendPutsEachOrderInTheOutboxAgainAndNamesTheOnesBitrixDoesNotHave(): void
     {
         $id = $this->storefrontOrder();

@@ -195,6 +195,14 @@ impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm
     }
 }
 
+impl<S: crate::app::ports::CatalogStore, Q, G: BitrixGateway> Crm<'_, S, Q, G> {
+    /// A load of the catalogue from Bitrix now.
+    pub async fn load_catalog(&self) -> Result<crate::app::catalog_run::CatalogRun, CrmError> {
+        let trigger = crate::domain::catalog::CatalogTrigger::OnDemand;
+        Ok(crate::app::catalog_run::load(self.store, self.gateway, self.switches, trigger).await?)
+    }
+}
+
 impl<S: crate::app::ports::ReferenceStore, Q, G: BitrixGateway> Crm<'_, S, Q, G> {
     /// A refresh of the shop's reference data from Bitrix now.
     pub async fn refresh_reference(&self) -> Result<crate::app::reference_run::RefreshRun, CrmError> {

@@ -2,6 +2,7 @@
 //! outbox, run a reconciliation, the CRM's commands and queries. Imports only `domain`; no
 //! `worker`, no I/O of its own.
 
+pub mod catalog_run;
 pub mod crm;
 pub mod crm_input;
 pub mod handoff;

@@ -135,6 +135,37 @@ pub struct ProductAvailability {
     pub in_stock: bool,
 }
 
+/// The catalogue's loads from Bitrix (`catalog_runs`) and their pages (`apply_catalog_page`).
+pub trait CatalogStore {
+    /// Why a load is due now (never loaded, or the last complete load older than `daily`), or
+    /// `None` (one runs, or none is due).
+    async fn catalog_run_due(
+        &self,
+        daily: Duration,
+    ) -> Result<Option<crate::domain::catalog::CatalogTrigger>, StoreError>;
+    /// A new load, or `None` while another is running.
+    async fn start_catalog_run(
+        &self,
+        trigger: crate::domain::catalog::CatalogTrigger,
+    ) -> Result<Option<crate::domain::ids::CrmId>, StoreError>;
+    /// MUST upsert the page's products in one transaction (stale ones and the stock of a product
+    /// whose CRM toggle is on its way kept as they are) and say how many were created, updated,
+    /// unchanged and kept.
+    async fn apply_catalog_page(
+        &self,
+        run: &crate::domain::ids::CrmId,
+        products: &[crate::domain::catalog::CatalogProduct],
+    ) -> Result<crate::domain::catalog::CatalogOutcome, StoreError>;
+    /// Ends a load; a complete one that found products MUST hide those an earlier load named and
+    /// this one did not, and say how many.
+    async fn finish_catalog_run(
+        &self,
+        run: &crate::domain::ids::CrmId,
+        outcome: &crate::domain::catalog::CatalogOutcome,
+        complete: bool,
+    ) -> Result<crate::domain::catalog::CatalogOutcome, StoreError>;
+}
+
 /// The shop's reference data (`apply_reference`) and its refreshes (`reference_refreshes`).
 pub trait ReferenceStore {
     /// Why a refresh is due now (the last one older than `daily`, or an order naming an unknown

@@ -31,6 +31,9 @@ pub enum GatewayRequest {
     /// Put these orders in the kit's outbox again, to be sent as `order.update` webhooks.
     #[serde(rename = "orders.resend")]
     OrdersResend { bitrix_order_ids: Vec<u64> },
+    /// A page of the catalogue: products with ids above `after_id`, at most `limit`.
+    #[serde(rename = "catalog.snapshot")]
+    CatalogSnapshot { after_id: u64, limit: u32 },
     /// The shop's reference data: slots, cities, shops, statuses, pay systems, deliveries.
     #[serde(rename = "reference.snapshot")]
     ReferenceSnapshot,

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod auth;
 pub mod bitrix;
 pub mod board;
+pub mod catalog;
 pub mod clock;
 pub mod dates;
 pub mod decimal;

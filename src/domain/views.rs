@@ -193,7 +193,36 @@ pub struct ProductView {
     pub stock: Stock,
     /// The storefront slug (`metadata.properties.ru_url`).
     pub ru_url: Option<String>,
+    /// False: gone from Bitrix's catalogue or deactivated there (kept for old orders).
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub section_id: Option<u64>,
+    #[serde(default)]
+    pub section_name: Option<String>,
+    /// The catalogue's picture, when it is on the storefront.
+    #[serde(default)]
+    pub picture_url: Option<String>,
     pub updated_at: DateTime<FixedOffset>,
+}
+
+/// The storefront: its product pages and the pictures of its catalogue (the staff pages' CSP
+/// allows images from here only).
+pub const STOREFRONT_ORIGIN: &str = "https://cvety.kz";
+
+fn yes() -> bool {
+    true
+}
+
+impl ProductView {
+    /// The picture, when it is one of the storefront's (the only images the pages may show).
+    #[must_use]
+    pub fn storefront_picture(&self) -> Option<&str> {
+        self.picture_url.as_deref().filter(|url| {
+            url.strip_prefix(STOREFRONT_ORIGIN).is_some_and(|rest| rest.starts_with('/'))
+                && !url.contains(['"', '<', '>', ' ', '\\'])
+        })
+    }
 }
 
 /// The storefront's address for a product slug: `https://cvety.kz/products/{ru_url}/`. Any
@@ -213,7 +242,7 @@ pub fn storefront_url(ru_url: &str) -> Option<String> {
             encoded.push_str(&format!("%{byte:02X}"));
         }
     }
-    Some(format!("https://cvety.kz/products/{encoded}/"))
+    Some(format!("{STOREFRONT_ORIGIN}/products/{encoded}/"))
 }
 
 impl ProductView {

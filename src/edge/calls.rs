@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::app::crm_input::{Actor, OrderFilter, Problem, ProductFilter, RequestKey, Search};
 use crate::domain::apply::{Applied, ApplyCommand};
+use crate::domain::catalog::{CatalogOutcome, CatalogProduct, CatalogTrigger};
 use crate::domain::ids::{CrmId, JobId, ShopId};
 use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
@@ -135,6 +136,15 @@ store_calls! {
     }
     RecordReferenceFailure<'a> = "record_reference_failure" -> IgnoredAny {
         p_trigger: &'static str => "text", p_error: &'a str => "text",
+    }
+
+    CatalogRunDue = "catalog_run_due" -> CatalogTrigger { p_daily_seconds: u64 => "integer" }
+    StartCatalogRun = "start_catalog_run" -> CrmId { p_trigger: &'static str => "text" }
+    ApplyCatalogPage<'a> = "apply_catalog_page" -> CatalogOutcome {
+        p_run: &'a CrmId => "uuid", p_products: &'a [CatalogProduct] => "jsonb", p_availability_flow: &'static str => "text",
+    }
+    FinishCatalogRun<'a> = "finish_catalog_run" -> CatalogOutcome {
+        p_run: &'a CrmId => "uuid", p_outcome: &'a CatalogOutcome => "jsonb", p_complete: bool => "boolean",
     }
 
     SyncStatus = "sync_status" -> SyncStatusView {}

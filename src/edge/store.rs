@@ -12,10 +12,11 @@ use serde_json::Value;
 use super::calls::{self, OrderQuery, ProductQuery, StoreCall};
 use crate::app::crm_input::{Actor, NewOrder, OrderFilter, ProductFilter, RequestKey};
 use crate::app::ports::{
-    CrmStore, JobEnd, JobStore, LoginAttempt, NewSession, OrderCreation, OrderStore, ProductAvailability,
+    CatalogStore, CrmStore, JobEnd, JobStore, LoginAttempt, NewSession, OrderCreation, OrderStore, ProductAvailability,
     ReconcileStore, ReferenceStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
 use crate::domain::apply::{Applied, ApplyCommand};
+use crate::domain::catalog::{CatalogOutcome, CatalogProduct, CatalogTrigger};
 use crate::domain::clock::ALMATY_OFFSET_SECONDS;
 use crate::domain::ids::{CrmId, JobId};
 use crate::domain::jobs::{JobKind, JobRow, NewJob};
@@ -271,6 +272,30 @@ impl JobStore for PostgrestStore {
     ) -> Result<Option<crate::domain::jobs::BackfillLoad>, StoreError> {
         let p_template = serde_json::to_value(JobKind::BackfillSummary.template()).unwrap_or(Value::Null);
         self.call(&calls::BackfillToAnnounce { p_quiet_seconds: quiet.as_secs(), p_template }).await
+    }
+}
+
+impl CatalogStore for PostgrestStore {
+    async fn catalog_run_due(&self, daily: Duration) -> Result<Option<CatalogTrigger>, StoreError> {
+        self.call(&calls::CatalogRunDue { p_daily_seconds: daily.as_secs() }).await
+    }
+
+    async fn start_catalog_run(&self, trigger: CatalogTrigger) -> Result<Option<CrmId>, StoreError> {
+        self.call(&calls::StartCatalogRun { p_trigger: trigger.as_str() }).await
+    }
+
+    async fn apply_catalog_page(&self, run: &CrmId, products: &[CatalogProduct]) -> Result<CatalogOutcome, StoreError> {
+        let flow = JobKind::SetAvailability.template().flow.as_str();
+        self.call_some(&calls::ApplyCatalogPage { p_run: run, p_products: products, p_availability_flow: flow }).await
+    }
+
+    async fn finish_catalog_run(
+        &self,
+        run: &CrmId,
+        outcome: &CatalogOutcome,
+        complete: bool,
+    ) -> Result<CatalogOutcome, StoreError> {
+        self.call_some(&calls::FinishCatalogRun { p_run: run, p_outcome: outcome, p_complete: complete }).await
     }
 }
 

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::app::catalog_run::CatalogRun;
 use crate::app::crm::{CreatedOrder, CrmError, MAX_BODY_BYTES};
 use crate::app::crm_input::{Page, Period, Problem};
 use crate::app::ingest::{Ingested, WebhookError, MAX_WEBHOOK_BYTES};
@@ -13,6 +14,7 @@ use crate::app::ports::StoreError;
 use crate::app::reconciliation_run::ReconcileRun;
 use crate::app::reference_run::RefreshRun;
 use crate::domain::apply::ApplyOutcome;
+use crate::domain::catalog::CatalogOutcome;
 use crate::domain::decimal::Money;
 use crate::domain::ids::{JobId, Record};
 use crate::domain::jobs::Switches;
@@ -434,6 +436,57 @@ pub fn reference_run(run: &RefreshRun) -> Answer {
         RefreshRun::SwitchedOff | RefreshRun::NotDue => {
             error(409, "sync_disabled", "Обновление невозможно: передача в Битрикс выключена (BITRIX_SYNC_ENABLED)")
         }
+    }
+}
+
+/// What an on-demand load of the catalogue did: 200 with what it found and changed (and its
+/// `error` when Bitrix stopped it: what was stored stays, nothing is hidden), 409 while another
+/// load runs or Bitrix sync is off.
+#[must_use]
+pub fn catalog_run(run: &CatalogRun) -> Answer {
+    #[derive(Serialize)]
+    struct Loaded<'a> {
+        message: String,
+        outcome: &'a CatalogOutcome,
+    }
+    match run {
+        CatalogRun::Loaded { outcome, .. } => {
+            let mut message = match &outcome.error {
+                Some(_) => format!(
+                    "Загрузка каталога прервана: Битрикс не ответил как нужно; сохранено товаров {}",
+                    outcome.products
+                ),
+                None => format!(
+                    "Каталог загружен: товаров {}, новых {}, изменено {}, снято с продажи {}",
+                    outcome.products, outcome.created, outcome.updated, outcome.hidden
+                ),
+            };
+            if !outcome.skipped.is_empty() {
+                message.push_str(&format!("; с замечаниями: {}", outcome.skipped.len()));
+            }
+            success(200, Loaded { message, outcome })
+        }
+        CatalogRun::Busy => error(409, "catalog_busy", "Каталог уже загружается, повторите через несколько минут"),
+        CatalogRun::SwitchedOff | CatalogRun::NotDue => {
+            error(409, "sync_disabled", "Загрузка невозможна: передача в Битрикс выключена (BITRIX_SYNC_ENABLED)")
+        }
+    }
+}
+
+/// The log line of a catalogue load.
+#[must_use]
+pub fn catalog_log(run: &CatalogRun) -> crate::domain::log::LogLine {
+    use crate::domain::log::LogLine;
+    match run {
+        CatalogRun::Loaded { trigger, outcome } => {
+            LogLine::new(if outcome.error.is_some() { "error" } else { "info" }, "ops.catalog")
+                .with("trigger", trigger.as_str())
+                .with("products", outcome.products)
+                .with("drift", outcome.drift())
+                .with("skipped", outcome.skipped.len())
+                .with("error", outcome.error.clone())
+        }
+        CatalogRun::Busy | CatalogRun::SwitchedOff | CatalogRun::NotDue => LogLine::new("info", "ops.catalog_skipped"),
     }
 }
 

@@ -9,7 +9,9 @@ use crate::app::crm_input::{
     parse_order_filter, parse_period, parse_period_within, parse_product_filter, parse_status_change, Actor,
     NewOrderInput, Problem, RequestKey,
 };
-use crate::app::ports::{cause_chain, BitrixGateway, CrmStore, JobQueue, JobStore, ReconcileStore, ReferenceStore};
+use crate::app::ports::{
+    cause_chain, BitrixGateway, CatalogStore, CrmStore, JobQueue, JobStore, ReconcileStore, ReferenceStore,
+};
 use crate::app::reconciliation_run::ReconcileRun;
 use crate::domain::log::LogLine;
 use crate::domain::reconciliation::{ReconcilePeriod, MAX_PERIOD_DAYS, RECONCILE_DAYS};
@@ -56,7 +58,9 @@ pub fn read_body(body: &[u8], logs: &mut Vec<LogLine>) -> Result<Value, CrmError
     Ok(json)
 }
 
-impl<S: CrmStore + JobStore + ReconcileStore + ReferenceStore, Q: JobQueue, G: BitrixGateway> Crm<'_, S, Q, G> {
+impl<S: CrmStore + JobStore + ReconcileStore + ReferenceStore + CatalogStore, Q: JobQueue, G: BitrixGateway>
+    Crm<'_, S, Q, G>
+{
     /// Serves one CRM API route: (1) read the input into typed values, (2) one operation,
     /// (3) the answer, with the log lines to write.
     pub async fn serve(&self, route: &ApiRoute, input: ApiInput<'_>) -> Served {
@@ -164,6 +168,11 @@ impl<S: CrmStore + JobStore + ReconcileStore + ReferenceStore, Q: JobQueue, G: B
                     );
                 }
                 answers::reconciliation_run(&run)
+            }
+            ApiRoute::RunCatalogLoad => {
+                let run = self.load_catalog().await?;
+                logs.push(answers::catalog_log(&run));
+                answers::catalog_run(&run)
             }
             ApiRoute::RunReferenceRefresh => {
                 let run = self.refresh_reference().await?;

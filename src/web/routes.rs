@@ -69,6 +69,8 @@ pub enum ApiRoute {
     RunReconcile,
     /// `POST /api/ops/reference/run`
     RunReferenceRefresh,
+    /// `POST /api/ops/catalog/run`
+    RunCatalogLoad,
     /// `GET /api/reports/daily?from=&to=`
     DailyReport,
 }
@@ -103,6 +105,8 @@ pub enum PageRoute {
     Product(CrmId),
     /// `POST /crm/products/{id}/availability`
     SetAvailability(CrmId),
+    /// `POST /crm/products/load`: the catalogue from Bitrix now.
+    LoadCatalog,
     /// `GET /crm/sync`
     Sync,
     /// `POST /crm/sync/dead-letters/replay`
@@ -126,6 +130,7 @@ impl PageRoute {
                 | PageRoute::CreateOrder
                 | PageRoute::SetOrderStatus(_)
                 | PageRoute::SetAvailability(_)
+                | PageRoute::LoadCatalog
                 | PageRoute::ReplayAllDeadLetters
                 | PageRoute::ReplayDeadLetter(_)
                 | PageRoute::Reconcile
@@ -159,6 +164,7 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
             page_only(method, &[(Get, PageRoute::PrintOrder(id(order, Record::Order)?))], "GET")
         }
         ["products"] => page_only(method, &[(Get, PageRoute::Products)], "GET"),
+        ["products", "load"] => page_only(method, &[(Post, PageRoute::LoadCatalog)], "POST"),
         ["products", product] => page_only(method, &[(Get, PageRoute::Product(id(product, Record::Product)?))], "GET"),
         ["products", product, "availability"] => {
             page_only(method, &[(Post, PageRoute::SetAvailability(id(product, Record::Product)?))], "POST")
@@ -240,6 +246,7 @@ fn api(method: Method, segments: &[&str]) -> Result<ApiRoute, Miss> {
         ["ops", "daily-summary", "run"] => only(method, &[(Post, ApiRoute::RunDailySummary)], "POST"),
         ["ops", "reconcile", "run"] => only(method, &[(Post, ApiRoute::RunReconcile)], "POST"),
         ["ops", "reference", "run"] => only(method, &[(Post, ApiRoute::RunReferenceRefresh)], "POST"),
+        ["ops", "catalog", "run"] => only(method, &[(Post, ApiRoute::RunCatalogLoad)], "POST"),
         ["reports", "daily"] => only(method, &[(Get, ApiRoute::DailyReport)], "GET"),
         _ => Err(Miss::NotFound),
     }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use maud::Markup;
 use serde_json::json;
 
+use crate::app::catalog_run::CatalogRun;
 use crate::app::crm::{Crm, CrmError};
 use crate::app::crm_input::{
     parse_order_filter, parse_product_filter, parse_status_change, Actor, NewItemInput, NewOrderInput, Problem,
@@ -64,7 +65,7 @@ pub struct PageAnswer {
 pub const SECURITY_HEADERS: [(&str, &str); 6] = [
     (
         "Content-Security-Policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https://cvety.kz; connect-src 'self'; \
          form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     ),
     ("X-Content-Type-Options", "nosniff"),
@@ -149,6 +150,10 @@ fn flash(query: &[(String, String)]) -> Option<Flash> {
         "reconcile_failed" => Flash::error("Сверка прервана: Битрикс не ответил как нужно (подробности ниже)"),
         "reconcile_off" => Flash::error("Сверка невозможна: передача в Битрикс или приём вебхуков выключены"),
         "logged_out" => Flash::done("Вы вышли из CRM"),
+        "catalog" => Flash::done(format!("Каталог загружен из Битрикса: изменено товаров {count}")),
+        "catalog_failed" => Flash::error("Загрузка каталога прервана: Битрикс не ответил как нужно"),
+        "catalog_busy" => Flash::error("Каталог уже загружается, повторите через несколько минут"),
+        "catalog_off" => Flash::error("Загрузка невозможна: передача в Битрикс выключена"),
         _ => return None,
     })
 }
@@ -226,7 +231,12 @@ pub struct Desk<'a, S, Q, G> {
     pub session_secret: &'a str,
 }
 
-impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: BitrixGateway> Desk<'_, S, Q, G> {
+impl<
+        S: CrmStore + JobStore + ReconcileStore + StaffStore + crate::app::ports::CatalogStore,
+        Q: JobQueue,
+        G: BitrixGateway,
+    > Desk<'_, S, Q, G>
+{
     /// Serves one staff page; returns the answer and the log lines to write.
     pub async fn serve(
         &self,
@@ -522,6 +532,17 @@ impl<S: CrmStore + JobStore + ReconcileStore + StaffStore, Q: JobQueue, G: Bitri
                     ReconcileRun::SwitchedOff | ReconcileRun::NotDue => "/crm/sync?done=reconcile_off".to_owned(),
                 };
                 redirect(&target)
+            }
+            PageRoute::LoadCatalog => {
+                let run = self.crm.load_catalog().await?;
+                logs.push(crate::web::answers::catalog_log(&run));
+                let target = match &run {
+                    CatalogRun::Loaded { outcome, .. } if outcome.error.is_some() => "catalog_failed".to_owned(),
+                    CatalogRun::Loaded { outcome, .. } => format!("catalog&n={}", outcome.drift()),
+                    CatalogRun::Busy => "catalog_busy".to_owned(),
+                    CatalogRun::SwitchedOff | CatalogRun::NotDue => "catalog_off".to_owned(),
+                };
+                redirect(&format!("/crm/products?done={target}"))
             }
             PageRoute::Reports => {
                 let period = crate::app::crm_input::parse_period(request.query, today)

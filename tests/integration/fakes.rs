@@ -59,6 +59,8 @@ struct State {
     next_message_id: u64,
     /// Delivery slots the fake Bitrix has beyond the standard ones (`reference.snapshot`).
     extra_slots: Vec<(u64, String)>,
+    /// Its catalogue (`catalog.snapshot`), by id: empty unless a test gives it one.
+    catalog: std::collections::BTreeMap<u64, Value>,
 }
 
 /// A fake server on a fixed loopback port.
@@ -76,6 +78,17 @@ impl Fake {
     /// Bitrix gains a delivery slot: the next `reference.snapshot` names it.
     pub fn add_slot(&self, id: u64, name: &str) {
         self.state.lock().unwrap().extra_slots.push((id, name.to_owned()));
+    }
+
+    /// Bitrix's catalogue now holds `product` (its `id` a number as text): added or changed.
+    pub fn put_product(&self, product: Value) {
+        let id = product["id"].as_str().and_then(|id| id.parse().ok()).expect("a product id as text");
+        self.state.lock().unwrap().catalog.insert(id, product);
+    }
+
+    /// Bitrix's catalogue loses this product.
+    pub fn remove_product(&self, id: u64) {
+        self.state.lock().unwrap().catalog.remove(&id);
     }
 
     /// Every request whose body contains `needle`.
@@ -225,6 +238,18 @@ pub fn start_bitrix(port: u16) -> Result<Fake, String> {
             return refused(422, "idempotency_key_mismatch", "Idempotency-Key заголовка и тела не совпадают");
         }
         let mut state = fake.state.lock().unwrap();
+        if body["action"] == "catalog.snapshot" {
+            // A read, paged by id as the kit pages it: afresh every time, never kept.
+            let after = body["after_id"].as_u64().unwrap_or(0);
+            let limit = usize::try_from(body["limit"].as_u64().unwrap_or(500).min(500)).unwrap_or(500);
+            let page: Vec<Value> = state.catalog.range(after + 1..).take(limit + 1).map(|(_, p)| p.clone()).collect();
+            let more = page.len() > limit;
+            let page: Vec<Value> = page.into_iter().take(limit).collect();
+            let next = more
+                .then(|| page.last().and_then(|p| p["id"].as_str()).and_then(|id| id.parse::<u64>().ok()))
+                .flatten();
+            return (200, json!({"ok": true, "products": page, "next_after_id": next}));
+        }
         if body["action"] == "reference.snapshot" {
             // A read, as the kit answers it: afresh every time, never kept with its key.
             let mut slots = vec![json!({"id": "18", "name": "15:00-16:00", "sort": 100})];
@@ -252,7 +277,14 @@ pub fn start_bitrix(port: u16) -> Result<Fake, String> {
                 *state.creations.entry(key.clone()).or_default() += 1;
                 (200, json!({"ok": true, "bitrix_order_id": id.to_string()}))
             }
-            Some("order.set_status" | "product.set_availability") => (200, json!({"ok": true})),
+            Some("order.set_status") => (200, json!({"ok": true})),
+            Some("product.set_availability") => {
+                // Bitrix's catalogue now says so, as the kit's SetPropertyValuesEx makes it.
+                if let Some(product) = body["bitrix_product_id"].as_u64().and_then(|id| state.catalog.get_mut(&id)) {
+                    product["in_stock"] = body["in_stock_value"].clone();
+                }
+                (200, json!({"ok": true}))
+            }
             // The Bitrix this fake stands for has no orders of its own to reconcile.
             Some("orders.snapshot") => (200, json!({"ok": true, "orders": [], "next_after_id": null})),
             Some("orders.resend") => (200, json!({"ok": true, "queued": 0, "missing": body["bitrix_order_ids"]})),

@@ -220,6 +220,72 @@ final class BitrixShop implements Shop, Deferrer
         return $ids;
     }
 
+    public function catalog(int $afterId, int $limit): array
+    {
+        $iblockId = (int) ($this->ids['catalog_iblock_id'] ?? 0);
+        // iblock/lib/element.php (ElementTable): the catalogue's elements, active or not.
+        $rows = \Bitrix\Iblock\ElementTable::getList([
+            'select' => ['ID', 'NAME', 'CODE', 'ACTIVE', 'IBLOCK_SECTION_ID', 'DETAIL_PICTURE', 'PREVIEW_PICTURE', 'TIMESTAMP_X'],
+            'filter' => ['=IBLOCK_ID' => $iblockId, '>ID' => $afterId],
+            'order' => ['ID' => 'ASC'],
+            'limit' => $limit,
+        ]);
+        $elements = [];
+        while ($row = $rows->fetch()) {
+            $elements[(int) $row['ID']] = $row;
+        }
+        if ($elements === []) {
+            return [];
+        }
+        $ids = array_keys($elements);
+        // iblock/lib/section.php (SectionTable): the sections' names.
+        $sections = [];
+        $sectionIds = array_values(array_unique(array_filter(array_map(
+            static fn (array $row): int => (int) $row['IBLOCK_SECTION_ID'], $elements))));
+        if ($sectionIds !== []) {
+            $found = \Bitrix\Iblock\SectionTable::getList(['select' => ['ID', 'NAME'], 'filter' => ['@ID' => $sectionIds]]);
+            while ($section = $found->fetch()) {
+                $sections[(int) $section['ID']] = (string) $section['NAME'];
+            }
+        }
+        // catalog/lib/price.php (PriceTable) in the base price type (catalog/lib/group.php: BASE = Y).
+        $prices = [];
+        $base = \Bitrix\Catalog\GroupTable::getList(['select' => ['ID'], 'filter' => ['=BASE' => 'Y']])->fetch();
+        if ($base !== false) {
+            $found = \Bitrix\Catalog\PriceTable::getList([
+                'select' => ['PRODUCT_ID', 'PRICE', 'CURRENCY'],
+                'filter' => ['@PRODUCT_ID' => $ids, '=CATALOG_GROUP_ID' => (int) $base['ID']],
+            ]);
+            while ($price = $found->fetch()) {
+                $prices[(int) $price['PRODUCT_ID']] = $price;
+            }
+        }
+        // iblock/classes/general/iblockelement.php: the IN_STOCK property of each element.
+        $stock = [];
+        \CIBlockElement::GetPropertyValuesArray($stock, $iblockId, ['ID' => $ids], ['CODE' => 'IN_STOCK']);
+        $storefront = rtrim((string) ($this->ids['storefront_url'] ?? ''), '/');
+        $products = [];
+        foreach ($elements as $id => $row) {
+            $picture = (int) ($row['DETAIL_PICTURE'] ?: $row['PREVIEW_PICTURE']);
+            $path = $picture > 0 ? (string) \CFile::GetPath($picture) : '';
+            $inStock = $stock[$id]['IN_STOCK']['VALUE_ENUM_ID'] ?? $stock[$id]['IN_STOCK']['VALUE'] ?? null;
+            $section = (int) $row['IBLOCK_SECTION_ID'];
+            $products[] = [
+                'id' => (string) $id,
+                'name' => (string) $row['NAME'],
+                'code' => (string) $row['CODE'],
+                'active' => $row['ACTIVE'] === 'Y' ? 'Y' : 'N',
+                'section' => $section > 0 ? ['id' => (string) $section, 'name' => $sections[$section] ?? ''] : null,
+                'price' => isset($prices[$id]) ? rtrim(rtrim(sprintf('%.4F', (float) $prices[$id]['PRICE']), '0'), '.') : null,
+                'currency' => isset($prices[$id]) ? (string) $prices[$id]['CURRENCY'] : null,
+                'in_stock' => $inStock !== null && $inStock !== '' ? (string) $inStock : null,
+                'picture' => $path === '' ? null : (str_starts_with($path, 'http') ? $path : $storefront . $path),
+                'changed_at' => self::date($row['TIMESTAMP_X'])?->format(DATE_ATOM),
+            ];
+        }
+        return $products;
+    }
+
     public function reference(): array
     {
         return [

@@ -18,7 +18,7 @@ final class Controller
     public const MAX_BODY_BYTES = 1024 * 1024;
     public const MAX_KEY_LENGTH = 200;
     /** Actions that only read: answered afresh every time, their (large) answers not kept. */
-    private const READS = ['orders.snapshot', 'reference.snapshot'];
+    private const READS = ['orders.snapshot', 'reference.snapshot', 'catalog.snapshot'];
 
     /** @var callable(): int */
     private $clock;
@@ -122,6 +122,12 @@ final class Controller
                 ], $orders), 'next_after_id' => $more ? $last : null]);
             case 'reference.snapshot':
                 return Response::ok($this->shop->reference());
+            case 'catalog.snapshot':
+                $products = $this->shop->catalog($checked['after_id'], $checked['limit'] + 1);
+                $more = count($products) > $checked['limit'];
+                $products = array_slice($products, 0, $checked['limit']);
+                $last = $products === [] ? null : (int) end($products)['id'];
+                return Response::ok(['products' => $products, 'next_after_id' => $more ? $last : null]);
             case 'orders.resend':
                 $queued = 0;
                 $missing = [];

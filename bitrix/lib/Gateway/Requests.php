@@ -33,8 +33,9 @@ final class Requests
             'orders.snapshot' => self::snapshot($body),
             'orders.resend' => self::resend($body),
             'reference.snapshot' => [],
+            'catalog.snapshot' => self::page($body),
             default => throw new Invalid('action', 'Неизвестное действие: ожидается order.create, order.set_status, '
-                . 'product.set_availability, orders.snapshot, orders.resend или reference.snapshot'),
+                . 'product.set_availability, orders.snapshot, orders.resend, reference.snapshot или catalog.snapshot'),
         };
     }
 
@@ -122,6 +123,20 @@ final class Requests
             throw new Invalid('limit', 'limit должен быть от 1 до ' . self::MAX_SNAPSHOT_PAGE);
         }
         return ['from' => $from, 'to' => $to, 'after_id' => $afterId, 'limit' => $limit];
+    }
+
+    /** A page of the catalogue: after_id (0..) and limit (1..MAX_SNAPSHOT_PAGE). */
+    private static function page(array $body): array
+    {
+        $afterId = $body['after_id'] ?? 0;
+        if (!is_int($afterId) || $afterId < 0) {
+            throw new Invalid('after_id', 'after_id должен быть целым числом не меньше 0');
+        }
+        $limit = $body['limit'] ?? self::MAX_SNAPSHOT_PAGE;
+        if (!is_int($limit) || $limit < 1 || $limit > self::MAX_SNAPSHOT_PAGE) {
+            throw new Invalid('limit', 'limit должен быть от 1 до ' . self::MAX_SNAPSHOT_PAGE);
+        }
+        return ['after_id' => $afterId, 'limit' => $limit];
     }
 
     private static function resend(array $body): array

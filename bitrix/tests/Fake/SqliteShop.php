@@ -286,4 +286,16 @@ final class SqliteShop implements Shop
     {
         return $this->reference;
     }
+
+    public function catalog(int $afterId, int $limit): array
+    {
+        $rows = $this->pdo->prepare('SELECT id, name, in_stock FROM products WHERE id > ? ORDER BY id LIMIT ?');
+        $rows->execute([$afterId, $limit]);
+        return array_map(static fn (array $row): array => [
+            'id' => (string) $row['id'], 'name' => $row['name'], 'code' => 'product-' . $row['id'], 'active' => 'Y',
+            'section' => ['id' => '10', 'name' => 'Букеты'], 'price' => '7500', 'currency' => 'KZT',
+            'in_stock' => $row['in_stock'], 'picture' => 'https://cvety.kz/upload/iblock/' . $row['id'] . '.jpg',
+            'changed_at' => '2026-11-30T10:00:00+05:00',
+        ], $rows->fetchAll());
+    }
 }

@@ -1,6 +1,7 @@
-//! The catalogue pages: `/crm/products` (search, availability filter) and `/crm/products/{id}`,
-//! as the old page was: the badge «В наличии» / «Нет в наличии», one button that makes the
-//! bouquet available or not, and the link to the storefront when the product has one.
+//! The catalogue pages: `/crm/products` (search, availability filter, the catalogue loaded from
+//! Bitrix on demand) and `/crm/products/{id}`, as the old page was: the badge «В наличии» /
+//! «Нет в наличии», one button that makes the bouquet available or not, the link to the
+//! storefront, and now the section, the picture and whether Bitrix still sells it.
 
 use maud::{html, Markup};
 
@@ -16,6 +17,19 @@ fn badge(stock: Stock) -> Markup {
         Stock::Unknown => "badge unknown-stock",
     };
     html! { span class=(class) { (stock.label_ru()) } }
+}
+
+/// The storefront's picture, small; nothing for a picture from anywhere else.
+fn picture(product: &ProductView, size: u32) -> Markup {
+    html! {
+        @if let Some(url) = product.storefront_picture() {
+            img src=(url) alt=(product.name) width=(size) height=(size) loading="lazy" class="picture";
+        }
+    }
+}
+
+fn retired(product: &ProductView) -> Markup {
+    html! { @if !product.active { " " span class="badge unknown-stock" { "Снят с продажи" } } }
 }
 
 fn site_link(product: &ProductView) -> Markup {
@@ -35,6 +49,9 @@ pub fn list(chrome: &Chrome, products: &[ProductView], filter: &ProductFilter) -
         "Товары",
         html! {
             h1 { "Товары" }
+            form method="post" action="/crm/products/load" class="inline" {
+                button type="submit" data-busy="⏳ Загрузка..." { "Загрузить каталог из Битрикса" }
+            }
             form class="filters" method="get" action="/crm/products" role="search" {
                 p {
                     label for="q" { "Название" }
@@ -60,6 +77,7 @@ pub fn list(chrome: &Chrome, products: &[ProductView], filter: &ProductFilter) -
                     thead {
                         tr {
                             th scope="col" { "Товар" }
+                            th scope="col" { "Раздел" }
                             th scope="col" { "Цена" }
                             th scope="col" { "Наличие" }
                             th scope="col" { "На сайте" }
@@ -68,7 +86,12 @@ pub fn list(chrome: &Chrome, products: &[ProductView], filter: &ProductFilter) -
                     tbody {
                         @for product in products {
                             tr {
-                                td { a href={ "/crm/products/" (product.id) } { (product.name) } }
+                                td {
+                                    (picture(product, 48))
+                                    a href={ "/crm/products/" (product.id) } { (product.name) }
+                                    (retired(product))
+                                }
+                                td { (super::or_dash(product.section_name.as_deref())) }
                                 td class="money" {
                                     @match product.price { Some(price) => (human::money(price, None)), None => "—" }
                                 }
@@ -92,8 +115,11 @@ pub fn page(chrome: &Chrome, product: &ProductView) -> Markup {
         &product.name,
         html! {
             h1 { (product.name) }
-            p class="stock" { (badge(product.stock)) }
+            p class="stock" { (badge(product.stock)) (retired(product)) }
+            (picture(product, 240))
             dl {
+                dt { "Раздел" }
+                dd { (super::or_dash(product.section_name.as_deref())) }
                 dt { "Цена" }
                 dd { @match product.price { Some(price) => (human::money(price, None)), None => "—" } }
                 dt { "Код в Битриксе" }
@@ -147,5 +173,27 @@ mod tests {
         assert!(html.contains(r#"<span class="badge out-of-stock">Нет в наличии</span>"#));
         assert!(html.contains(">Сделать доступным</button>"));
         assert!(!html.contains("Просмотреть на сайте"));
+    }
+
+    #[test]
+    fn a_catalogue_product_shows_its_section_its_storefront_picture_and_whether_bitrix_still_sells_it() {
+        let mut shown = product(Stock::InStock, Some("buket"));
+        shown.section_name = Some("Розы".into());
+        shown.picture_url = Some("https://cvety.kz/upload/iblock/1.jpg".into());
+        let mut foreign = shown.clone();
+        foreign.picture_url = Some("https://evil.example/x.jpg".into());
+        foreign.active = false;
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Products, flash: None };
+
+        let html = page(&chrome, &shown).into_string();
+        let other = page(&chrome, &foreign).into_string();
+        let listed = list(&chrome, &[shown], &ProductFilter::default()).into_string();
+
+        assert!(html.contains(r#"<img src="https://cvety.kz/upload/iblock/1.jpg" alt="Букет Стандарт""#), "{html}");
+        assert!(html.contains("<dd>Розы</dd>") && !html.contains("Снят с продажи"));
+        assert!(!other.contains("evil.example"), "only the storefront's pictures are shown");
+        assert!(other.contains("Снят с продажи"));
+        assert!(listed.contains(r#"action="/crm/products/load""#) && listed.contains("<td>Розы</td>"), "{listed}");
     }
 }

@@ -208,6 +208,36 @@ impl JobStore for Store {
     }
 }
 
+impl crate::app::ports::CatalogStore for Store {
+    async fn catalog_run_due(
+        &self,
+        _daily: Duration,
+    ) -> Result<Option<crate::domain::catalog::CatalogTrigger>, StoreError> {
+        Ok(None)
+    }
+    async fn start_catalog_run(
+        &self,
+        _trigger: crate::domain::catalog::CatalogTrigger,
+    ) -> Result<Option<CrmId>, StoreError> {
+        Ok(None)
+    }
+    async fn apply_catalog_page(
+        &self,
+        _run: &CrmId,
+        _products: &[crate::domain::catalog::CatalogProduct],
+    ) -> Result<crate::domain::catalog::CatalogOutcome, StoreError> {
+        Err(StoreError::unavailable("none", None))
+    }
+    async fn finish_catalog_run(
+        &self,
+        _run: &CrmId,
+        _outcome: &crate::domain::catalog::CatalogOutcome,
+        _complete: bool,
+    ) -> Result<crate::domain::catalog::CatalogOutcome, StoreError> {
+        Err(StoreError::unavailable("none", None))
+    }
+}
+
 impl crate::app::ports::ReferenceStore for Store {
     async fn reference_refresh_due(
         &self,

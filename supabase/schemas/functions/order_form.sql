@@ -6,7 +6,7 @@ CREATE FUNCTION public.order_form() RETURNS jsonb
     SET search_path TO ''
     AS $$
   select public.crm_reference()
-         || jsonb_build_object('products', public.product_views('{"limit": 1000, "offset": 0}'::jsonb))
+         || jsonb_build_object('products', public.product_views('{"limit": 1000, "offset": 0, "active": true}'::jsonb))
 $$;
 
 REVOKE ALL ON FUNCTION public.order_form() FROM PUBLIC;

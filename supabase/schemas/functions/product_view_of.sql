@@ -11,6 +11,7 @@ CREATE FUNCTION public.product_view_of(p public.products) RETURNS jsonb
                               then (p.metadata -> 'properties' ->> 'bitrix_id')::bigint end,
     'stock', p.metadata -> 'properties' ->> 'IN_STOCK',
     'ru_url', p.metadata -> 'properties' ->> 'ru_url',
+    'active', p.active, 'section_id', p.section_id, 'section_name', p.section_name, 'picture_url', p.picture_url,
     'updated_at', p.updated_at)
 $_$;
 

@@ -10,6 +10,8 @@ CREATE FUNCTION public.product_views(p_filter jsonb) RETURNS jsonb
     select * from public.products p
     where (p_filter ->> 'q' is null or p.name ilike p_filter ->> 'q_like')
       and (p_filter ->> 'stock' is null or p.metadata -> 'properties' ->> 'IN_STOCK' = p_filter ->> 'stock')
+      and (p_filter ->> 'active' is null or p.active = (p_filter ->> 'active')::boolean)
+      and (p_filter ->> 'section' is null or p.section_id = (p_filter ->> 'section')::bigint)
     order by p.name, p.id
     limit (p_filter ->> 'limit')::integer offset (p_filter ->> 'offset')::integer
   ) p
