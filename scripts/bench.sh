@@ -7,6 +7,8 @@
 #   - GET /health from the same 16 clients in the same run: the yardstick (one PostgREST round trip)
 #   - the staff pages: each page's latency, HTML size and PostgREST requests, with 300 orders on
 #     the board's day, and the board's render time for 300 orders (BENCH=pages runs only these)
+#   - the catalogue: a load of 5,000 products from the stand-in's catalog.snapshot (time and
+#     PostgREST requests), and how many messages the burst's notifications became (digests)
 #   - the critical path at RTT_MS (100 by default) between the Worker and PostgREST, added by
 #     scripts/rtt_proxy.py on a restarted stack: one client's webhook p50 beside GET /health's, and
 #     webhook-to-Telegram p50 (BENCH=rtt runs only this)
@@ -26,7 +28,7 @@ export TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT"
 peers_log=.local/bench/peers.log
 mkdir -p .local/bench
 : >"$peers_log"
-python3 scripts/fake_peers.py 55390 "$TELEGRAM_PORT" >>"$peers_log" &
+FAKE_CATALOG=5000 python3 scripts/fake_peers.py 55390 "$TELEGRAM_PORT" >>"$peers_log" &
 bot=$!
 proxy=""
 trap 'kill $bot $proxy 2>/dev/null; bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
@@ -100,6 +102,18 @@ others=$(( $(count '" [0-9][0-9][0-9] ') - all_before - webhooks ))
 echo "postgrest_requests_per_webhook=$(awk -v w="$webhooks" -v n="$((REQUESTS + 20))" 'BEGIN { printf "%.2f", w / n }')"
 echo "notification_jobs_done=$jobs postgrest_requests_per_job=$(awk -v o="$others" -v j="$jobs" 'BEGIN { printf "%.2f", (j ? o / j : 0) }')"
 latency burst "-infinity"
+sql "select 'burst_messages_sent=' || count(*) filter (where result ? 'in_digest' is not true)
+            || ' notifications=' || count(*) || ' in_digests=' || count(*) filter (where result ? 'in_digest')
+     from sync_jobs where flow = 'telegram' and status = 'done'"
+echo "burst_first_webhook_to_last_message_s=$(sql "select round(extract(epoch from max(done_at) - min(created_at))::numeric, 1)
+     from sync_jobs where flow = 'telegram' and status = 'done'")"
+
+# The catalogue: 5,000 products from the stand-in, loaded on demand.
+catalog_before=$(count '"POST /rpc/'); started=$(date +%s.%N)
+curl -sS -X POST -H 'Authorization: Bearer dev-crm-token' http://127.0.0.1:8788/api/ops/catalog/run >.local/bench/catalog.json
+echo "catalog_load_s=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')" \
+     "postgrest_requests=$(( $(count '"POST /rpc/') - catalog_before ))" \
+     "products=$(sql "select count(*) from products where catalog_run is not null")"
 # The yardstick, from the same clients in the same run: one PostgREST round trip per request.
 "$bin"/bench_webhooks http://127.0.0.1:8788 "$REQUESTS" "$CONCURRENCY" health | sed 's/^/health_/'
 

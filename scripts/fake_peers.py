@@ -18,6 +18,9 @@ Either can be told to fail, to see the Worker retry or dead-letter:
     curl -X POST http://127.0.0.1:54380/__fail -d '{"count": 0}'                 # back to normal
 
 The next `count` requests get that answer (a JSON error in the peer's own shape unless `raw`).
+
+The gateway's catalogue (`catalog.snapshot`) has FAKE_CATALOG products (40 by default; the
+benchmark asks for 5,000), and its reference data a day of hourly slots.
 """
 import http.server
 import itertools
@@ -31,6 +34,12 @@ BITRIX_TOKEN = os.environ.get("BITRIX_API_TOKEN", "dev-bitrix-token")
 TELEGRAM_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "123456:dev-telegram-token")
 TELEGRAM_CHAT_ID = os.environ.get("TELEGRAM_CHAT_ID", "-1000000000000")
 order_ids = itertools.count(9_100_000)
+SECTIONS = [("10", "Букеты"), ("11", "Розы"), ("12", "Композиции в коробке")]
+CATALOG = [{"id": str(20_000 + n), "name": f"Букет каталога №{n}", "code": f"buket-{n}", "active": "Y",
+            "section": {"id": SECTIONS[n % 3][0], "name": SECTIONS[n % 3][1]},
+            "price": str(5000 + (n % 20) * 500), "currency": "KZT", "in_stock": "159" if n % 7 == 0 else "158",
+            "picture": f"https://cvety.kz/upload/iblock/{20_000 + n}.jpg", "changed_at": "2026-11-30T10:00:00+05:00"}
+           for n in range(1, int(os.environ.get("FAKE_CATALOG", "40")) + 1)]
 answers = {}
 failures = {"bitrix": [], "telegram": []}
 lock = threading.Lock()
@@ -113,6 +122,13 @@ def peer_bitrix(request, body):
         return 400, {"ok": False, "error": "missing_idempotency_key", "message": "Нет заголовка Idempotency-Key"}
     if (body or {}).get("idempotency_key") != key:
         return 422, {"ok": False, "error": "idempotency_key_mismatch", "message": "Ключи заголовка и тела не совпадают"}
+    if body.get("action") == "catalog.snapshot":
+        # A read, paged by id as the kit pages it.
+        after, limit = int(body.get("after_id") or 0), min(int(body.get("limit") or 500), 500)
+        rest = [p for p in CATALOG if int(p["id"]) > after]
+        page = rest[:limit]
+        more = len(rest) > limit
+        return 200, {"ok": True, "products": page, "next_after_id": int(page[-1]["id"]) if more else None}
     if body.get("action") == "reference.snapshot":
         # A read, as the kit answers it: afresh, never kept with its key. The shop's hourly
         # slots from 09:00 to 22:00 (18 is 15:00-16:00, as in the migrations).

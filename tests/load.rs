@@ -128,9 +128,9 @@ async fn the_catalogue_of_5000_products_loads_in_pages_and_a_later_load_brings_o
             .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, bool>(2)))
             .unwrap()
     };
-    assert_eq!(row(first_id).await, ("9500".into(), "158".into(), true));
-    assert_eq!(row(first_id + 1).await, ("9000".into(), "159".into(), true));
-    assert_eq!(row(first_id + 2).await, ("9000".into(), "158".into(), false), "hidden, kept for old orders");
+    assert_eq!(row(first_id).await, ("9500.00".into(), "158".into(), true));
+    assert_eq!(row(first_id + 1).await, ("9000.00".into(), "159".into(), true));
+    assert_eq!(row(first_id + 2).await, ("9000.00".into(), "158".into(), false), "hidden, kept for old orders");
     assert_eq!(row(toggled_bitrix_id).await.1, "159");
     let third = load().await;
     assert_eq!(third.body["outcome"]["updated"], 0, "nothing changed since: {:?}", third.body);

@@ -417,6 +417,37 @@ pub struct SyncPage {
     /// The newest reconciliation with Bitrix, without its differences.
     #[serde(default)]
     pub reconciliation: Option<crate::domain::reconciliation::Reconciliation>,
+    /// The catalogue: how many products came from Bitrix, how many are hidden, the newest load.
+    #[serde(default)]
+    pub catalog: Option<CatalogStatus>,
+    /// The newest refresh of the reference data.
+    #[serde(default)]
+    pub reference: Option<ReferenceRefresh>,
+}
+
+/// The catalogue as `/crm/sync` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CatalogStatus {
+    pub products: u64,
+    pub hidden: u64,
+    pub newest: Option<CatalogLoad>,
+}
+
+/// One load of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CatalogLoad {
+    pub started_at: DateTime<FixedOffset>,
+    pub finished_at: Option<DateTime<FixedOffset>>,
+    pub complete: bool,
+    pub outcome: Option<crate::domain::catalog::CatalogOutcome>,
+}
+
+/// One refresh of the reference data.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReferenceRefresh {
+    pub at: DateTime<FixedOffset>,
+    pub outcome: Option<crate::domain::reference::RefreshOutcome>,
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -61,6 +61,65 @@ fn switch(on: bool) -> Markup {
     }
 }
 
+/// The newest catalogue load and reference refresh: when, what changed, what went wrong.
+fn catalog_and_reference(data: &SyncPage) -> Markup {
+    html! {
+        section aria-labelledby="catalog" {
+            h2 id="catalog" { "Каталог и справочники из Битрикса" }
+            dl {
+                dt { "Каталог" }
+                dd {
+                    @match &data.catalog {
+                        Some(catalog) => {
+                            "товаров из Битрикса: " (human::grouped(&catalog.products.to_string()))
+                            @if catalog.hidden > 0 { ", снято с продажи: " (catalog.hidden) }
+                            @if let Some(load) = &catalog.newest {
+                                br;
+                                "последняя загрузка " (human::moment(&load.started_at))
+                                @match (&load.outcome, load.finished_at) {
+                                    (Some(outcome), Some(_)) => {
+                                        @if let Some(error) = &outcome.error {
+                                            ": " span class="error" { "прервана — " (error) }
+                                        } @else {
+                                            ": новых " (outcome.created) ", изменено " (outcome.updated)
+                                            ", снято " (outcome.hidden)
+                                        }
+                                        @if !outcome.skipped.is_empty() { ", замечаний " (outcome.skipped.len()) }
+                                    },
+                                    _ => ": идёт",
+                                }
+                            }
+                        },
+                        None => "ещё не загружался",
+                    }
+                    " "
+                    a href="/crm/products" { "Товары →" }
+                }
+                dt { "Справочники (слоты, города, магазины, статусы, оплаты)" }
+                dd {
+                    @match &data.reference {
+                        Some(refresh) => {
+                            "обновлены " (human::moment(&refresh.at))
+                            @match (&refresh.outcome, &refresh.error) {
+                                (_, Some(error)) => { ": " span class="error" { "не удалось — " (error) } },
+                                (Some(outcome), None) => {
+                                    ": изменено записей " (outcome.changed)
+                                    @if !outcome.skipped.is_empty() {
+                                        ", замечания: "
+                                        ul { @for note in &outcome.skipped { li { (note) } } }
+                                    }
+                                },
+                                (None, None) => "",
+                            }
+                        },
+                        None => "ещё не обновлялись",
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The page.
 #[must_use]
 pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches) -> Markup {
@@ -112,6 +171,7 @@ pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches) -> Markup {
                 }
             }
             (reconciliation(data.reconciliation.as_ref()))
+            (catalog_and_reference(data))
             section aria-labelledby="dead" {
                 h2 id="dead" { "Не доставлено (" (data.dead_letters.len()) ")" }
                 @if data.dead_letters.is_empty() {
@@ -155,4 +215,35 @@ pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::pages::tests::staff;
+    use crate::web::pages::Section;
+
+    #[test]
+    fn the_sync_page_says_how_the_newest_catalogue_load_and_reference_refresh_went() {
+        let data: SyncPage = serde_json::from_value(serde_json::json!({
+            "flows": {}, "dead_letters": [],
+            "catalog": {"products": 5000, "hidden": 3, "newest": {"started_at": "2026-12-02T04:30:00+05:00",
+                "finished_at": "2026-12-02T04:31:00+05:00", "complete": true,
+                "outcome": {"products": 5000, "created": 2, "updated": 5, "hidden": 1, "skipped": ["product 7: …"]}}},
+            "reference": {"at": "2026-12-02T04:00:00+05:00", "outcome": {"slots": 14, "cities": 2, "shops": 1,
+                "statuses": 7, "pay_systems": 3, "deliveries": 2, "changed": 0, "skipped": ["slot 24: no times"]},
+                "error": null}
+        }))
+        .unwrap();
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Sync, flash: None };
+        let html = page(&chrome, &data, Switches::all_on()).into_string();
+        assert!(html.contains("товаров из Битрикса: 5\u{a0}000, снято с продажи: 3"), "{html}");
+        assert!(html.contains("новых 2, изменено 5, снято 1, замечаний 1"), "{html}");
+        assert!(html.contains("<li>slot 24: no times</li>"), "{html}");
+
+        let never = SyncPage { catalog: None, reference: None, ..data };
+        let html = page(&chrome, &never, Switches::all_on()).into_string();
+        assert!(html.contains("ещё не загружался") && html.contains("ещё не обновлялись"));
+    }
 }

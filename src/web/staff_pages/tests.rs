@@ -142,7 +142,13 @@ impl CrmStore for Store {
         Ok(Reference::default())
     }
     async fn sync_page(&self, _limit: u32) -> Result<SyncPage, StoreError> {
-        Ok(SyncPage { flows: SyncStatus::new(), dead_letters: vec![], reconciliation: None })
+        Ok(SyncPage {
+            flows: SyncStatus::new(),
+            dead_letters: vec![],
+            reconciliation: None,
+            catalog: None,
+            reference: None,
+        })
     }
     async fn daily_report(
         &self,

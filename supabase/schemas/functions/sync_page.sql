@@ -6,7 +6,11 @@ CREATE FUNCTION public.sync_page(p_limit integer) RETURNS jsonb
     SET search_path TO ''
     AS $$
   select jsonb_build_object('flows', public.sync_status(), 'dead_letters', public.dead_letters(p_limit),
-                            'reconciliation', public.reconciliation_view(null, false))
+                            'reconciliation', public.reconciliation_view(null, false),
+                            'catalog', public.catalog_status(),
+                            'reference', (select jsonb_build_object('at', r.at, 'trigger', r.trigger, 'outcome', r.outcome,
+                                                                    'error', r.error)
+                                          from public.reference_refreshes r order by r.at desc limit 1))
 $$;
 
 REVOKE ALL ON FUNCTION public.sync_page(p_limit integer) FROM PUBLIC;
