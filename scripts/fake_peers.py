@@ -125,7 +125,9 @@ def peer_bitrix(request, body):
     if body.get("action") == "catalog.snapshot":
         # A read, paged by id as the kit pages it.
         after, limit = int(body.get("after_id") or 0), min(int(body.get("limit") or 500), 500)
-        rest = [p for p in CATALOG if int(p["id"]) > after]
+        since = body.get("changed_since")  # every product here last changed on 2026-11-30
+        fresh = since is None or since[:10] <= "2026-11-30"
+        rest = [p for p in CATALOG if int(p["id"]) > after] if fresh else []
         page = rest[:limit]
         more = len(rest) > limit
         return 200, {"ok": True, "products": page, "next_after_id": int(page[-1]["id"]) if more else None}

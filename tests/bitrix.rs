@@ -276,6 +276,47 @@ async fn availability_set_in_the_crm_reaches_bitrixs_catalogue() {
 }
 
 #[tokio::test]
+async fn the_catalogue_and_the_reference_data_are_loaded_from_the_kits_snapshots() {
+    ensure_kit();
+    let _alone = exclusive().await;
+    let catalog = crm(Method::POST, "/api/ops/catalog/run", None).await;
+    let reference = crm(Method::POST, "/api/ops/reference/run", None).await;
+
+    assert_eq!(catalog.status, 200, "{:?}", catalog.body);
+    assert!(catalog.body["outcome"]["products"].as_u64().unwrap() >= 3, "{:?}", catalog.body);
+    let row = db()
+        .await
+        .query_one(
+            "select name, section_name, picture_url, active from products
+             where metadata -> 'properties' ->> 'bitrix_id' = '15654'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let product: (String, Option<String>, Option<String>, bool) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!(
+        product,
+        (
+            "Тюльпаны (нет на складе)".into(),
+            Some("Букеты".into()),
+            Some("https://cvety.kz/upload/iblock/15654.jpg".into()),
+            true
+        )
+    );
+    assert_eq!(reference.status, 200, "{:?}", reference.body);
+    assert_eq!(reference.body["outcome"]["slots"], 3, "{:?}", reference.body);
+    let evening: (String, Option<String>) = {
+        let row = db()
+            .await
+            .query_one("select label, starts_at::text from delivery_time_slots where bitrix_slot_id = 23", &[])
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(evening, ("21:00-22:00".into(), Some("21:00:00".into())), "its times read from its name");
+}
+
+#[tokio::test]
 async fn with_the_worker_away_every_outbox_event_is_delivered_once_and_in_order_when_it_is_back() {
     ensure_kit();
     let _alone = exclusive().await;

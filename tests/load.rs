@@ -134,6 +134,27 @@ async fn the_catalogue_of_5000_products_loads_in_pages_and_a_later_load_brings_o
     assert_eq!(row(toggled_bitrix_id).await.1, "159");
     let third = load().await;
     assert_eq!(third.body["outcome"]["updated"], 0, "nothing changed since: {:?}", third.body);
+
+    // A price changed in Bitrix's admin now reaches the CRM with the cron's next incremental load.
+    let mut changed = catalogue_product(first_id + 4, "12000", "158");
+    changed["changed_at"] = serde_json::json!(harness::just_now());
+    stack.bitrix.put_product(changed);
+    harness::eventually(Duration::from_secs(30), "the change to arrive by the cron", || async {
+        harness::trigger_cron().await;
+        (row(first_id + 4).await.0 == "12000.00").then_some(())
+    })
+    .await;
+    let incremental: serde_json::Value = harness::db()
+        .await
+        .query_one(
+            "select outcome from catalog_runs where trigger = 'changes' and outcome ->> 'updated' = '1' limit 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(incremental["hidden"], 0, "an incremental load hides nothing: {incremental}");
+    assert!(incremental["products"].as_u64().unwrap() < 10, "it asks only for what changed: {incremental}");
 }
 
 #[tokio::test]

@@ -205,6 +205,10 @@ final class ControllerTest extends KitCase
         self::assertSame(['7500', 'KZT', '158'], [$first->body['products'][0]['price'], $first->body['products'][0]['currency'],
             $first->body['products'][0]['in_stock']]);
         self::assertSame([422, 'limit'], [$refused->status, $refused->body['field']]);
+        $since = fn (string $at) => $this->call(['action' => 'catalog.snapshot', 'changed_since' => $at], 'catalog:since:' . $at);
+        self::assertCount(3, $since('2026-11-29T00:00:00+05:00')->body['products']);
+        self::assertCount(0, $since('2026-12-01T00:00:00+05:00')->body['products'], 'nothing changed since');
+        self::assertSame('changed_since', $since('вчера')->body['field']);
     }
 
     public function testAResendPutsEachOrderInTheOutboxAgainAndNamesTheOnesBitrixDoesNotHave(): void

@@ -1,9 +1,14 @@
 //! One load of the catalogue from Bitrix over the ports: `catalog.snapshot` page by page (at
 //! most `MAX_PAGES`), each page read (`domain::catalog`) and stored as it comes, the load
-//! finished (a complete one hides what the catalogue no longer has) and recorded.
+//! finished (a whole one hides what the catalogue no longer has) and recorded. Between whole
+//! loads, what changed since the last load is loaded the same way.
+
+use chrono::{DateTime, FixedOffset};
 
 use crate::app::ports::{BitrixGateway, CatalogStore, StoreError};
-use crate::domain::catalog::{read_catalog_page, CatalogOutcome, CatalogTrigger, DAILY, MAX_PAGES, PAGE_SIZE};
+use crate::domain::catalog::{
+    read_catalog_page, CatalogOutcome, CatalogTrigger, CHANGES_EVERY, CHANGES_OVERLAP, DAILY, MAX_PAGES, PAGE_SIZE,
+};
 use crate::domain::gateway::GatewayRequest;
 use crate::domain::jobs::Switches;
 
@@ -22,7 +27,8 @@ pub enum CatalogRun {
     SwitchedOff,
 }
 
-/// The cron's load: first of all, then nightly.
+/// The cron's load: first of all, then whole nightly, and what changed every few minutes
+/// between (the waits times `delay_scale`, which only the test stack sets).
 ///
 /// # Errors
 /// The store's failure (Bitrix's ends the load with its `error`).
@@ -30,17 +36,24 @@ pub async fn load_if_due<S: CatalogStore, G: BitrixGateway>(
     store: &S,
     gateway: &G,
     switches: Switches,
+    delay_scale: f64,
 ) -> Result<CatalogRun, StoreError> {
     if !switches.bitrix_sync_enabled {
         return Ok(CatalogRun::SwitchedOff);
     }
-    match store.catalog_run_due(DAILY).await? {
-        Some(trigger) => load(store, gateway, switches, trigger).await,
+    let scale = delay_scale.clamp(0.0, 1.0);
+    let due = store.catalog_run_due(DAILY.mul_f64(scale), CHANGES_EVERY.mul_f64(scale), CHANGES_OVERLAP).await?;
+    match due {
+        Some(due) if due.trigger == CatalogTrigger::Changes => match due.since {
+            Some(since) => run(store, gateway, switches, CatalogTrigger::Changes, Some(since)).await,
+            None => Ok(CatalogRun::NotDue),
+        },
+        Some(due) => run(store, gateway, switches, due.trigger, None).await,
         None => Ok(CatalogRun::NotDue),
     }
 }
 
-/// A load now.
+/// A whole load now.
 ///
 /// # Errors
 /// The store's failure (Bitrix's ends the load with its `error`).
@@ -49,6 +62,17 @@ pub async fn load<S: CatalogStore, G: BitrixGateway>(
     gateway: &G,
     switches: Switches,
     trigger: CatalogTrigger,
+) -> Result<CatalogRun, StoreError> {
+    run(store, gateway, switches, trigger, None).await
+}
+
+/// A load: the whole catalogue, or (`since`) what changed since then.
+async fn run<S: CatalogStore, G: BitrixGateway>(
+    store: &S,
+    gateway: &G,
+    switches: Switches,
+    trigger: CatalogTrigger,
+    since: Option<DateTime<FixedOffset>>,
 ) -> Result<CatalogRun, StoreError> {
     if !switches.bitrix_sync_enabled {
         return Ok(CatalogRun::SwitchedOff);
@@ -60,7 +84,8 @@ pub async fn load<S: CatalogStore, G: BitrixGateway>(
     let mut after_id = 0;
     let mut complete = false;
     for _ in 0..MAX_PAGES {
-        let request = GatewayRequest::CatalogSnapshot { after_id, limit: PAGE_SIZE };
+        let changed_since = since.map(|at| at.to_rfc3339());
+        let request = GatewayRequest::CatalogSnapshot { after_id, limit: PAGE_SIZE, changed_since };
         let page = match gateway.call(&request, &format!("catalog:{run}:{after_id}")).await {
             Ok(answer) => read_catalog_page(&answer, after_id, PAGE_SIZE),
             Err(failure) => Err(failure),
@@ -89,9 +114,10 @@ pub async fn load<S: CatalogStore, G: BitrixGateway>(
         }
     }
     if !complete && outcome.error.is_none() {
-        outcome.error = Some(format!("the catalogue has more than {} pages of {PAGE_SIZE}", MAX_PAGES));
+        outcome.error = Some(format!("the catalogue has more than {MAX_PAGES} pages of {PAGE_SIZE}"));
     }
-    let outcome = store.finish_catalog_run(&run, &outcome, complete).await?;
+    // Only a whole load can tell what Bitrix no longer has.
+    let outcome = store.finish_catalog_run(&run, &outcome, complete && since.is_none()).await?;
     Ok(CatalogRun::Loaded { trigger, outcome })
 }
 
@@ -118,12 +144,21 @@ mod tests {
         asked: RefCell<Vec<u64>>,
         stored: RefCell<Vec<u64>>,
         finished: RefCell<Vec<(CatalogOutcome, bool)>>,
+        since: RefCell<Vec<Option<Value>>>,
     }
 
     impl CatalogStore for World {
-        async fn catalog_run_due(&self, daily: Duration) -> Result<Option<CatalogTrigger>, StoreError> {
-            assert_eq!(daily, DAILY);
-            Ok(self.due)
+        async fn catalog_run_due(
+            &self,
+            daily: Duration,
+            every: Duration,
+            overlap: Duration,
+        ) -> Result<Option<crate::domain::catalog::CatalogDue>, StoreError> {
+            assert_eq!((daily, every, overlap), (DAILY, CHANGES_EVERY, CHANGES_OVERLAP));
+            Ok(self.due.map(|trigger| crate::domain::catalog::CatalogDue {
+                trigger,
+                since: (trigger == CatalogTrigger::Changes).then(|| "2026-12-02T10:00:00+05:00".parse().unwrap()),
+            }))
         }
         async fn start_catalog_run(&self, _trigger: CatalogTrigger) -> Result<Option<CrmId>, StoreError> {
             Ok((!self.busy).then(|| test_id(3)))
@@ -151,6 +186,7 @@ mod tests {
         async fn call(&self, request: &GatewayRequest, _key: &str) -> Result<Value, Failure> {
             let request = serde_json::to_value(request).unwrap();
             assert_eq!(request["action"], "catalog.snapshot");
+            self.since.borrow_mut().push(request.get("changed_since").cloned());
             let after = request["after_id"].as_u64().unwrap();
             let page = after / 2;
             self.asked.borrow_mut().push(after);
@@ -168,7 +204,7 @@ mod tests {
     #[test]
     fn a_load_reads_every_page_in_turn_stores_each_and_finishes_complete() {
         let world = World { due: Some(CatalogTrigger::First), pages: 3, ..World::default() };
-        let run = block_on(load_if_due(&world, &world, Switches::all_on())).unwrap();
+        let run = block_on(load_if_due(&world, &world, Switches::all_on(), 1.0)).unwrap();
         assert_eq!(*world.asked.borrow(), [0, 2, 4]);
         assert_eq!(*world.stored.borrow(), [1, 2, 3, 4, 5, 6]);
         let (outcome, complete) = world.finished.borrow()[0].clone();
@@ -195,7 +231,7 @@ mod tests {
             CatalogRun::Busy
         );
         let idle = World { pages: 1, ..World::default() };
-        assert_eq!(block_on(load_if_due(&idle, &idle, Switches::all_on())).unwrap(), CatalogRun::NotDue);
+        assert_eq!(block_on(load_if_due(&idle, &idle, Switches::all_on(), 1.0)).unwrap(), CatalogRun::NotDue);
         let off = Switches { bitrix_sync_enabled: false, ..Switches::all_on() };
         assert_eq!(block_on(load(&idle, &idle, off, CatalogTrigger::OnDemand)).unwrap(), CatalogRun::SwitchedOff);
         assert!(busy.asked.borrow().is_empty() && idle.asked.borrow().is_empty());
@@ -208,5 +244,15 @@ mod tests {
         assert_eq!(world.asked.borrow().len(), MAX_PAGES as usize);
         let (outcome, complete) = world.finished.borrow()[0].clone();
         assert!(!complete && outcome.error.unwrap().contains("more than 100 pages"));
+    }
+
+    #[test]
+    fn the_changes_since_the_last_load_are_asked_for_stored_and_never_hide_anything() {
+        let world = World { due: Some(CatalogTrigger::Changes), pages: 1, ..World::default() };
+        let run = block_on(load_if_due(&world, &world, Switches::all_on(), 1.0)).unwrap();
+        assert!(matches!(run, CatalogRun::Loaded { trigger: CatalogTrigger::Changes, .. }), "{run:?}");
+        assert_eq!(world.since.borrow()[0], Some(json!("2026-12-02T10:00:00+05:00")));
+        assert_eq!(*world.stored.borrow(), [1, 2]);
+        assert!(!world.finished.borrow()[0].1, "an incremental load is never complete: it hides nothing");
     }
 }

@@ -137,12 +137,15 @@ pub struct ProductAvailability {
 
 /// The catalogue's loads from Bitrix (`catalog_runs`) and their pages (`apply_catalog_page`).
 pub trait CatalogStore {
-    /// Why a load is due now (never loaded, or the last complete load older than `daily`), or
-    /// `None` (one runs, or none is due).
+    /// Why a load is due now: never loaded, the last whole load older than `daily`, or (after a
+    /// whole load) none for `changes_every`, then with the time to ask changes since (the last
+    /// load's start less `overlap`); `None` while one runs or none is due.
     async fn catalog_run_due(
         &self,
         daily: Duration,
-    ) -> Result<Option<crate::domain::catalog::CatalogTrigger>, StoreError>;
+        changes_every: Duration,
+        overlap: Duration,
+    ) -> Result<Option<crate::domain::catalog::CatalogDue>, StoreError>;
     /// A new load, or `None` while another is running.
     async fn start_catalog_run(
         &self,

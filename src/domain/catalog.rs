@@ -21,9 +21,25 @@ pub const MAX_PAGES: u32 = 100;
 /// The currency the CRM keeps prices in.
 pub const CURRENCY: &str = "KZT";
 
-/// The catalogue is loaded again once a day (and on demand, and first of all when the CRM has
-/// never loaded it).
+/// The catalogue is loaded whole once a day (and on demand, and first of all when the CRM has
+/// never loaded it): that load also hides what Bitrix no longer has.
 pub const DAILY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Between whole loads, what changed in Bitrix since the last load is loaded this often: a
+/// price, a name or a stock changed in Bitrix's admin reaches the CRM within these minutes.
+pub const CHANGES_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// An incremental load asks for the changes since the last load's start less this much, so that
+/// a save Bitrix made while that load ran, or a clock a little off, is not missed.
+pub const CHANGES_OVERLAP: std::time::Duration = std::time::Duration::from_secs(2 * 60);
+
+/// A load that is due, and for an incremental one, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CatalogDue {
+    pub trigger: CatalogTrigger,
+    #[serde(default)]
+    pub since: Option<DateTime<FixedOffset>>,
+}
 
 /// Why a load runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +51,8 @@ pub enum CatalogTrigger {
     Nightly,
     /// Asked for (`POST /api/ops/catalog/run`, «Загрузить каталог» on `/crm/products`).
     OnDemand,
+    /// What changed since the last load ([`CHANGES_EVERY`]); never hides anything.
+    Changes,
 }
 
 impl CatalogTrigger {
@@ -44,6 +62,7 @@ impl CatalogTrigger {
             CatalogTrigger::First => "first",
             CatalogTrigger::Nightly => "nightly",
             CatalogTrigger::OnDemand => "on_demand",
+            CatalogTrigger::Changes => "changes",
         }
     }
 }

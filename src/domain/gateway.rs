@@ -33,7 +33,13 @@ pub enum GatewayRequest {
     OrdersResend { bitrix_order_ids: Vec<u64> },
     /// A page of the catalogue: products with ids above `after_id`, at most `limit`.
     #[serde(rename = "catalog.snapshot")]
-    CatalogSnapshot { after_id: u64, limit: u32 },
+    CatalogSnapshot {
+        after_id: u64,
+        limit: u32,
+        /// Only the products changed since then (RFC 3339): the frequent incremental load.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        changed_since: Option<String>,
+    },
     /// The shop's reference data: slots, cities, shops, statuses, pay systems, deliveries.
     #[serde(rename = "reference.snapshot")]
     ReferenceSnapshot,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::app::crm_input::{Actor, OrderFilter, Problem, ProductFilter, RequestKey, Search};
 use crate::domain::apply::{Applied, ApplyCommand};
-use crate::domain::catalog::{CatalogOutcome, CatalogProduct, CatalogTrigger};
+use crate::domain::catalog::{CatalogDue, CatalogOutcome, CatalogProduct};
 use crate::domain::ids::{CrmId, JobId, ShopId};
 use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
@@ -138,7 +138,9 @@ store_calls! {
         p_trigger: &'static str => "text", p_error: &'a str => "text",
     }
 
-    CatalogRunDue = "catalog_run_due" -> CatalogTrigger { p_daily_seconds: u64 => "integer" }
+    CatalogRunDue = "catalog_run_due" -> CatalogDue {
+        p_daily_seconds: u64 => "integer", p_changes_seconds: u64 => "integer", p_overlap_seconds: u64 => "integer",
+    }
     StartCatalogRun = "start_catalog_run" -> CrmId { p_trigger: &'static str => "text" }
     ApplyCatalogPage<'a> = "apply_catalog_page" -> CatalogOutcome {
         p_run: &'a CrmId => "uuid", p_products: &'a [CatalogProduct] => "jsonb", p_availability_flow: &'static str => "text",

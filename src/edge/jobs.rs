@@ -133,7 +133,14 @@ pub async fn scheduled(env: &Env) {
         Err(error) => emit(&LogLine::new("error", "ops.backfill_summary_failed").with("reason", cause_chain(&error))),
     }
     let gateway = HttpBitrixGateway(&bindings.config);
-    match crate::app::catalog_run::load_if_due(store, &gateway, bindings.config.switches).await {
+    match crate::app::catalog_run::load_if_due(
+        store,
+        &gateway,
+        bindings.config.switches,
+        bindings.config.retry_delay_scale,
+    )
+    .await
+    {
         Ok(crate::app::catalog_run::CatalogRun::Loaded { trigger, outcome }) => {
             emit(&crate::web::answers::catalog_log(&crate::app::catalog_run::CatalogRun::Loaded { trigger, outcome }));
         }

@@ -16,7 +16,7 @@ use crate::app::ports::{
     ReconcileStore, ReferenceStore, StaffStore, StatusChange, StoreAnswer, StoreError,
 };
 use crate::domain::apply::{Applied, ApplyCommand};
-use crate::domain::catalog::{CatalogOutcome, CatalogProduct, CatalogTrigger};
+use crate::domain::catalog::{CatalogDue, CatalogOutcome, CatalogProduct, CatalogTrigger};
 use crate::domain::clock::ALMATY_OFFSET_SECONDS;
 use crate::domain::ids::{CrmId, JobId};
 use crate::domain::jobs::{JobKind, JobRow, NewJob};
@@ -276,8 +276,18 @@ impl JobStore for PostgrestStore {
 }
 
 impl CatalogStore for PostgrestStore {
-    async fn catalog_run_due(&self, daily: Duration) -> Result<Option<CatalogTrigger>, StoreError> {
-        self.call(&calls::CatalogRunDue { p_daily_seconds: daily.as_secs() }).await
+    async fn catalog_run_due(
+        &self,
+        daily: Duration,
+        changes_every: Duration,
+        overlap: Duration,
+    ) -> Result<Option<CatalogDue>, StoreError> {
+        let call = calls::CatalogRunDue {
+            p_daily_seconds: daily.as_secs(),
+            p_changes_seconds: changes_every.as_secs(),
+            p_overlap_seconds: overlap.as_secs(),
+        };
+        self.call(&call).await
     }
 
     async fn start_catalog_run(&self, trigger: CatalogTrigger) -> Result<Option<CrmId>, StoreError> {

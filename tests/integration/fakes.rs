@@ -242,7 +242,20 @@ pub fn start_bitrix(port: u16) -> Result<Fake, String> {
             // A read, paged by id as the kit pages it: afresh every time, never kept.
             let after = body["after_id"].as_u64().unwrap_or(0);
             let limit = usize::try_from(body["limit"].as_u64().unwrap_or(500).min(500)).unwrap_or(500);
-            let page: Vec<Value> = state.catalog.range(after + 1..).take(limit + 1).map(|(_, p)| p.clone()).collect();
+            // changed_since as the kit applies it (TIMESTAMP_X >= since).
+            let since = body["changed_since"].as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+            let changed = |product: &Value| {
+                let at = product["changed_at"].as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+                since.is_none_or(|since| at.is_some_and(|at| at >= since))
+            };
+            let page: Vec<Value> = state
+                .catalog
+                .range(after + 1..)
+                .map(|(_, p)| p)
+                .filter(|p| changed(p))
+                .take(limit + 1)
+                .cloned()
+                .collect();
             let more = page.len() > limit;
             let page: Vec<Value> = page.into_iter().take(limit).collect();
             let next = more

@@ -323,8 +323,13 @@ pub async fn crm(method: reqwest::Method, path: &str, body: Option<Value>) -> An
 pub async fn insert_product(name: &str, bitrix_product_id: u64, ru_url: Option<&str>) -> String {
     db().await
         .query_one(
-            "insert into products (name, metadata) values ($1, jsonb_strip_nulls(jsonb_build_object('properties',
-               jsonb_build_object('bitrix_id', $2::text, 'IN_STOCK', '158', 'ru_url', $3::text)))) returning id::text",
+            // The product as Bitrix's catalogue has it: the one a catalogue load made, if one did.
+            "with existing as (select id from products where metadata -> 'properties' ->> 'bitrix_id' = $2::text),
+                  made as (insert into products (name, metadata)
+                           select $1, jsonb_strip_nulls(jsonb_build_object('properties', jsonb_build_object(
+                             'bitrix_id', $2::text, 'IN_STOCK', '158', 'ru_url', $3::text)))
+                           where not exists (select 1 from existing) returning id)
+             select id::text from made union all select id::text from existing",
             &[&name, &bitrix_product_id.to_string(), &ru_url],
         )
         .await

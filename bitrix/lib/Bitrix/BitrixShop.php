@@ -220,13 +220,18 @@ final class BitrixShop implements Shop, Deferrer
         return $ids;
     }
 
-    public function catalog(int $afterId, int $limit): array
+    public function catalog(int $afterId, int $limit, ?\DateTimeImmutable $changedSince = null): array
     {
         $iblockId = (int) ($this->ids['catalog_iblock_id'] ?? 0);
+        $filter = ['=IBLOCK_ID' => $iblockId, '>ID' => $afterId];
+        if ($changedSince !== null) {
+            // TIMESTAMP_X moves on every save of the element (its properties, IN_STOCK among them).
+            $filter['>=TIMESTAMP_X'] = BitrixDateTime::createFromPhp(\DateTime::createFromImmutable($changedSince));
+        }
         // iblock/lib/element.php (ElementTable): the catalogue's elements, active or not.
         $rows = \Bitrix\Iblock\ElementTable::getList([
             'select' => ['ID', 'NAME', 'CODE', 'ACTIVE', 'IBLOCK_SECTION_ID', 'DETAIL_PICTURE', 'PREVIEW_PICTURE', 'TIMESTAMP_X'],
-            'filter' => ['=IBLOCK_ID' => $iblockId, '>ID' => $afterId],
+            'filter' => $filter,
             'order' => ['ID' => 'ASC'],
             'limit' => $limit,
         ]);

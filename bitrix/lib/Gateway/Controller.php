@@ -123,7 +123,7 @@ final class Controller
             case 'reference.snapshot':
                 return Response::ok($this->shop->reference());
             case 'catalog.snapshot':
-                $products = $this->shop->catalog($checked['after_id'], $checked['limit'] + 1);
+                $products = $this->shop->catalog($checked['after_id'], $checked['limit'] + 1, $checked['changed_since']);
                 $more = count($products) > $checked['limit'];
                 $products = array_slice($products, 0, $checked['limit']);
                 $last = $products === [] ? null : (int) end($products)['id'];

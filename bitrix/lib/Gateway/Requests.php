@@ -125,7 +125,10 @@ final class Requests
         return ['from' => $from, 'to' => $to, 'after_id' => $afterId, 'limit' => $limit];
     }
 
-    /** A page of the catalogue: after_id (0..) and limit (1..MAX_SNAPSHOT_PAGE). */
+    /**
+     * A page of the catalogue: after_id (0..), limit (1..MAX_SNAPSHOT_PAGE), and optionally
+     * changed_since (ISO 8601 with its offset): only the products changed since then.
+     */
     private static function page(array $body): array
     {
         $afterId = $body['after_id'] ?? 0;
@@ -136,7 +139,15 @@ final class Requests
         if (!is_int($limit) || $limit < 1 || $limit > self::MAX_SNAPSHOT_PAGE) {
             throw new Invalid('limit', 'limit должен быть от 1 до ' . self::MAX_SNAPSHOT_PAGE);
         }
-        return ['after_id' => $afterId, 'limit' => $limit];
+        $since = $body['changed_since'] ?? null;
+        if ($since !== null) {
+            $parsed = is_string($since) ? \DateTimeImmutable::createFromFormat(DATE_ATOM, $since) : false;
+            if ($parsed === false) {
+                throw new Invalid('changed_since', 'changed_since должно быть временем ISO 8601 со смещением (2026-12-02T10:00:00+05:00)');
+            }
+            $since = $parsed;
+        }
+        return ['after_id' => $afterId, 'limit' => $limit, 'changed_since' => $since];
     }
 
     private static function resend(array $body): array

@@ -75,9 +75,10 @@ interface Shop
      * A page of the catalogue's products with ids above $afterId, by id, at most $limit, active
      * or not: id, name, code (the storefront slug), active (Y/N), section (id, name) or null,
      * the base price and its currency (or null), the IN_STOCK value (158/159) or null, the
-     * picture's absolute URL or null, and the last change (ISO 8601).
+     * picture's absolute URL or null, and the last change (ISO 8601). With $changedSince, only
+     * the products changed since then.
      *
      * @return list<array<string, mixed>>
      */
-    public function catalog(int $afterId, int $limit): array;
+    public function catalog(int $afterId, int $limit, ?\DateTimeImmutable $changedSince = null): array;
 }

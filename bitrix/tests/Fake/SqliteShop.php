@@ -287,8 +287,12 @@ final class SqliteShop implements Shop
         return $this->reference;
     }
 
-    public function catalog(int $afterId, int $limit): array
+    public function catalog(int $afterId, int $limit, ?\DateTimeImmutable $changedSince = null): array
     {
+        // Every product of this stand-in last changed at 2026-11-30T10:00:00+05:00.
+        if ($changedSince !== null && $changedSince > new \DateTimeImmutable('2026-11-30T10:00:00+05:00')) {
+            return [];
+        }
         $rows = $this->pdo->prepare('SELECT id, name, in_stock FROM products WHERE id > ? ORDER BY id LIMIT ?');
         $rows->execute([$afterId, $limit]);
         return array_map(static fn (array $row): array => [

@@ -218,7 +218,9 @@ impl crate::app::ports::CatalogStore for Store {
     async fn catalog_run_due(
         &self,
         _daily: Duration,
-    ) -> Result<Option<crate::domain::catalog::CatalogTrigger>, StoreError> {
+        _every: Duration,
+        _overlap: Duration,
+    ) -> Result<Option<crate::domain::catalog::CatalogDue>, StoreError> {
         Ok(None)
     }
     async fn start_catalog_run(

@@ -8,7 +8,7 @@ CREATE TABLE public.catalog_runs (
     finished_at timestamp with time zone,
     complete boolean DEFAULT false NOT NULL,
     outcome jsonb,
-    CONSTRAINT catalog_runs_trigger_check CHECK ((trigger = ANY (ARRAY['first'::text, 'nightly'::text, 'on_demand'::text])))
+    CONSTRAINT catalog_runs_trigger_check CHECK ((trigger = ANY (ARRAY['first'::text, 'nightly'::text, 'on_demand'::text, 'changes'::text])))
 );
 
 COMMENT ON TABLE public.catalog_runs IS 'Each load of the catalogue from Bitrix: what it found and changed';
