@@ -158,6 +158,54 @@ async fn the_catalogue_of_5000_products_loads_in_pages_and_a_later_load_brings_o
 }
 
 #[tokio::test]
+async fn a_backfill_of_2000_old_orders_is_stored_quietly_and_summed_up_in_one_message() {
+    let stack = ensure_stack();
+    let _alone = exclusive().await;
+    let first = fresh_id() * 10_000;
+    let ids: Vec<u64> = (first..first + 2000).collect();
+    for chunk in ids.chunks(20) {
+        let posts = chunk.iter().map(|id| {
+            let mut body = fixture("order-create.json", Some(*id));
+            body["data"]["DATE_INSERT"] = serde_json::json!("2025-03-07T10:00:00+05:00");
+            body["data"]["properties"]["nameRecipient"] = serde_json::json!(format!("Архив {id}"));
+            async move { post_webhook(&body).await.status }
+        });
+        let statuses = futures::future::join_all(posts).await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+    let summaries = || {
+        stack
+            .telegram
+            .received("Загружено из Битрикса старых заказов")
+            .into_iter()
+            .map(|r| r.body["text"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // The test stack scales the 5 quiet minutes to 3 seconds; the cron runs every minute.
+    let summary = harness::eventually(Duration::from_secs(60), "the backfill's summary", || async {
+        harness::trigger_cron().await;
+        summaries().into_iter().next()
+    })
+    .await;
+    assert!(summary.contains("старых заказов: 2\u{a0}000"), "{summary}");
+    harness::trigger_cron().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(summaries().len(), 1, "one summary");
+    assert!(stack.telegram.received(&format!("Архив {first}")).is_empty(), "no message of its own");
+    let jobs: i64 = harness::db()
+        .await
+        .query_one(
+            "select count(*) from sync_jobs j join orders o on j.payload ->> 'order_id' = o.id::text
+             where o.bitrix_order_id between $1 and $2",
+            &[&i64::try_from(first).unwrap(), &i64::try_from(first + 1999).unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(jobs, 0, "no job for any of the 2,000");
+}
+
+#[tokio::test]
 async fn fifty_parallel_wrong_passwords_get_no_more_guesses_checked_than_the_limit() {
     ensure_stack();
     let _alone = exclusive().await;
