@@ -25,6 +25,7 @@ RTT_MS="${RTT_MS:-100}"
 TELEGRAM_PORT=55391
 PROXY_PORT=55341
 export TELEGRAM_API_URL="http://127.0.0.1:$TELEGRAM_PORT"
+export BITRIX_API_URL="http://127.0.0.1:55390/bitrix/gateway.php"
 peers_log=.local/bench/peers.log
 mkdir -p .local/bench
 : >"$peers_log"
