@@ -349,6 +349,10 @@ where
     /// and the waiting ones as one digest, in the order they were due, and ends them with it;
     /// `None` (nothing claimed) when the chat keeps up.
     async fn digest(&self, job: &JobRow, view: &OrderView, occasion: Occasion) -> Result<Option<Value>, Failure> {
+        // The claim counted the flow's waiting jobs: too few for a digest spares a round trip.
+        if job.waiting.is_some_and(|others| others + 1 < u64::from(self.digest_after)) {
+            return Ok(None);
+        }
         let backlog = self
             .store
             .claim_chat_backlog(&job.id, &digest_kinds(), self.digest_after, DIGEST_MAX - 1, JOB_LEASE)

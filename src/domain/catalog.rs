@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::domain::decimal::Money;
 use crate::domain::retry::Failure;
+use crate::domain::stock::{IN_STOCK, OUT_OF_STOCK};
 use crate::domain::text::quote;
-use crate::domain::views::{IN_STOCK, OUT_OF_STOCK};
 
 /// Products per page asked for; the kit allows 500.
 pub const PAGE_SIZE: u32 = 500;

@@ -198,6 +198,7 @@ impl BacklogJob {
             order: None,
             correlation_id: None,
             created_at: Some(self.created_at),
+            waiting: None,
         };
         match row.task() {
             Ok(Task::Notify { occasion, .. }) => Some(occasion),
@@ -281,6 +282,9 @@ pub struct JobRow {
     /// When it was made: a digest names its messages in this order.
     #[serde(default)]
     pub created_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// How many other jobs of its flow wait, counted with the claim (`None`: not said).
+    #[serde(default)]
+    pub waiting: Option<u64>,
 }
 
 /// Old orders stored silently since the last summary (`backfill_to_announce`).
@@ -487,6 +491,7 @@ mod tests {
             order: None,
             correlation_id: None,
             created_at: None,
+            waiting: None,
         }
     }
 

@@ -26,5 +26,6 @@ pub mod settings;
 pub mod signing;
 pub mod staff_login;
 pub mod status;
+pub mod stock;
 pub mod text;
 pub mod views;

@@ -244,6 +244,7 @@ fn job(flow: &str, payload: Value, attempts: u32) -> JobRow {
         order: None,
         correlation_id: Some("corr-webhook-1".into()),
         created_at: None,
+        waiting: None,
     }
 }
 
@@ -718,6 +719,22 @@ fn a_flooded_chat_gets_one_digest_naming_every_waiting_message_in_the_order_they
         Some(JobEnd::Done { result: Some(result) }) => assert_eq!(result["digest"], 5),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_message_whose_claim_says_few_wait_does_not_ask_for_the_backlog() {
+    let world = World::default();
+    let mut own = job("telegram", json!({"order_id": ORDER, "occasion": "new_order"}), 1);
+    own.waiting = Some(3);
+    *world.job.borrow_mut() = Some(own);
+    *world.card.borrow_mut() = Some(card(None));
+    // Were it asked, the store would hand five over: the claim's count spares the call.
+    *world.backlog.borrow_mut() = (1..=5).map(|n| waiting(n, json!("new_order"), 1)).collect();
+
+    run(&world, Switches::all_on());
+
+    assert!(world.messages.borrow()[0].contains("Новый заказ"), "a message of its own");
+    assert!(world.backlog_ends.borrow().is_empty());
 }
 
 #[test]

@@ -29,7 +29,9 @@ begin
   returning * into v_job;
   return to_jsonb(v_job) || jsonb_build_object(
     'orphaned', v_orphaned,
-    'order', (select public.order_view_of(o) from public.orders o where o.id::text = v_job.payload ->> 'order_id'));
+    'order', (select public.order_view_of(o) from public.orders o where o.id::text = v_job.payload ->> 'order_id'),
+    'waiting', (select count(*) from public.sync_jobs j
+                where j.flow = v_job.flow and j.status in ('pending', 'retrying') and j.id <> v_job.id));
 end
 $$;
 
