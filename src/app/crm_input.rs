@@ -380,6 +380,8 @@ pub struct ProductFilter {
     pub search: Option<Search>,
     /// Only products in stock (`true`) or out of stock (`false`).
     pub available: Option<bool>,
+    /// Only the products of this section of Bitrix's catalogue.
+    pub section: Option<u64>,
 }
 
 /// One search box: a name (part of it), an order number, or a phone typed any way.
@@ -522,6 +524,9 @@ pub fn parse_product_filter(pairs: &[(String, String)]) -> Result<ProductFilter,
         page: query.page(),
         search: query.read("q", "", Search::parse),
         available: query.read("available", "Должно быть true или false", |v| v.parse().ok()),
+        section: query.read("section", "Должно быть номером раздела", |v| {
+            v.parse().ok().filter(|id| *id > 0)
+        }),
     };
     query.finish(filter)
 }
@@ -622,6 +627,18 @@ mod tests {
         assert_eq!(parse_product_filter(&[]).unwrap().page, Page { limit: 50, offset: 0 });
         assert!(parse_order_filter(&pairs(&[("offset", "100001")])).is_err());
         assert_eq!(parse_order_filter(&pairs(&[("offset", "100000")])).unwrap().page.offset, 100_000);
+    }
+
+    #[test]
+    fn products_are_filtered_by_a_section_number_and_anything_else_is_named() {
+        assert_eq!(parse_product_filter(&pairs(&[("section", "10")])).unwrap().section, Some(10));
+        for bad in ["0", "Розы", "-1"] {
+            let problems = parse_product_filter(&pairs(&[("section", bad)])).unwrap_err();
+            assert_eq!(
+                (problems[0].field.as_str(), problems[0].message.as_str()),
+                ("section", "Должно быть номером раздела")
+            );
+        }
     }
 
     #[test]

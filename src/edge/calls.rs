@@ -215,6 +215,7 @@ pub struct ProductQuery<'a> {
     #[serde(flatten)]
     page: PageAndSearch<'a>,
     stock: Option<&'static str>,
+    section: Option<u64>,
 }
 
 impl<'a> ProductQuery<'a> {
@@ -223,6 +224,7 @@ impl<'a> ProductQuery<'a> {
         ProductQuery {
             page: PageAndSearch::new(filter.page, filter.search.as_ref()),
             stock: filter.available.map(crate::domain::views::Stock::code_for),
+            section: filter.section,
         }
     }
 }

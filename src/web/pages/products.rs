@@ -65,6 +65,9 @@ pub fn list(chrome: &Chrome, products: &[ProductView], filter: &ProductFilter) -
                         option value="false" selected[filter.available == Some(false)] { "Нет в наличии" }
                     }
                 }
+                @if let Some(section) = filter.section {
+                    input type="hidden" name="section" value=(section);
+                }
                 p class="actions" {
                     button type="submit" class="primary" { "Найти" }
                     a href="/crm/products" { "Сбросить" }
@@ -91,7 +94,12 @@ pub fn list(chrome: &Chrome, products: &[ProductView], filter: &ProductFilter) -
                                     a href={ "/crm/products/" (product.id) } { (product.name) }
                                     (retired(product))
                                 }
-                                td { (super::or_dash(product.section_name.as_deref())) }
+                                td {
+                                    @match (product.section_id, product.section_name.as_deref()) {
+                                        (Some(id), Some(name)) => a href={ "/crm/products?section=" (id) } { (name) },
+                                        (_, name) => (super::or_dash(name)),
+                                    }
+                                }
                                 td class="money" {
                                     @match product.price { Some(price) => (human::money(price, None)), None => "—" }
                                 }
@@ -179,6 +187,7 @@ mod tests {
     fn a_catalogue_product_shows_its_section_its_storefront_picture_and_whether_bitrix_still_sells_it() {
         let mut shown = product(Stock::InStock, Some("buket"));
         shown.section_name = Some("Розы".into());
+        shown.section_id = Some(10);
         shown.picture_url = Some("https://cvety.kz/upload/iblock/1.jpg".into());
         let mut foreign = shown.clone();
         foreign.picture_url = Some("https://evil.example/x.jpg".into());
@@ -194,6 +203,10 @@ mod tests {
         assert!(html.contains("<dd>Розы</dd>") && !html.contains("Снят с продажи"));
         assert!(!other.contains("evil.example"), "only the storefront's pictures are shown");
         assert!(other.contains("Снят с продажи"));
-        assert!(listed.contains(r#"action="/crm/products/load""#) && listed.contains("<td>Розы</td>"), "{listed}");
+        assert!(listed.contains(r#"action="/crm/products/load""#), "{listed}");
+        assert!(listed.contains(r#"<a href="/crm/products?section=10">Розы</a>"#), "a section is a filter: {listed}");
+        let in_section = ProductFilter { section: Some(10), ..ProductFilter::default() };
+        let filtered = list(&chrome, &[], &in_section).into_string();
+        assert!(filtered.contains(r#"<input type="hidden" name="section" value="10">"#), "{filtered}");
     }
 }
