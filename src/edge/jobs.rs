@@ -141,9 +141,7 @@ pub async fn scheduled(env: &Env) {
     )
     .await
     {
-        Ok(crate::app::catalog_run::CatalogRun::Loaded { trigger, outcome }) => {
-            emit(&crate::web::answers::catalog_log(&crate::app::catalog_run::CatalogRun::Loaded { trigger, outcome }));
-        }
+        Ok(run @ crate::app::catalog_run::CatalogRun::Loaded { .. }) => emit(&crate::web::answers::catalog_log(&run)),
         Ok(_) => {}
         Err(error) => emit(&LogLine::new("error", "ops.catalog_failed").with("reason", cause_chain(&error))),
     }

@@ -98,10 +98,25 @@ struct Told {
     message: String,
 }
 
+/// What became of an accepted webhook: applied with its outcome, or waiting in the queue.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum WebhookOutcome {
+    Applied(ApplyOutcome),
+    Queued(Queued),
+}
+
+/// `"queued"`.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Queued {
+    Queued,
+}
+
 /// An accepted webhook.
 #[derive(Serialize)]
 struct WebhookAccepted<'a> {
-    outcome: Option<ApplyOutcome>,
+    outcome: WebhookOutcome,
     message: &'static str,
     order_id: Option<&'a str>,
     bitrix_order_id: crate::domain::ids::BitrixOrderId,
@@ -115,7 +130,7 @@ struct WebhookAccepted<'a> {
 pub fn webhook_applied(done: &Ingested) -> Answer {
     let outcome = done.outcome();
     let accepted = WebhookAccepted {
-        outcome,
+        outcome: outcome.map_or(WebhookOutcome::Queued(Queued::Queued), WebhookOutcome::Applied),
         message: outcome.map_or(
             "Событие принято и будет применено, как только база данных CRM станет доступна",
             ApplyOutcome::message_ru,
@@ -125,11 +140,7 @@ pub fn webhook_applied(done: &Ingested) -> Answer {
         event: done.event.kind.as_str(),
         event_key: &done.event.event_key,
     };
-    let mut answer = success(if outcome.is_some() { 200 } else { 202 }, accepted);
-    if outcome.is_none() {
-        answer.body["outcome"] = Value::from("queued");
-    }
-    answer
+    success(if outcome.is_some() { 200 } else { 202 }, accepted)
 }
 
 /// The answer to a refused webhook. Store failures never leak their cause to the caller.
@@ -718,6 +729,21 @@ mod tests {
         assert_eq!(answer.body["total"]["orders"], 4);
         assert_eq!(answer.body["total"]["revenue_orders"], 3);
         assert_eq!(answer.body["from"], "2026-11-01");
+    }
+
+    #[test]
+    fn a_webhook_waiting_in_the_queue_is_a_202_queued_and_a_known_one_a_200_with_its_outcome() {
+        let event = parse_webhook(json!({"event": "order.create", "data": {"ID": "122183"}})).unwrap();
+        let ingested = |accepted| crate::app::ingest::Ingested {
+            event: event.clone(),
+            accepted,
+            cleaned: crate::domain::text::Cleaned::default(),
+        };
+        let queued = webhook_applied(&ingested(crate::app::ingest::Accepted::Queued));
+        let seen = webhook_applied(&ingested(crate::app::ingest::Accepted::SeenBefore { order_id: None }));
+        assert_eq!((queued.status, queued.body["outcome"].as_str()), (202, Some("queued")));
+        assert_eq!((seen.status, seen.body["outcome"].as_str()), (200, Some("duplicate")));
+        assert_eq!(queued.body["event_key"], json!(event.event_key));
     }
 
     #[test]
