@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Staff accounts for the CRM's pages (/crm).
 #
-#   scripts/staff.sh add LOGIN "Name"      adds the account, or sets its name and password;
-#                                          the password is read from standard input
+#   scripts/staff.sh add LOGIN "Name" [ROLE]  adds the account, or sets its name, role and
+#                                          password; ROLE is owner (default: the first owner),
+#                                          manager, florist or courier; the password is read
+#                                          from standard input. Every other account is best
+#                                          added by the owner on /crm/staff.
 #   scripts/staff.sh disable LOGIN         the account can no longer log in; its sessions end
 #   scripts/staff.sh unlock LOGIN          forgets the login's failed attempts (from every network),
 #                                          so a locked login opens again at once
@@ -25,15 +28,18 @@ case "${1:-}" in
   add)
     login="${2:?usage: scripts/staff.sh add LOGIN \"Name\" (password on stdin)}"
     name="${3:?usage: scripts/staff.sh add LOGIN \"Name\" (password on stdin)}"
+    role="${4:-owner}"
+    case "$role" in owner|manager|florist|courier) ;; *) echo "ROLE must be owner, manager, florist or courier" >&2; exit 2 ;; esac
     if [ -t 0 ]; then
       read -r -s -p "Password for $login: " password; echo >&2
     else
       IFS= read -r password || true
     fi
     hash="$(printf '%s\n' "$password" | cargo run --quiet --release --example hash_password)"
-    sql -v login="$login" -v name="$name" -v hash="$hash" <<'SQL'
-insert into public.staff (login, name, password_hash) values (lower(:'login'), :'name', :'hash')
-on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash, disabled_at = null;
+    sql -v login="$login" -v name="$name" -v hash="$hash" -v role="$role" <<'SQL'
+insert into public.staff (login, name, password_hash, role) values (lower(:'login'), :'name', :'hash', :'role')
+on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash, role = excluded.role,
+  password_set_at = now(), disabled_at = null;
 update public.staff_sessions set ended_at = now()
 where ended_at is null and staff_id = (select id from public.staff where login = lower(:'login'));
 delete from public.staff_login_failures where login = lower(:'login');
@@ -56,7 +62,7 @@ SQL
     echo "staff: $login is unlocked (its failed attempts are forgotten)" >&2
     ;;
   list)
-    sql -c "select login, name, created_at, disabled_at from public.staff order by login"
+    sql -c "select login, name, role, created_at, disabled_at from public.staff order by login"
     ;;
   *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

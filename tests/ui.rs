@@ -46,7 +46,7 @@ async fn the_staff_pages_work_in_a_real_browser() {
     for (login, name, password) in ACCOUNTS {
         let hash = cvety_crm::web::session::hash_password(password, &mut Os).unwrap();
         db.execute(
-            "insert into staff (login, name, password_hash) values ($1, $2, $3)
+            "insert into staff (login, name, password_hash, role) values ($1, $2, $3, 'owner')
              on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash",
             &[&login, &name, &hash],
         )

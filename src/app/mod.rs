@@ -11,3 +11,4 @@ pub mod outbox;
 pub mod ports;
 pub mod reconciliation_run;
 pub mod reference_run;
+pub mod team;

@@ -393,6 +393,36 @@ pub trait StaffStore {
     async fn logout(&self, session_id: &str) -> Result<(), StoreError>;
 }
 
+/// The shop's team: staff accounts run from the owner's page, and the couriers of orders.
+pub trait TeamStore {
+    /// The active couriers, by name.
+    async fn couriers(&self) -> Result<Vec<crate::domain::views::Courier>, StoreError>;
+    /// MUST refuse an account that is not an active courier (`not_a_courier`, nothing changed);
+    /// MUST record each order whose courier changed with who changed it, in one transaction;
+    /// a slot's closed orders (delivered, refused) keep theirs.
+    async fn set_courier(
+        &self,
+        target: &crate::app::team::CourierTarget,
+        courier: Option<&CrmId>,
+        actor: &Actor,
+    ) -> Result<crate::app::team::CourierSet, StoreError>;
+    /// Every account, with its failed logins within `window`.
+    async fn staff_list(
+        &self,
+        window: std::time::Duration,
+    ) -> Result<Vec<crate::domain::views::StaffAccount>, StoreError>;
+    /// The newest changes to accounts, at most `limit`.
+    async fn staff_changes(&self, limit: u32) -> Result<Vec<crate::domain::views::StaffChangeEntry>, StoreError>;
+    /// MUST make the change and record it with who made it in one transaction; disabling an
+    /// account and a new password MUST end its sessions.
+    async fn change_staff(
+        &self,
+        staff: Option<&CrmId>,
+        change: &crate::app::team::AccountChange,
+        actor: &Actor,
+    ) -> Result<crate::app::team::AccountOutcome, StoreError>;
+}
+
 /// The Bitrix PHP gateway.
 pub trait BitrixGateway {
     /// MUST send `idempotency_key` with the call so that the gateway can drop a repeat.

@@ -143,6 +143,7 @@ pub enum Record {
     Order,
     Product,
     Job,
+    Staff,
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod phone;
 pub mod reconciliation;
 pub mod reference;
 pub mod retry;
+pub mod roles;
 pub mod settings;
 pub mod signing;
 pub mod staff_login;

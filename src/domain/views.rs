@@ -111,6 +111,9 @@ pub struct OrderView {
     /// How the order is paid, as Bitrix last said (`None`: it never said).
     #[serde(default)]
     pub payment: Option<PaymentView>,
+    /// Who delivers it (`None`: nobody yet).
+    #[serde(default)]
+    pub courier: Option<Courier>,
     pub items: Vec<ItemView>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
@@ -240,6 +243,37 @@ pub struct Staff {
     pub id: CrmId,
     pub login: String,
     pub name: String,
+    pub role: crate::domain::roles::Role,
+}
+
+/// A courier, as an order and the courier list name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Courier {
+    pub id: CrmId,
+    pub name: String,
+}
+
+/// A staff account on the owner's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    pub id: CrmId,
+    pub login: String,
+    pub name: String,
+    pub role: crate::domain::roles::Role,
+    pub created_at: DateTime<FixedOffset>,
+    pub disabled_at: Option<DateTime<FixedOffset>>,
+    pub last_login_at: Option<DateTime<FixedOffset>>,
+    /// Failed logins within the login limits' window.
+    pub recent_failures: u32,
+}
+
+/// One change to a staff account, for the owner's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffChangeEntry {
+    pub at: DateTime<FixedOffset>,
+    pub kind: String,
+    pub actor: String,
+    pub detail: Value,
 }
 
 /// One thing that happened to an order, for its timeline.

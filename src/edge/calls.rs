@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::app::crm_input::{Actor, OrderFilter, Problem, ProductFilter, RequestKey, Search};
+use crate::app::team::{AccountChange, AccountOutcome, CourierSet};
 use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::catalog::{CatalogDue, CatalogOutcome, CatalogProduct};
 use crate::domain::ids::{CrmId, JobId, ShopId};
@@ -15,6 +16,7 @@ use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
 use crate::domain::reference::{RefreshOutcome, RefreshTrigger, ShopReference};
 use crate::domain::staff_login::LockScope;
+use crate::domain::views::{Courier, StaffAccount, StaffChangeEntry};
 use crate::domain::views::{
     DayOrders, DaySummary, DeadLetter, OrderPage as OrderPageView, OrderView as OrderViewAnswer, Origin, ProductView,
     Reference, ReportDay, Staff, SyncPage as SyncPageView, SyncStatus as SyncStatusView,
@@ -161,6 +163,17 @@ store_calls! {
     }
     StaffSession<'a> = "staff_session" -> Staff { p_session_id: &'a str => "text" }
     StaffLogout<'a> = "staff_logout" -> IgnoredAny { p_session_id: &'a str => "text" }
+
+    CourierList = "courier_list" -> Vec<Courier> {}
+    SetCourier<'a> = "crm_set_courier" -> CourierSet {
+        p_order_id: Option<&'a CrmId> => "uuid", p_date: Option<NaiveDate> => "date", p_slot: Option<u64> => "bigint",
+        p_courier_id: Option<&'a CrmId> => "uuid", p_actor: &'a Actor => "jsonb",
+    }
+    StaffList = "staff_list" -> Vec<StaffAccount> { p_window_seconds: u64 => "integer" }
+    StaffChanges = "staff_changes" -> Vec<StaffChangeEntry> { p_limit: u32 => "integer" }
+    ChangeStaff<'a> = "crm_change_staff" -> AccountOutcome {
+        p_staff_id: Option<&'a CrmId> => "uuid", p_change: &'a AccountChange => "jsonb", p_actor: &'a Actor => "jsonb",
+    }
 }
 
 /// A page and a search, as `order_views`, `orders_page` and `product_views` read their filter.

@@ -48,6 +48,7 @@ pub async fn handle(
         Vec::new()
     };
     let fresh_token = new_session_id(&mut SystemRandom);
+    let fresh_secret = new_session_id(&mut SystemRandom);
     let now = super::now();
     let page_request = PageRequest {
         target: &target,
@@ -59,6 +60,7 @@ pub async fn handle(
         own_origin: &own_origin,
         now,
         fresh_token: &fresh_token,
+        fresh_secret: &fresh_secret,
         network: &network,
     };
     let gateway = HttpBitrixGateway(&bindings.config);

@@ -465,6 +465,58 @@ impl CrmStore for PostgrestStore {
     }
 }
 
+impl crate::app::ports::TeamStore for PostgrestStore {
+    async fn couriers(&self) -> Result<Vec<crate::domain::views::Courier>, StoreError> {
+        self.call_some(&calls::CourierList {}).await
+    }
+
+    async fn set_courier(
+        &self,
+        target: &crate::app::team::CourierTarget,
+        courier: Option<&CrmId>,
+        actor: &Actor,
+    ) -> Result<crate::app::team::CourierSet, StoreError> {
+        use crate::app::team::CourierTarget;
+        let call = match target {
+            CourierTarget::Order(id) => calls::SetCourier {
+                p_order_id: Some(id),
+                p_date: None,
+                p_slot: None,
+                p_courier_id: courier,
+                p_actor: actor,
+            },
+            CourierTarget::Slot { date, slot } => calls::SetCourier {
+                p_order_id: None,
+                p_date: Some(*date),
+                p_slot: *slot,
+                p_courier_id: courier,
+                p_actor: actor,
+            },
+        };
+        self.call_some(&call).await
+    }
+
+    async fn staff_list(
+        &self,
+        window: std::time::Duration,
+    ) -> Result<Vec<crate::domain::views::StaffAccount>, StoreError> {
+        self.call_some(&calls::StaffList { p_window_seconds: window.as_secs() }).await
+    }
+
+    async fn staff_changes(&self, limit: u32) -> Result<Vec<crate::domain::views::StaffChangeEntry>, StoreError> {
+        self.call_some(&calls::StaffChanges { p_limit: limit }).await
+    }
+
+    async fn change_staff(
+        &self,
+        staff: Option<&CrmId>,
+        change: &crate::app::team::AccountChange,
+        actor: &Actor,
+    ) -> Result<crate::app::team::AccountOutcome, StoreError> {
+        self.call_some(&calls::ChangeStaff { p_staff_id: staff, p_change: change, p_actor: actor }).await
+    }
+}
+
 impl StaffStore for PostgrestStore {
     async fn login_attempt(
         &self,

@@ -205,6 +205,7 @@ pub fn record_missing(record: Record) -> Answer {
         Record::Order => "Заказ не найден",
         Record::Product => "Товар не найден",
         Record::Job => "Задание не найдено",
+        Record::Staff => "Сотрудник не найден",
     };
     error(404, "not_found", message)
 }

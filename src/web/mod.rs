@@ -2,8 +2,10 @@
 //! the staff pages and their sessions, Telegram's text, the human formats, the headers and
 //! production's checks. Imports `app` and `domain`; no `worker`.
 
+pub mod access;
 pub mod answers;
 pub mod api_requests;
+pub mod csv;
 pub mod deployment;
 pub mod human;
 pub mod pages;

@@ -117,6 +117,26 @@ pub enum PageRoute {
     Reconcile,
     /// `GET /crm/reports`
     Reports,
+    /// `GET /crm/orders/export`: the orders list with its filters, as CSV.
+    ExportOrders,
+    /// `GET /crm/reports/export`: the report of a period, as CSV.
+    ExportReport,
+    /// `POST /crm/orders/{id}/courier`: assign (or take off) the order's courier.
+    AssignCourier(CrmId),
+    /// `POST /crm/board/courier`: one courier for a whole slot of a day.
+    AssignSlotCourier,
+    /// `GET /crm/my`: the courier's deliveries of the day.
+    MyDeliveries,
+    /// `POST /crm/my/{id}/picked`: the courier took the order (→ «Доставляется»).
+    Picked(CrmId),
+    /// `POST /crm/my/{id}/delivered`: the courier handed it over (→ «Доставлен»).
+    Delivered(CrmId),
+    /// `GET /crm/staff`: the staff accounts.
+    Staff,
+    /// `POST /crm/staff`: a new account.
+    AddStaff,
+    /// `POST /crm/staff/{id}`: disable, enable, reset the password, unlock, change the role.
+    ChangeStaff(CrmId),
 }
 
 impl PageRoute {
@@ -134,6 +154,12 @@ impl PageRoute {
                 | PageRoute::ReplayAllDeadLetters
                 | PageRoute::ReplayDeadLetter(_)
                 | PageRoute::Reconcile
+                | PageRoute::AssignCourier(_)
+                | PageRoute::AssignSlotCourier
+                | PageRoute::Picked(_)
+                | PageRoute::Delivered(_)
+                | PageRoute::AddStaff
+                | PageRoute::ChangeStaff(_)
         )
     }
 }
@@ -156,7 +182,19 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
         ["orders", "new"] => {
             page_only(method, &[(Get, PageRoute::NewOrder), (Post, PageRoute::CreateOrder)], "GET, POST")
         }
+        ["orders", "export"] => page_only(method, &[(Get, PageRoute::ExportOrders)], "GET"),
         ["orders", order] => page_only(method, &[(Get, PageRoute::Order(id(order, Record::Order)?))], "GET"),
+        ["orders", order, "courier"] => {
+            page_only(method, &[(Post, PageRoute::AssignCourier(id(order, Record::Order)?))], "POST")
+        }
+        ["board", "courier"] => page_only(method, &[(Post, PageRoute::AssignSlotCourier)], "POST"),
+        ["my"] => page_only(method, &[(Get, PageRoute::MyDeliveries)], "GET"),
+        ["my", order, "picked"] => page_only(method, &[(Post, PageRoute::Picked(id(order, Record::Order)?))], "POST"),
+        ["my", order, "delivered"] => {
+            page_only(method, &[(Post, PageRoute::Delivered(id(order, Record::Order)?))], "POST")
+        }
+        ["staff"] => page_only(method, &[(Get, PageRoute::Staff), (Post, PageRoute::AddStaff)], "GET, POST"),
+        ["staff", member] => page_only(method, &[(Post, PageRoute::ChangeStaff(id(member, Record::Staff)?))], "POST"),
         ["orders", order, "status"] => {
             page_only(method, &[(Post, PageRoute::SetOrderStatus(id(order, Record::Order)?))], "POST")
         }
@@ -171,6 +209,7 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
         }
         ["sync"] => page_only(method, &[(Get, PageRoute::Sync)], "GET"),
         ["reports"] => page_only(method, &[(Get, PageRoute::Reports)], "GET"),
+        ["reports", "export"] => page_only(method, &[(Get, PageRoute::ExportReport)], "GET"),
         ["sync", "dead-letters", "replay"] => page_only(method, &[(Post, PageRoute::ReplayAllDeadLetters)], "POST"),
         ["sync", "reconcile"] => page_only(method, &[(Post, PageRoute::Reconcile)], "POST"),
         ["sync", "dead-letters", job, "replay"] => {
@@ -400,6 +439,16 @@ mod tests {
             (Method::Post, format!("/crm/sync/dead-letters/{ORDER}/replay"), PageRoute::ReplayDeadLetter(order())),
             (Method::Post, "/crm/sync/reconcile".to_owned(), PageRoute::Reconcile),
             (Method::Get, "/crm/reports".to_owned(), PageRoute::Reports),
+            (Method::Get, "/crm/orders/export".to_owned(), PageRoute::ExportOrders),
+            (Method::Get, "/crm/reports/export".to_owned(), PageRoute::ExportReport),
+            (Method::Post, format!("/crm/orders/{ORDER}/courier"), PageRoute::AssignCourier(order())),
+            (Method::Post, "/crm/board/courier".to_owned(), PageRoute::AssignSlotCourier),
+            (Method::Get, "/crm/my".to_owned(), PageRoute::MyDeliveries),
+            (Method::Post, format!("/crm/my/{ORDER}/picked"), PageRoute::Picked(order())),
+            (Method::Post, format!("/crm/my/{ORDER}/delivered"), PageRoute::Delivered(order())),
+            (Method::Get, "/crm/staff".to_owned(), PageRoute::Staff),
+            (Method::Post, "/crm/staff".to_owned(), PageRoute::AddStaff),
+            (Method::Post, format!("/crm/staff/{ORDER}"), PageRoute::ChangeStaff(order())),
         ];
         for (method, path, expected) in table {
             assert_eq!(route(method, &path), Route::Page(Ok(expected.clone())), "{method:?} {path}");

@@ -34,6 +34,16 @@ pub fn hash_password(password: &str, rng: &mut (impl RngCore + CryptoRng)) -> Re
     argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| e.to_string())
 }
 
+/// The PHC string of a password, salted with `salt` (random bytes the caller drew, 4 to 48 of
+/// them are used): for code that has random bytes but no generator at hand (the Desk's pages).
+#[must_use]
+pub fn hash_password_salted(password: &str, salt: &[u8]) -> String {
+    let salt = &salt[..salt.len().min(48)];
+    let salt =
+        SaltString::encode_b64(if salt.len() >= 4 { salt } else { b"cvety-crm-salt" }).expect("4 to 48 bytes encode");
+    argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).expect("Argon2 hashes any password")
+}
+
 /// A stored hash that matches no password: checked against when the login is unknown, so that
 /// an unknown login costs the same time as a wrong password.
 pub const NO_ACCOUNT_HASH: &str =

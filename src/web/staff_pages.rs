@@ -17,17 +17,23 @@ use crate::app::crm_input::{
 };
 use crate::app::ports::{
     cause_chain, BitrixGateway, CrmStore, JobQueue, JobStore, LoginAttempt, NewSession, ReconcileStore, StaffStore,
-    StoreError,
+    StoreError, TeamStore,
 };
 use crate::app::reconciliation_run::ReconcileRun;
+use crate::app::team::{
+    parse_account_action, parse_new_account, AccountAction, AccountChange, AccountOutcome, CourierStep, CourierTarget,
+    StepRefusal,
+};
 use crate::domain::bitrix::Text;
 use crate::domain::board::board;
 use crate::domain::clock;
 use crate::domain::dates::parse_date;
 use crate::domain::ids::Record;
 use crate::domain::log::LogLine;
+use crate::domain::roles::{self, Role};
 use crate::domain::staff_login::{self, LockScope};
 use crate::domain::views::Staff;
+use crate::web::access;
 use crate::web::pages::orders::{FormState, ITEM_ROWS};
 use crate::web::pages::{self, Chrome, Flash, Section};
 use crate::web::routes::{Miss, PageRoute, STAFF_HOME};
@@ -49,6 +55,8 @@ pub struct PageRequest<'a> {
     pub now: DateTime<Utc>,
     /// 32 random bytes, URL-safe: a new session id, or a new form's request key.
     pub fresh_token: &'a str,
+    /// 32 more random bytes, URL-safe: a temporary password and its salt, when one is made.
+    pub fresh_secret: &'a str,
     /// The network the request comes from (`staff_login::network_of`), for the login limits.
     pub network: &'a str,
 }
@@ -154,6 +162,19 @@ fn flash(query: &[(String, String)]) -> Option<Flash> {
         "catalog_failed" => Flash::error("Загрузка каталога прервана: Битрикс не ответил как нужно"),
         "catalog_busy" => Flash::error("Каталог уже загружается, повторите через несколько минут"),
         "catalog_off" => Flash::error("Загрузка невозможна: передача в Битрикс выключена"),
+        "courier" => Flash::done("Курьер назначен"),
+        "courier_off" => Flash::done("Курьер снят с заказа"),
+        "courier_same" => Flash::done("У заказа уже этот курьер"),
+        "courier_slot" => Flash::done(format!("Курьер назначен на заказов: {count}")),
+        "not_a_courier" => Flash::error("Этот сотрудник не курьер или отключён: курьер не назначен"),
+        "bad_slot" => Flash::error("Не понятно, какой слот: курьер не назначен"),
+        "picked" => Flash::done("Отмечено: заказ у вас, статус «Доставляется»"),
+        "delivered" => Flash::done("Отмечено: заказ доставлен"),
+        "too_late" => Flash::error("Этот заказ уже не ждёт этого шага: ничего не изменено"),
+        "staff_done" => Flash::done("Изменение сохранено"),
+        "staff_same" => Flash::done("Так уже было: ничего не изменено"),
+        "staff_self" => Flash::error("Свою учётную запись так менять нельзя: попросите другого владельца"),
+        "staff_bad" => Flash::error("Такого действия нет: ничего не изменено"),
         _ => return None,
     })
 }
@@ -232,7 +253,7 @@ pub struct Desk<'a, S, Q, G> {
 }
 
 impl<
-        S: CrmStore + JobStore + ReconcileStore + StaffStore + crate::app::ports::CatalogStore,
+        S: CrmStore + JobStore + ReconcileStore + StaffStore + TeamStore + crate::app::ports::CatalogStore,
         Q: JobQueue,
         G: BitrixGateway,
     > Desk<'_, S, Q, G>
@@ -311,6 +332,19 @@ impl<
             Ok(route) => route,
             Err(miss) => return Ok(missed(*miss, &staff)),
         };
+        // The courier's home is their own page.
+        if *route == PageRoute::Board && staff.role == Role::Courier {
+            return Ok(redirect(roles::home(staff.role)));
+        }
+        if !access::rule(route).admits(staff.role) {
+            logs.push(
+                LogLine::new("warn", "crm_page.role_refused")
+                    .with("role", staff.role.as_str())
+                    .with("staff", staff.login.as_str()),
+            );
+            let chrome = Chrome { staff: Some(&staff), section: Section::None, flash: None };
+            return Ok(html(403, pages::no_access(&chrome)));
+        }
         // (3)-(5) The page.
         let result = self.page(route, request, &staff, logs).await;
         match result {
@@ -406,7 +440,12 @@ impl<
                 let day = field(request.query, "date").and_then(|d| parse_date(d).ok()).unwrap_or(today);
                 let data = self.crm.day_orders(day).await?;
                 let board = board(day, &data, clock::in_almaty(&request.now));
-                html(200, pages::board::page(&chrome(Section::Board), &board, today))
+                let couriers = if chrome(Section::Board).may(&PageRoute::AssignSlotCourier) {
+                    self.crm.couriers().await?
+                } else {
+                    Vec::new()
+                };
+                html(200, pages::board::page(&chrome(Section::Board), &board, today, &couriers))
             }
             PageRoute::Orders => match parse_order_filter(request.query) {
                 Ok(filter) => {
@@ -462,7 +501,13 @@ impl<
                 }
             }
             PageRoute::Order(id) => {
-                html(200, pages::orders::card(&chrome(Section::Orders), &self.crm.order_page(id).await?))
+                let page = self.crm.order_page(id).await?;
+                let couriers = if chrome(Section::Orders).may(&PageRoute::AssignCourier(id.clone())) {
+                    self.crm.couriers().await?
+                } else {
+                    Vec::new()
+                };
+                html(200, pages::orders::card(&chrome(Section::Orders), &page, &couriers))
             }
             PageRoute::SetOrderStatus(id) => {
                 let Ok(status) = parse_status_change(&json!({"status": field(request.form, "status")})) else {
@@ -551,8 +596,249 @@ impl<
                 html(200, pages::reports::page(&chrome(Section::Reports), period, &days))
             }
             PageRoute::Login | PageRoute::LoginSubmit | PageRoute::Logout => redirect(STAFF_HOME),
+            PageRoute::ExportOrders => {
+                let mut filter = parse_order_filter(request.query).unwrap_or_default();
+                let orders = self.export_orders(&mut filter).await?;
+                csv_answer(&crate::web::csv::orders(&orders, today))
+            }
+            PageRoute::ExportReport => {
+                let period = crate::app::crm_input::parse_period(request.query, today)
+                    .unwrap_or_else(|_| crate::app::crm_input::Period::recent(today));
+                let days = self.crm.daily_report(period).await?;
+                csv_answer(&crate::web::csv::report(&days, period.from, period.to))
+            }
+            PageRoute::AssignCourier(id) => {
+                let courier = chosen_courier(field(request.form, "courier"));
+                let set = self.crm.set_courier(&CourierTarget::Order(id.clone()), courier.as_ref(), &actor).await?;
+                logs.push(
+                    LogLine::new("info", "crm_page.courier_set")
+                        .with("order_id", id.as_str())
+                        .with("orders", set.orders.len())
+                        .with("staff", staff.login.as_str()),
+                );
+                let done = match (set.is_a_courier(), set.orders.is_empty(), courier.is_some()) {
+                    (false, _, _) => "not_a_courier",
+                    (true, true, _) => "courier_same",
+                    (true, false, true) => "courier",
+                    (true, false, false) => "courier_off",
+                };
+                redirect(&format!("/crm/orders/{id}?done={done}"))
+            }
+            PageRoute::AssignSlotCourier => {
+                let day = field(request.form, "date").and_then(|d| parse_date(d).ok());
+                let slot = match field(request.form, "slot").unwrap_or("").trim() {
+                    "" | "none" => Ok(None),
+                    text => text.parse::<u64>().map(Some),
+                };
+                let (Some(day), Ok(slot)) = (day, slot) else {
+                    return Ok(redirect("/crm?done=bad_slot"));
+                };
+                let courier = chosen_courier(field(request.form, "courier"));
+                let set =
+                    self.crm.set_courier(&CourierTarget::Slot { date: day, slot }, courier.as_ref(), &actor).await?;
+                logs.push(
+                    LogLine::new("info", "crm_page.slot_courier_set")
+                        .with("orders", set.orders.len())
+                        .with("staff", staff.login.as_str()),
+                );
+                let done = if set.is_a_courier() {
+                    format!("courier_slot&n={}", set.orders.len())
+                } else {
+                    "not_a_courier".into()
+                };
+                redirect(&format!("/crm?date={day}&done={done}"))
+            }
+            PageRoute::MyDeliveries => {
+                let day = field(request.query, "date").and_then(|d| parse_date(d).ok()).unwrap_or(today);
+                let data = self.crm.day_orders(day).await?;
+                let mine: Vec<_> = data
+                    .orders
+                    .iter()
+                    .filter(|order| order.courier.as_ref().is_some_and(|c| c.id == staff.id))
+                    .cloned()
+                    .collect();
+                let sorted = pages::my::in_slot_order(&mine, &data.slots);
+                html(200, pages::my::page(&chrome(Section::My), day, &sorted))
+            }
+            PageRoute::Picked(id) | PageRoute::Delivered(id) => {
+                let step =
+                    if matches!(route, PageRoute::Picked(_)) { CourierStep::Picked } else { CourierStep::Delivered };
+                match self.crm.courier_step(staff, id, step).await? {
+                    Ok(()) => {
+                        logs.push(
+                            LogLine::new("info", "crm_page.courier_step")
+                                .with("order_id", id.as_str())
+                                .with("status", step.status().as_str())
+                                .with("staff", staff.login.as_str()),
+                        );
+                        let done = if step == CourierStep::Picked { "picked" } else { "delivered" };
+                        redirect(&format!("/crm/my?done={done}"))
+                    }
+                    Err(StepRefusal::TooLate) => redirect("/crm/my?done=too_late"),
+                    Err(StepRefusal::NotYours) => {
+                        logs.push(LogLine::new("warn", "crm_page.not_your_order").with("staff", staff.login.as_str()));
+                        html(
+                            403,
+                            pages::forbidden(&chrome(Section::My), "Этот заказ назначен не вам. Ничего не изменено."),
+                        )
+                    }
+                }
+            }
+            PageRoute::Staff => {
+                self.staff_page(&chrome(Section::Staff), None, &pages::staff::AddForm::default(), 200).await?
+            }
+            PageRoute::AddStaff => {
+                let form = request.form;
+                match parse_new_account(field(form, "login"), field(form, "name"), field(form, "role")) {
+                    Err(problems) => {
+                        let add = pages::staff::AddForm {
+                            values: form.iter().cloned().collect(),
+                            problems: problems.into_iter().map(|p| (p.field, p.message)).collect(),
+                        };
+                        self.staff_page(&chrome(Section::Staff), None, &add, 422).await?
+                    }
+                    Ok(account) => {
+                        let (password, password_hash) = temporary_password(request.fresh_secret);
+                        let change = AccountChange::Add {
+                            login: account.login.clone(),
+                            name: account.name,
+                            role: account.role,
+                            password_hash,
+                        };
+                        match self.crm.change_staff(None, &change, &actor).await? {
+                            AccountOutcome::LoginTaken => {
+                                let add = pages::staff::AddForm {
+                                    values: form.iter().cloned().collect(),
+                                    problems: [("login".to_owned(), "Этот логин уже занят".to_owned())].into(),
+                                };
+                                self.staff_page(&chrome(Section::Staff), None, &add, 422).await?
+                            }
+                            _ => {
+                                logs.push(
+                                    LogLine::new("info", "crm_page.staff_added")
+                                        .with("role", account.role.as_str())
+                                        .with("staff", staff.login.as_str()),
+                                );
+                                let shown = pages::staff::ShownPassword { login: account.login, password };
+                                let chrome = Chrome {
+                                    staff: Some(staff),
+                                    section: Section::Staff,
+                                    flash: Some(Flash::done("Сотрудник добавлен")),
+                                };
+                                self.staff_page(&chrome, Some(&shown), &pages::staff::AddForm::default(), 200).await?
+                            }
+                        }
+                    }
+                }
+            }
+            PageRoute::ChangeStaff(id) => {
+                let Ok(action) = parse_account_action(field(request.form, "action"), field(request.form, "role"))
+                else {
+                    return Ok(redirect("/crm/staff?done=staff_bad"));
+                };
+                // The owner never disables, demotes or resets themself here: the page would lock
+                // them out (scripts/staff.sh stays for that).
+                if *id == staff.id && !matches!(action, AccountAction::Unlock) {
+                    return Ok(redirect("/crm/staff?done=staff_self"));
+                }
+                let mut password = None;
+                let change = match action {
+                    AccountAction::Disable => AccountChange::Disable,
+                    AccountAction::Enable => AccountChange::Enable,
+                    AccountAction::Unlock => AccountChange::Unlock,
+                    AccountAction::Role(role) => AccountChange::Role { role },
+                    AccountAction::Reset => {
+                        let (shown, password_hash) = temporary_password(request.fresh_secret);
+                        password = Some(shown);
+                        AccountChange::Reset { password_hash }
+                    }
+                };
+                let outcome = self.crm.change_staff(Some(id), &change, &actor).await?;
+                logs.push(
+                    LogLine::new("info", "crm_page.staff_changed")
+                        .with("account", id.as_str())
+                        .with("action", format!("{action:?}"))
+                        .with("staff", staff.login.as_str()),
+                );
+                match (outcome, password) {
+                    (AccountOutcome::NotFound, _) => return Err(CrmError::NotFound(Record::Staff)),
+                    (AccountOutcome::Same { .. }, _) => redirect("/crm/staff?done=staff_same"),
+                    (_, Some(password)) => {
+                        let (accounts, _) = self.crm.staff_page(staff_login::LOGIN_LIMITS.window).await?;
+                        let login = accounts.iter().find(|a| a.id == *id).map_or_else(String::new, |a| a.login.clone());
+                        let shown = pages::staff::ShownPassword { login, password };
+                        let chrome = Chrome {
+                            staff: Some(staff),
+                            section: Section::Staff,
+                            flash: Some(Flash::done("Пароль заменён, входы этого сотрудника завершены")),
+                        };
+                        self.staff_page(&chrome, Some(&shown), &pages::staff::AddForm::default(), 200).await?
+                    }
+                    (_, None) => redirect("/crm/staff?done=staff_done"),
+                }
+            }
         })
     }
+
+    async fn staff_page(
+        &self,
+        chrome: &Chrome<'_>,
+        shown: Option<&pages::staff::ShownPassword>,
+        form: &pages::staff::AddForm,
+        status: u16,
+    ) -> Result<PageAnswer, CrmError> {
+        let (accounts, changes) = self.crm.staff_page(staff_login::LOGIN_LIMITS.window).await?;
+        Ok(html(status, pages::staff::page(chrome, &accounts, &changes, shown, form)))
+    }
+
+    /// Every order the filter matches, a page at a time, at most [`MAX_EXPORT_ROWS`].
+    async fn export_orders(
+        &self,
+        filter: &mut crate::app::crm_input::OrderFilter,
+    ) -> Result<Vec<crate::domain::views::OrderView>, CrmError> {
+        filter.page = crate::app::crm_input::Page { limit: crate::app::crm_input::Page::MAX_LIMIT, offset: 0 };
+        let mut all = Vec::new();
+        for _ in 0..MAX_EXPORT_ROWS / crate::app::crm_input::Page::MAX_LIMIT as usize {
+            let page = self.crm.orders(filter).await?;
+            let last = page.len() < filter.page.limit as usize;
+            all.extend(page);
+            if last {
+                break;
+            }
+            filter.page.offset += filter.page.limit;
+        }
+        Ok(all)
+    }
+}
+
+/// The most orders one export holds (50 pages of 200).
+pub const MAX_EXPORT_ROWS: usize = 10_000;
+
+/// A CSV download.
+fn csv_answer(export: &crate::web::csv::Export) -> PageAnswer {
+    let mut answer = html(200, maud::html! {});
+    answer.html.clone_from(&export.text);
+    answer.headers.retain(|(name, _)| *name != "Content-Type");
+    answer.headers.push(("Content-Type", "text/csv; charset=utf-8".to_owned()));
+    answer.headers.push(("Content-Disposition", format!("attachment; filename=\"{}\"", export.filename)));
+    answer
+}
+
+/// The courier chosen in a form: an account id, or none («Без курьера», an empty value).
+fn chosen_courier(value: Option<&str>) -> Option<crate::domain::ids::CrmId> {
+    value.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| crate::domain::ids::CrmId::parse(v).ok())
+}
+
+/// A temporary password made from 32 random bytes (URL-safe text): 12 letters and digits that
+/// read unambiguously (no 0/O, 1/l/I), about 60 bits; and its Argon2id hash, salted from the
+/// rest of the bytes.
+fn temporary_password(fresh_secret: &str) -> (String, String) {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let bytes = fresh_secret.as_bytes();
+    let password: String =
+        bytes.iter().take(12).map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    let hash = session::hash_password_salted(&password, &bytes[12.min(bytes.len())..]);
+    (password, hash)
 }
 
 fn locked_message(until: DateTime<Utc>, scope: LockScope) -> String {
@@ -575,6 +861,7 @@ fn missed(miss: Miss, staff: &Staff) -> PageAnswer {
         Miss::NoSuchRecord(Record::Order) => html(404, pages::not_found(&chrome, "Заказ не найден")),
         Miss::NoSuchRecord(Record::Product) => html(404, pages::not_found(&chrome, "Товар не найден")),
         Miss::NoSuchRecord(Record::Job) => html(404, pages::not_found(&chrome, "Задание не найдено")),
+        Miss::NoSuchRecord(Record::Staff) => html(404, pages::not_found(&chrome, "Сотрудник не найден")),
         Miss::NotFound => html(404, pages::not_found(&chrome, "Страница не найдена")),
         Miss::MethodNotAllowed { allow } => {
             let mut answer = html(405, pages::not_found(&chrome, "Так эту страницу не открыть"));

@@ -394,13 +394,23 @@ pub async fn counts(bitrix_id: u64) -> (i64, i64, i64) {
 /// The password of the staff accounts tests add with [`staff_account`].
 pub const STAFF_PASSWORD: &str = "right-password-for-tests";
 
-/// A new staff account, `login`, with [`STAFF_PASSWORD`].
+/// A new staff account, `login`, with [`STAFF_PASSWORD`]: an owner.
 pub async fn staff_account(login: &str) {
+    staff_account_as(login, "owner").await;
+}
+
+/// A new staff account, `login`, with [`STAFF_PASSWORD`] and `role`; answers its id.
+pub async fn staff_account_as(login: &str, role: &str) -> String {
     let hash = cvety_crm::web::session::hash_password(STAFF_PASSWORD, &mut cvety_crm::random::SystemRandom).unwrap();
-    db().await
-        .execute("insert into staff (login, name, password_hash) values ($1, 'Проверка', $2)", &[&login, &hash])
+    let row = db()
+        .await
+        .query_one(
+            "insert into staff (login, name, password_hash, role) values ($1, 'Проверка ' || $1, $2, $3) returning id::text",
+            &[&login, &hash, &role],
+        )
         .await
         .unwrap();
+    row.get(0)
 }
 
 /// The login form's POST from `network` (Cloudflare's `CF-Connecting-IP`): status, cookie, page.

@@ -14,5 +14,6 @@ mod hostile;
 mod schema;
 mod security;
 mod sync;
+mod team;
 mod tracing;
 mod webhooks;

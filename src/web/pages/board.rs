@@ -7,6 +7,7 @@ use maud::{html, Markup};
 use super::{layout, or_dash, phone_link, status_badge, Chrome};
 use crate::domain::board::Board;
 use crate::domain::status::CrmStatus;
+use crate::domain::views::Courier;
 use crate::web::human;
 
 fn counts_list(counts: &[(CrmStatus, usize)]) -> Markup {
@@ -27,9 +28,27 @@ fn orders_word(count: usize) -> &'static str {
     }
 }
 
-/// The board for `board.day`; `today` is the shop's day now.
+/// A form that sets one courier for the slot's open orders (offered to those who assign).
+fn slot_courier_form(day: NaiveDate, slot: Option<u64>, index: usize, couriers: &[Courier]) -> Markup {
+    html! {
+        form class="slot-courier" method="post" action="/crm/board/courier" {
+            input type="hidden" name="date" value=(day.to_string());
+            input type="hidden" name="slot" value=(slot.map_or_else(|| "none".to_owned(), |s| s.to_string()));
+            label for={ "slot-courier-" (index) } { "Курьер на весь слот" }
+            select id={ "slot-courier-" (index) } name="courier" {
+                option value="" { "Без курьера" }
+                @for courier in couriers { option value=(courier.id) { (courier.name) } }
+            }
+            button type="submit" { "Назначить" }
+        }
+    }
+}
+
+/// The board for `board.day`; `today` is the shop's day now; `couriers` are offered for a whole
+/// slot (empty: the person does not assign couriers).
 #[must_use]
-pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
+pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate, couriers: &[Courier]) -> Markup {
+    let money = chrome.sees_money();
     let day = board.day;
     let total: usize = board.counts.iter().map(|(_, n)| n).sum();
     let title = format!("Доска дня: {}", human::date_with_weekday(day));
@@ -68,6 +87,10 @@ pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
                         " — " (group.orders.len()) " " (orders_word(group.orders.len()))
                     }
                     (counts_list(&group.counts))
+                    @if !couriers.is_empty() {
+                        (slot_courier_form(day, group.slot.map(|s| s.id).or(group.unknown_slot), index, couriers))
+                    }
+                    div class="table-scroll" {
                     table {
                         thead {
                             tr {
@@ -75,7 +98,8 @@ pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
                                 th scope="col" { "Получатель" }
                                 th scope="col" { "Телефон" }
                                 th scope="col" { "Адрес" }
-                                th scope="col" { "Сумма" }
+                                th scope="col" { "Курьер" }
+                                @if money { th scope="col" { "Сумма" } }
                                 th scope="col" { "Статус" }
                             }
                         }
@@ -86,15 +110,18 @@ pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
                                     td { (or_dash(order.recipient_name.as_deref())) }
                                     td { (phone_link(order.recipient_phone.as_deref())) }
                                     td { (or_dash(order.delivery_address.as_deref())) }
-                                    td class="money" {
-                                        @match order.total_amount {
-                                            Some(total) => (human::money(total, order.currency.as_deref())),
-                                            None => "—",
+                                    td { (or_dash(order.courier.as_ref().map(|c| c.name.as_str()))) }
+                                    @if money {
+                                        td class="money" {
+                                            @match order.total_amount {
+                                                Some(total) => (human::money(total, order.currency.as_deref())),
+                                                None => "—",
+                                            }
                                         }
                                     }
                                     td {
                                         (status_badge(order.status))
-                                        @if let Some(payment) = &order.payment {
+                                        @if let (true, Some(payment)) = (money, &order.payment) {
                                             br;
                                             span class=(if payment.paid { "paid" } else { "unpaid" }) {
                                                 (human::payment(payment, order.currency.as_deref()))
@@ -108,6 +135,7 @@ pub fn page(chrome: &Chrome, board: &Board, today: NaiveDate) -> Markup {
                                 }
                             }
                         }
+                    }
                     }
                 }
             }
@@ -142,7 +170,7 @@ mod tests {
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Board, flash: None };
 
-        let page = page(&chrome, &board(day, &data, day.and_hms_opt(15, 30, 0).unwrap()), day).into_string();
+        let page = page(&chrome, &board(day, &data, day.and_hms_opt(15, 30, 0).unwrap()), day, &[]).into_string();
 
         assert!(page.contains("Доска дня: пн, 25.08.2025 (сегодня)"));
         assert!(page.contains("15:00-16:00 — 1 заказ"));

@@ -4,16 +4,20 @@
 
 pub mod board;
 pub mod login;
+pub mod my;
 pub mod orders;
 pub mod products;
 pub mod reports;
+pub mod staff;
 pub mod sync;
 
 use maud::{html, Markup, DOCTYPE};
 
 use crate::domain::status::CrmStatus;
 use crate::domain::views::{Origin, Staff};
+use crate::web::access;
 use crate::web::human;
+use crate::web::routes::PageRoute;
 
 /// The sections of the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +28,10 @@ pub enum Section {
     Products,
     Sync,
     Reports,
+    /// The courier's own deliveries.
+    My,
+    /// The staff accounts (owner).
+    Staff,
     /// A page outside the navigation (login, errors).
     None,
 }
@@ -56,13 +64,30 @@ pub struct Chrome<'a> {
     pub flash: Option<Flash>,
 }
 
-const NAVIGATION: [(Section, &str, &str); 6] = [
-    (Section::Board, "/crm", "Доска дня"),
-    (Section::Orders, "/crm/orders", "Заказы"),
-    (Section::NewOrder, "/crm/orders/new", "Новый заказ"),
-    (Section::Products, "/crm/products", "Товары"),
-    (Section::Reports, "/crm/reports", "Отчёты"),
-    (Section::Sync, "/crm/sync", "Синхронизация"),
+impl Chrome<'_> {
+    /// What the person on the page sees of money (nobody logged in: nothing).
+    #[must_use]
+    pub fn sees_money(&self) -> bool {
+        self.staff.is_some_and(|staff| staff.role.sight().money)
+    }
+
+    /// True when the person on the page may take `route` (its rule in `web::access`).
+    #[must_use]
+    pub fn may(&self, route: &PageRoute) -> bool {
+        self.staff.is_some_and(|staff| access::rule(route).admits(staff.role))
+    }
+}
+
+/// The navigation: each link with the route it opens, shown to those its rule admits.
+const NAVIGATION: [(Section, PageRoute, &str, &str); 8] = [
+    (Section::Board, PageRoute::Board, "/crm", "Доска дня"),
+    (Section::My, PageRoute::MyDeliveries, "/crm/my", "Мои доставки"),
+    (Section::Orders, PageRoute::Orders, "/crm/orders", "Заказы"),
+    (Section::NewOrder, PageRoute::NewOrder, "/crm/orders/new", "Новый заказ"),
+    (Section::Products, PageRoute::Products, "/crm/products", "Товары"),
+    (Section::Reports, PageRoute::Reports, "/crm/reports", "Отчёты"),
+    (Section::Sync, PageRoute::Sync, "/crm/sync", "Синхронизация"),
+    (Section::Staff, PageRoute::Staff, "/crm/staff", "Сотрудники"),
 ];
 
 /// The `<head>` of every page: its title, the stylesheet and the one static script.
@@ -92,9 +117,9 @@ pub fn layout(chrome: &Chrome, title: &str, content: Markup) -> Markup {
                     header class="top" {
                         nav aria-label="Разделы" {
                             ul {
-                                @for (section, href, label) in NAVIGATION {
+                                @for (section, _, href, label) in NAVIGATION.iter().filter(|entry| chrome.may(&entry.1)) {
                                     li {
-                                        @if section == chrome.section {
+                                        @if *section == chrome.section {
                                             a href=(href) aria-current="page" { (label) }
                                         } @else {
                                             a href=(href) { (label) }
@@ -104,7 +129,7 @@ pub fn layout(chrome: &Chrome, title: &str, content: Markup) -> Markup {
                             }
                         }
                         form class="logout" method="post" action="/crm/logout" {
-                            span class="who" { (staff.name) }
+                            span class="who" { (staff.name) " · " (staff.role.label_ru()) }
                             button type="submit" class="link" { "Выйти" }
                         }
                     }
@@ -179,6 +204,21 @@ pub fn not_found(chrome: &Chrome, what: &str) -> Markup {
     )
 }
 
+/// The page for a route the person's role may not take (403).
+#[must_use]
+pub fn no_access(chrome: &Chrome) -> Markup {
+    let role = chrome.staff.map_or("", |staff| staff.role.label_ru());
+    layout(
+        chrome,
+        "Нет доступа",
+        html! {
+            h1 { "Нет доступа" }
+            p { "Эта страница или это действие не для роли «" (role) "». Ничего не изменено." }
+            p { a href=(chrome.staff.map_or("/crm", |staff| crate::domain::roles::home(staff.role))) { "На главную" } }
+        },
+    )
+}
+
 /// The page for a change that was refused: from another site, or without a session (403).
 #[must_use]
 pub fn forbidden(chrome: &Chrome, why: &str) -> Markup {
@@ -225,7 +265,10 @@ pub(crate) mod tests {
 
     pub fn staff() -> Staff {
         Staff {
-            id: crate::domain::ids::test_id(42), login: "admin".into(), name: "Айгуль <Администратор>".into()
+            id: crate::domain::ids::test_id(42),
+            login: "admin".into(),
+            name: "Айгуль <Администратор>".into(),
+            role: crate::domain::roles::Role::Owner,
         }
     }
 

@@ -222,6 +222,9 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
                     "Статус изменён: «" (status_name(detail["from"].as_str())) "» → «"
                     (status_name(detail["to"].as_str())) "»"
                 },
+                "courier_set" => {
+                    "Курьер: " (detail["from"].as_str().unwrap_or("нет")) " → " (detail["to"].as_str().unwrap_or("нет"))
+                },
                 "dead_letter_replayed" => { "Повторная отправка (" (flow_ru(detail["flow"].as_str().unwrap_or(""))) ")" },
                 other => (other),
             }
@@ -255,9 +258,35 @@ fn status_choices(current: CrmStatus) -> impl Iterator<Item = CrmStatus> {
     CrmStatus::settable().filter(move |status| *status != current)
 }
 
-/// `/crm/orders/{id}`: everything about one order, its status buttons and its timeline.
+/// The card's courier: who has the order, and (for those who assign) the form to change it.
+fn courier_section(order: &OrderView, couriers: &[crate::domain::views::Courier]) -> Markup {
+    let current = order.courier.as_ref().map(|c| &c.id);
+    html! {
+        section aria-labelledby="courier" {
+            h2 id="courier" { "Курьер" }
+            p { (or_dash(order.courier.as_ref().map(|c| c.name.as_str()))) }
+            @if !couriers.is_empty() {
+                form method="post" action={ "/crm/orders/" (order.id) "/courier" } class="inline" {
+                    label for="courier-choice" { "Назначить" }
+                    select id="courier-choice" name="courier" {
+                        option value="" { "Без курьера" }
+                        @for courier in couriers {
+                            option value=(courier.id) selected[current == Some(&courier.id)] { (courier.name) }
+                        }
+                    }
+                    button type="submit" { "Сохранить" }
+                }
+            }
+        }
+    }
+}
+
+/// `/crm/orders/{id}`: everything about one order, its status buttons and its timeline;
+/// `couriers` are offered to assign (empty: the person does not assign couriers). Prices,
+/// totals and payment show only to those who see money.
 #[must_use]
-pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
+pub fn card(chrome: &Chrome, page: &OrderPage, couriers: &[crate::domain::views::Courier]) -> Markup {
+    let money = chrome.sees_money();
     let order = &page.order;
     let currency = order.currency.as_deref();
     let items_total = order
@@ -320,7 +349,7 @@ pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
                             }
                         }
                         dt { "Создан" } dd { (human::moment(&order.created_at)) }
-                        dt { "Оплата" } dd { (payment_text(order)) }
+                        @if money { dt { "Оплата" } dd { (payment_text(order)) } }
                         @if let Some(comment) = buyers_comment(order) {
                             dt { "Комментарий покупателя" } dd { (comment) }
                         }
@@ -333,28 +362,31 @@ pub fn card(chrome: &Chrome, page: &OrderPage) -> Markup {
                     thead {
                         tr {
                             th scope="col" { "Товар" }
-                            th scope="col" { "Цена" }
+                            @if money { th scope="col" { "Цена" } }
                             th scope="col" { "Кол-во" }
-                            th scope="col" { "Сумма" }
+                            @if money { th scope="col" { "Сумма" } }
                         }
                     }
                     tbody {
                         @for item in &order.items {
                             tr {
                                 td { (or_dash(item.name.as_deref())) }
-                                td class="money" { (human::money(item.price, item.currency.as_deref().or(currency))) }
+                                @if money { td class="money" { (human::money(item.price, item.currency.as_deref().or(currency))) } }
                                 td { "× " (human::count(item.quantity)) }
-                                td class="money" { (money_or_dash(item.price.times(item.quantity), currency)) }
+                                @if money { td class="money" { (money_or_dash(item.price.times(item.quantity), currency)) } }
                             }
                         }
                     }
+                    @if money {
                     tfoot {
                         tr { th scope="row" colspan="3" { "Товары" } td class="money" { (money_or_dash(items_total, currency)) } }
                         tr { th scope="row" colspan="3" { "Доставка" } td class="money" { (money_or_dash(order.delivery_fee, currency)) } }
                         tr { th scope="row" colspan="3" { "Итого" } td class="money total" { (money_or_dash(order.total_amount, currency)) } }
                     }
+                    }
                 }
             }
+            (courier_section(order, couriers))
             section aria-labelledby="change-status" {
                 h2 id="change-status" { "Сменить статус" }
                 div class="status-buttons" {
@@ -616,7 +648,7 @@ mod tests {
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
 
-        let html = card(&chrome, &page).into_string();
+        let html = card(&chrome, &page, &[]).into_string();
 
         for part in [
             "Заказ №122183",
@@ -685,7 +717,7 @@ mod tests {
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
         let page = OrderPage { order: order.clone(), timeline: vec![] };
 
-        let card = card(&chrome, &page).into_string();
+        let card = card(&chrome, &page, &[]).into_string();
         let printed = ticket(&order).into_string();
         order.customer_comment = None;
         let bare = ticket(&order).into_string();
@@ -706,9 +738,9 @@ mod tests {
         });
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
-        let in_shop = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }).into_string();
+        let in_shop = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[]).into_string();
         order.status = CrmStatus::Delivering;
-        let on_its_way = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }).into_string();
+        let on_its_way = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[]).into_string();
         let printed = ticket(&order).into_string();
 
         assert!(

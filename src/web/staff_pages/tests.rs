@@ -12,8 +12,11 @@ use crate::domain::apply::Applied;
 use crate::domain::ids::{test_id, CrmId, JobId};
 use crate::domain::jobs::{JobRow, QueueMessage, Switches};
 use crate::domain::order::OrderEvent;
+use crate::domain::roles::{Role, ALL_ROLES};
 use crate::domain::status::CrmStatus;
-use crate::domain::views::{DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, SyncPage, SyncStatus};
+use crate::domain::views::{
+    Courier, DayOrders, DeadLetter, OrderPage, OrderView, ProductView, Reference, SyncPage, SyncStatus,
+};
 
 const SECRET: &str = "test-session-secret";
 const OWN: &str = "https://crm.cvety.kz";
@@ -34,10 +37,73 @@ struct Store {
     queued: RefCell<Vec<QueueMessage>>,
     /// What the gateway was asked (the reconciliation's snapshot).
     gateway_calls: RefCell<Vec<Value>>,
+    /// The role of the logged-in account (`None`: owner).
+    role: RefCell<Option<Role>>,
+    /// The courier of order 1 (`None`: nobody).
+    courier: RefCell<Option<Courier>>,
+    /// Every account change asked for, with the account.
+    account_changes: RefCell<Vec<(Option<CrmId>, AccountChange)>>,
+    /// Every courier assignment asked for.
+    courier_sets: RefCell<Vec<(CourierTarget, Option<CrmId>)>>,
 }
 
 fn staff() -> Staff {
-    Staff { id: test_id(42), login: "admin".into(), name: "Айгуль".into() }
+    Staff { id: test_id(42), login: "admin".into(), name: "Айгуль".into(), role: Role::Owner }
+}
+
+impl Store {
+    fn as_role(role: Role) -> Store {
+        let store = Store::default();
+        *store.role.borrow_mut() = Some(role);
+        store
+    }
+}
+
+impl TeamStore for Store {
+    async fn couriers(&self) -> Result<Vec<Courier>, StoreError> {
+        Ok(vec![Courier { id: test_id(43), name: "Данияр".into() }])
+    }
+    async fn set_courier(
+        &self,
+        target: &CourierTarget,
+        courier: Option<&CrmId>,
+        _actor: &Actor,
+    ) -> Result<crate::app::team::CourierSet, StoreError> {
+        self.courier_sets.borrow_mut().push((target.clone(), courier.cloned()));
+        let is_courier = courier.is_none_or(|id| *id == test_id(43));
+        Ok(crate::app::team::CourierSet {
+            courier: if is_courier { "ok" } else { "not_a_courier" }.into(),
+            orders: if is_courier { vec![test_id(1)] } else { vec![] },
+        })
+    }
+    async fn staff_list(&self, _window: Duration) -> Result<Vec<crate::domain::views::StaffAccount>, StoreError> {
+        let at = chrono::DateTime::parse_from_rfc3339("2025-08-25T10:00:00+05:00").unwrap();
+        Ok(vec![crate::domain::views::StaffAccount {
+            id: test_id(43),
+            login: "courier1".into(),
+            name: "Данияр".into(),
+            role: Role::Courier,
+            created_at: at,
+            disabled_at: None,
+            last_login_at: None,
+            recent_failures: 2,
+        }])
+    }
+    async fn staff_changes(&self, _limit: u32) -> Result<Vec<crate::domain::views::StaffChangeEntry>, StoreError> {
+        Ok(vec![])
+    }
+    async fn change_staff(
+        &self,
+        staff: Option<&CrmId>,
+        change: &AccountChange,
+        _actor: &Actor,
+    ) -> Result<AccountOutcome, StoreError> {
+        self.account_changes.borrow_mut().push((staff.cloned(), change.clone()));
+        Ok(match change {
+            AccountChange::Add { login, .. } if login == "admin" => AccountOutcome::LoginTaken,
+            _ => AccountOutcome::Done { id: staff.cloned().unwrap_or_else(|| test_id(44)) },
+        })
+    }
 }
 
 impl StaffStore for Store {
@@ -71,7 +137,8 @@ impl StaffStore for Store {
     async fn session(&self, session_id: &str) -> Result<Option<Staff>, StoreError> {
         let live = self.sessions.borrow().iter().any(|s| s == session_id)
             && !self.ended.borrow().iter().any(|s| s == session_id);
-        Ok(live.then(staff))
+        let role = self.role.borrow().unwrap_or(Role::Owner);
+        Ok(live.then(|| Staff { role, ..staff() }))
     }
     async fn logout(&self, session_id: &str) -> Result<(), StoreError> {
         self.ended.borrow_mut().push(session_id.into());
@@ -84,7 +151,11 @@ impl CrmStore for Store {
         Ok(vec![])
     }
     async fn order(&self, id: &CrmId) -> Result<Option<OrderView>, StoreError> {
-        Ok((*id == test_id(1)).then(crate::web::telegram::tests::card))
+        Ok((*id == test_id(1)).then(|| {
+            let mut order = crate::web::telegram::tests::card();
+            order.courier = self.courier.borrow().clone();
+            order
+        }))
     }
     async fn create_order(
         &self,
@@ -375,6 +446,7 @@ fn serve(store: &Store, call: &Call) -> PageAnswer {
         own_origin: OWN,
         now: now(),
         fresh_token: SESSION,
+        fresh_secret: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
         network: "203.0.113.7",
     };
     block_on(desk.serve(&call.route, &request)).0
@@ -613,6 +685,7 @@ fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login
         own_origin: OWN,
         now: now(),
         fresh_token: SESSION,
+        fresh_secret: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
         network: "198.51.100.0",
     };
     let (answer, logs) = block_on(desk.serve(&Ok(PageRoute::LoginSubmit), &request));
@@ -620,4 +693,140 @@ fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login
     assert_eq!(*store.attempts.borrow(), vec![("my-secret-password".to_owned(), "198.51.100.0".to_owned())]);
     assert!(!logs.is_empty());
     assert!(logs.iter().all(|line| !line.render().contains("my-secret-password")), "the typed login is never logged");
+}
+
+/// Serves `route` to a logged-in account of `role` (a POST from our own pages for a change).
+fn as_role(role: Role, route: PageRoute, form: &[(&str, &str)]) -> (Store, PageAnswer) {
+    let store = Store::as_role(role);
+    store.sessions.borrow_mut().push(SESSION.into());
+    let call = if route.is_change() { Call::post(route, form) } else { Call::get(route, "/crm") };
+    let answer = serve(&store, &call.logged_in());
+    (store, answer)
+}
+
+#[test]
+fn every_route_times_every_role_is_served_or_refused_exactly_as_the_roles_rule_says() {
+    for route in crate::web::access::tests::every_page_route() {
+        if matches!(route, PageRoute::Login | PageRoute::LoginSubmit | PageRoute::Logout) {
+            continue;
+        }
+        for role in ALL_ROLES {
+            let (store, answer) = as_role(role, route.clone(), &[]);
+            let refused = answer.status == 403 && answer.html.contains("Нет доступа");
+            let sent_home = answer.headers.iter().any(|(name, value)| *name == "Location" && value == "/crm/my");
+            let allowed = crate::web::access::rule(&route).admits(role);
+            assert_eq!(!(refused || sent_home), allowed, "{role:?} on {route:?}: {}", answer.status);
+            if !allowed {
+                assert!(store.status_changes.borrow().is_empty() && store.account_changes.borrow().is_empty());
+                assert!(store.courier_sets.borrow().is_empty() && store.created.borrow().is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_florist_sees_the_card_without_prices_or_payment_and_a_manager_sees_them() {
+    let (_, florist) = as_role(Role::Florist, PageRoute::Order(test_id(1)), &[]);
+    let (_, manager) = as_role(Role::Manager, PageRoute::Order(test_id(1)), &[]);
+    assert_eq!((florist.status, manager.status), (200, 200));
+    assert!(!florist.html.contains("₸") && !florist.html.contains("Итого"), "the florist sees no money");
+    assert!(manager.html.contains("Итого") && manager.html.contains("₸"));
+    assert!(!florist.html.contains("/courier\""), "the florist assigns no courier");
+    assert!(manager.html.contains("Данияр"), "the manager is offered the couriers");
+}
+
+#[test]
+fn the_navigation_shows_each_role_only_the_sections_it_may_open() {
+    let (_, florist) = as_role(Role::Florist, PageRoute::Board, &[]);
+    assert!(florist.html.contains("href=\"/crm/products\""));
+    for hidden in ["/crm/sync", "/crm/reports", "/crm/orders\"", "/crm/staff", "/crm/my"] {
+        assert!(!florist.html.contains(&format!("href=\"{hidden}")), "{hidden}");
+    }
+    let (_, courier) = as_role(Role::Courier, PageRoute::MyDeliveries, &[]);
+    assert!(courier.html.contains("href=\"/crm/my\"") && !courier.html.contains("href=\"/crm\""));
+}
+
+#[test]
+fn a_courier_cannot_take_or_deliver_an_order_that_is_not_theirs_and_nothing_changes() {
+    let (store, answer) = as_role(Role::Courier, PageRoute::Picked(test_id(1)), &[]);
+    assert_eq!(answer.status, 403);
+    assert!(answer.html.contains("назначен не вам"));
+    assert!(store.status_changes.borrow().is_empty());
+}
+
+#[test]
+fn a_courier_takes_their_own_order_and_it_is_on_its_way() {
+    let store = Store::as_role(Role::Courier);
+    store.sessions.borrow_mut().push(SESSION.into());
+    // The session's staff is test_id(42) whatever the role.
+    *store.courier.borrow_mut() = Some(Courier { id: test_id(42), name: "Айгуль".into() });
+    let answer = serve(&store, &Call::post(PageRoute::Picked(test_id(1)), &[]).logged_in());
+    assert_eq!(answer.status, 303);
+    assert_eq!(store.status_changes.borrow()[0].1, CrmStatus::Delivering);
+    let answer = serve(&store, &Call::post(PageRoute::Delivered(test_id(1)), &[]).logged_in());
+    assert_eq!(answer.status, 303);
+    assert_eq!(store.status_changes.borrow()[1].1, CrmStatus::Completed);
+}
+
+#[test]
+fn a_slot_gets_one_courier_and_an_account_that_is_not_a_courier_is_refused_in_words() {
+    let courier = test_id(43).to_string();
+    let (store, answer) = as_role(
+        Role::Manager,
+        PageRoute::AssignSlotCourier,
+        &[("date", "2025-08-25"), ("slot", "18"), ("courier", &courier)],
+    );
+    assert_eq!(answer.status, 303);
+    let target = CourierTarget::Slot { date: chrono::NaiveDate::from_ymd_opt(2025, 8, 25).unwrap(), slot: Some(18) };
+    assert_eq!(store.courier_sets.borrow()[0], (target, Some(test_id(43))));
+    let other = test_id(99).to_string();
+    let (_, refused) = as_role(Role::Manager, PageRoute::AssignCourier(test_id(1)), &[("courier", &other)]);
+    let location = refused.headers.iter().find(|(n, _)| *n == "Location").unwrap().1.clone();
+    assert!(location.ends_with("done=not_a_courier"), "{location}");
+    let (store, bad) = as_role(Role::Manager, PageRoute::AssignSlotCourier, &[("date", "вчера"), ("slot", "18")]);
+    assert!(bad.headers.iter().any(|(n, v)| *n == "Location" && v.ends_with("bad_slot")));
+    assert!(store.courier_sets.borrow().is_empty());
+}
+
+#[test]
+fn the_owner_adds_an_account_and_sees_its_temporary_password_once_and_a_taken_login_is_said_beside_the_field() {
+    let (store, answer) =
+        as_role(Role::Owner, PageRoute::AddStaff, &[("login", "Courier2"), ("name", "Ерлан"), ("role", "courier")]);
+    assert_eq!(answer.status, 200);
+    assert!(answer.html.contains("Временный пароль для courier2"));
+    let changes = store.account_changes.borrow();
+    let AccountChange::Add { login, role, password_hash, .. } = &changes[0].1 else { panic!("{changes:?}") };
+    assert_eq!((login.as_str(), *role), ("courier2", Role::Courier));
+    let shown = answer.html.split("<code>").nth(1).unwrap().split("</code>").next().unwrap();
+    assert_eq!(shown.len(), 12);
+    assert!(session::verify_password(shown, password_hash), "the hash stored is the password shown");
+
+    let (_, taken) = as_role(Role::Owner, PageRoute::AddStaff, &[("login", "admin"), ("name", "Я"), ("role", "owner")]);
+    assert_eq!(taken.status, 422);
+    assert!(taken.html.contains("Этот логин уже занят"));
+    let (store, empty) = as_role(Role::Owner, PageRoute::AddStaff, &[("login", ""), ("name", ""), ("role", "boss")]);
+    assert_eq!(empty.status, 422);
+    assert!(empty.html.contains("Укажите логин") && empty.html.contains("Выберите роль из списка"));
+    assert!(store.account_changes.borrow().is_empty());
+}
+
+#[test]
+fn the_owner_cannot_disable_or_demote_themself_on_the_page() {
+    for form in [[("action", "disable"), ("role", "")], [("action", "role"), ("role", "courier")]] {
+        let (store, answer) = as_role(Role::Owner, PageRoute::ChangeStaff(test_id(42)), &form);
+        assert!(answer.headers.iter().any(|(n, v)| *n == "Location" && v.ends_with("staff_self")), "{form:?}");
+        assert!(store.account_changes.borrow().is_empty());
+    }
+    let (store, reset) = as_role(Role::Owner, PageRoute::ChangeStaff(test_id(43)), &[("action", "reset")]);
+    assert!(reset.html.contains("Временный пароль для courier1"));
+    assert!(matches!(store.account_changes.borrow()[0].1, AccountChange::Reset { .. }));
+}
+
+#[test]
+fn an_export_is_a_csv_download_with_the_bom() {
+    let (_, answer) = as_role(Role::Manager, PageRoute::ExportReport, &[]);
+    assert_eq!(answer.status, 200);
+    assert!(answer.headers.contains(&("Content-Type", "text/csv; charset=utf-8".to_owned())));
+    assert!(answer.headers.iter().any(|(n, v)| *n == "Content-Disposition" && v.starts_with("attachment; filename=")));
+    assert!(answer.html.starts_with('\u{feff}'));
 }

@@ -59,7 +59,7 @@ begin
     'attempt', v_attempt,
     'remaining', least(v_pair_max - v_pair, v_network_max - v_network,
                        case when v_trusted then null else v_login_max - v_login_all end) - 1,
-    'staff', (select jsonb_build_object('id', s.id, 'login', s.login, 'name', s.name, 'password_hash', s.password_hash)
+    'staff', (select jsonb_build_object('id', s.id, 'login', s.login, 'name', s.name, 'role', s.role, 'password_hash', s.password_hash)
               from public.staff s where s.login = v_login and s.disabled_at is null));
 end
 $$;

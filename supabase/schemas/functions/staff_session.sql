@@ -5,7 +5,7 @@ CREATE FUNCTION public.staff_session(p_session_id text) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select jsonb_build_object('id', s.id, 'login', s.login, 'name', s.name)
+  select jsonb_build_object('id', s.id, 'login', s.login, 'name', s.name, 'role', s.role)
   from public.staff_sessions x join public.staff s on s.id = x.staff_id
   where x.id = p_session_id and x.ended_at is null and x.expires_at > now() and s.disabled_at is null
 $$;

@@ -11,7 +11,8 @@ CREATE TABLE public.crm_changes (
     job_id uuid,
     kind text NOT NULL,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT crm_changes_kind_check CHECK ((kind = ANY (ARRAY['order_created'::text, 'status_set'::text, 'availability_set'::text, 'dead_letter_replayed'::text])))
+    subject_staff_id uuid,
+    CONSTRAINT crm_changes_kind_check CHECK ((kind = ANY (ARRAY['order_created'::text, 'status_set'::text, 'availability_set'::text, 'dead_letter_replayed'::text, 'courier_set'::text, 'staff_added'::text, 'staff_disabled'::text, 'staff_enabled'::text, 'staff_password_reset'::text, 'staff_unlocked'::text, 'staff_role_set'::text])))
 );
 
 ALTER TABLE public.crm_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -29,6 +30,8 @@ ALTER TABLE ONLY public.crm_changes
 CREATE INDEX crm_changes_order_idx ON public.crm_changes USING btree (order_id, at);
 
 CREATE INDEX crm_changes_product_idx ON public.crm_changes USING btree (product_id, at);
+
+CREATE INDEX crm_changes_subject_idx ON public.crm_changes USING btree (subject_staff_id, at) WHERE (subject_staff_id IS NOT NULL);
 
 ALTER TABLE public.crm_changes ENABLE ROW LEVEL SECURITY;
 
@@ -49,3 +52,6 @@ ALTER TABLE ONLY public.crm_changes
 
 ALTER TABLE ONLY public.crm_changes
     ADD CONSTRAINT crm_changes_staff_id_fkey FOREIGN KEY (staff_id) REFERENCES public.staff(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.crm_changes
+    ADD CONSTRAINT crm_changes_subject_staff_id_fkey FOREIGN KEY (subject_staff_id) REFERENCES public.staff(id) ON DELETE SET NULL;

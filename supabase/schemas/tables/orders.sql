@@ -34,6 +34,7 @@ CREATE TABLE public.orders (
     pay_system_id bigint,
     pay_system_name text,
     loaded_from_bitrix_at timestamp with time zone,
+    courier_id uuid,
     CONSTRAINT orders_delivery_fee_check CHECK (((delivery_fee >= (0)::numeric) AND (scale(delivery_fee) <= 4))),
     CONSTRAINT orders_origin_check CHECK ((origin = ANY (ARRAY['bitrix'::text, 'crm'::text]))),
     CONSTRAINT orders_total_amount_check CHECK (((total_amount >= (0)::numeric) AND (scale(total_amount) <= 4)))
@@ -54,6 +55,8 @@ ALTER TABLE ONLY public.orders
 
 CREATE INDEX orders_bitrix_user_id_idx ON public.orders USING btree (bitrix_user_id);
 
+CREATE INDEX orders_courier_idx ON public.orders USING btree (courier_id, delivery_date) WHERE (courier_id IS NOT NULL);
+
 CREATE INDEX orders_created_at_idx ON public.orders USING btree (created_at DESC);
 
 CREATE INDEX orders_delivery_date_idx ON public.orders USING btree (delivery_date);
@@ -67,3 +70,8 @@ CREATE INDEX orders_status_idx ON public.orders USING btree (status);
 ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
 
 GRANT ALL ON TABLE public.orders TO service_role;
+
+-- after every table and function: its foreign keys and triggers
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_courier_id_fkey FOREIGN KEY (courier_id) REFERENCES public.staff(id) ON DELETE SET NULL;

@@ -8,8 +8,11 @@ CREATE TABLE public.staff (
     password_hash text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     disabled_at timestamp with time zone,
+    role text NOT NULL,
+    password_set_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT staff_login_check CHECK (((login = lower(login)) AND ((length(login) >= 1) AND (length(login) <= 64)))),
-    CONSTRAINT staff_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+    CONSTRAINT staff_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT staff_role_check CHECK ((role = ANY (ARRAY['owner'::text, 'manager'::text, 'florist'::text, 'courier'::text])))
 );
 
 ALTER TABLE ONLY public.staff

@@ -1,0 +1,221 @@
+//! Roles, staff accounts and couriers on the real stack: each role is served or refused as its
+//! rule says, a courier assigned by the manager takes and delivers the order (each status reaching
+//! Bitrix), the owner adds and disables accounts, and the exports download as CSV.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::harness::{
+    db, ensure_stack, eventually, fixture, fresh_id, log_in, order_id_of, post_webhook, staff_account_as, url,
+    STAFF_PASSWORD, WORKER,
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A page as a browser without JavaScript gets it: status, `Location`, the headers, the body.
+struct Page {
+    status: u16,
+    location: Option<String>,
+    content_type: String,
+    body: String,
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn read(response: reqwest::Response) -> Page {
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    let (status, location, content_type) =
+        (response.status().as_u16(), header("Location"), header("Content-Type").unwrap_or_default());
+    Page { status, location, content_type, body: response.text().await.unwrap() }
+}
+
+async fn get(cookie: &str, path: &str) -> Page {
+    read(client().get(url(path)).header("Cookie", cookie).send().await.unwrap()).await
+}
+
+async fn post(cookie: &str, path: &str, form: &[(&str, &str)]) -> Page {
+    let request = client().post(url(path)).header("Cookie", cookie).header("Origin", WORKER).form(form);
+    read(request.send().await.unwrap()).await
+}
+
+/// A new account of `role`, logged in: its id and its session cookie.
+async fn account(role: &str) -> (String, String) {
+    let login = format!("{role}-{}", fresh_id());
+    let id = staff_account_as(&login, role).await;
+    let (status, cookie, _) = log_in(&login, STAFF_PASSWORD, "192.0.2.150").await;
+    assert_eq!(status, 303, "{role} logs in");
+    (id, cookie.unwrap().split(';').next().unwrap().to_owned())
+}
+
+/// A new Bitrix order delivered on 25.08.2025 in slot 18: its CRM id.
+async fn order() -> String {
+    let bitrix_id = 7_700_000 + fresh_id() % 100_000;
+    let answer = post_webhook(&fixture("order-create.json", Some(bitrix_id))).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    order_id_of(bitrix_id).await
+}
+
+async fn courier_of(order_id: &str) -> Option<String> {
+    db().await
+        .query_one("select courier_id::text from orders where id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn status_of(order_id: &str) -> String {
+    db().await.query_one("select status from orders where id = $1::text::uuid", &[&order_id]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn a_courier_lands_on_their_own_page_and_is_refused_the_board_the_orders_and_the_exports() {
+    ensure_stack();
+    let (_, courier) = account("courier").await;
+
+    let home = get(&courier, "/crm").await;
+    assert_eq!((home.status, home.location.as_deref()), (303, Some("/crm/my")));
+    for path in ["/crm/orders", "/crm/reports", "/crm/orders/export", "/crm/sync", "/crm/staff"] {
+        let page = get(&courier, path).await;
+        assert_eq!(page.status, 403, "{path}");
+        assert!(page.body.contains("Нет доступа") && page.body.contains("«Курьер»"), "{path}");
+    }
+    let mine = get(&courier, "/crm/my").await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.body.contains("Мои доставки"));
+}
+
+#[tokio::test]
+async fn a_manager_assigns_a_courier_who_takes_and_delivers_the_order_and_bitrix_hears_each_status() {
+    let stack = ensure_stack();
+    let (_, manager) = account("manager").await;
+    let (courier_id, courier) = account("courier").await;
+    let (_, other_courier) = account("courier").await;
+    let order_id = order().await;
+
+    let assigned = post(&manager, &format!("/crm/orders/{order_id}/courier"), &[("courier", &courier_id)]).await;
+    assert_eq!(assigned.status, 303);
+    assert!(assigned.location.unwrap().ends_with("done=courier"));
+    assert_eq!(courier_of(&order_id).await.as_deref(), Some(courier_id.as_str()));
+    let card = get(&manager, &format!("/crm/orders/{order_id}")).await;
+    assert!(card.body.contains("Курьер: нет → Проверка courier-"), "the timeline says who got it");
+
+    let mine = get(&courier, "/crm/my?date=2025-08-25").await;
+    assert!(mine.body.contains(&format!("/crm/my/{order_id}/picked")), "the courier sees the order");
+    assert!(mine.body.contains("https://2gis.kz/search/") && mine.body.contains("tel:+77015551234"));
+    assert!(mine.body.contains("Не оплачен: получить"), "what to collect");
+    let theirs = get(&other_courier, "/crm/my?date=2025-08-25").await;
+    assert!(!theirs.body.contains(&order_id), "another courier does not");
+    let stolen = post(&other_courier, &format!("/crm/my/{order_id}/picked"), &[]).await;
+    assert_eq!(stolen.status, 403);
+    assert_eq!(status_of(&order_id).await, "new", "nothing changed");
+
+    let picked = post(&courier, &format!("/crm/my/{order_id}/picked"), &[]).await;
+    assert_eq!((picked.status, picked.location.as_deref()), (303, Some("/crm/my?done=picked")));
+    assert_eq!(status_of(&order_id).await, "delivering");
+    let delivered = post(&courier, &format!("/crm/my/{order_id}/delivered"), &[]).await;
+    assert_eq!(delivered.status, 303);
+    assert_eq!(status_of(&order_id).await, "completed");
+    let bitrix_id = db()
+        .await
+        .query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get::<_, i64>(0);
+    let needle = format!("\"bitrix_order_id\":{bitrix_id}");
+    let statuses = eventually(WAIT, "both statuses in Bitrix", || async {
+        let calls: Vec<Value> =
+            stack.bitrix.received(&needle).into_iter().map(|c| c.body["status_id"].clone()).collect();
+        (calls.len() >= 2).then_some(calls)
+    })
+    .await;
+    assert_eq!(statuses, [json!("PD"), json!("CO")]);
+    let again = post(&courier, &format!("/crm/my/{order_id}/picked"), &[]).await;
+    assert_eq!(again.location.as_deref(), Some("/crm/my?done=too_late"));
+}
+
+#[tokio::test]
+async fn a_whole_slot_gets_one_courier_and_an_account_that_is_not_a_courier_is_refused() {
+    ensure_stack();
+    let (_, manager) = account("manager").await;
+    let (courier_id, _) = account("courier").await;
+    let (florist_id, _) = account("florist").await;
+    // A day of its own, so that only these two orders are in its slot.
+    let day = format!("2031-0{}-1{}", 1 + fresh_id() % 9, fresh_id() % 10);
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        let order_id = order().await;
+        db().await
+            .execute("update orders set delivery_date = $2::text::date where id = $1::text::uuid", &[&order_id, &day])
+            .await
+            .unwrap();
+        orders.push(order_id);
+    }
+
+    let refused =
+        post(&manager, "/crm/board/courier", &[("date", &day), ("slot", "18"), ("courier", &florist_id)]).await;
+    assert!(refused.location.unwrap().ends_with("done=not_a_courier"));
+    let set = post(&manager, "/crm/board/courier", &[("date", &day), ("slot", "18"), ("courier", &courier_id)]).await;
+    assert_eq!(set.location.as_deref(), Some(format!("/crm?date={day}&done=courier_slot&n=2").as_str()));
+    for order_id in &orders {
+        assert_eq!(courier_of(order_id).await.as_deref(), Some(courier_id.as_str()));
+    }
+    let board = get(&manager, &format!("/crm?date={day}")).await;
+    assert!(board.body.contains("Курьер на весь слот") && board.body.contains("Проверка courier-"));
+}
+
+#[tokio::test]
+async fn the_owner_adds_a_florist_whose_temporary_password_opens_the_crm_and_disabling_ends_her_session() {
+    ensure_stack();
+    let (_, owner) = account("owner").await;
+    let login = format!("florist-{}", fresh_id());
+
+    let added = post(&owner, "/crm/staff", &[("login", &login), ("name", "Дана"), ("role", "florist")]).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let password = added.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let (status, cookie, _) = log_in(&login, &password, "192.0.2.151").await;
+    assert_eq!(status, 303, "the password shown opens the CRM");
+    let florist = cookie.unwrap().split(';').next().unwrap().to_owned();
+    assert_eq!(get(&florist, "/crm").await.status, 200);
+    assert_eq!(get(&florist, "/crm/sync").await.status, 403);
+    let taken = post(&owner, "/crm/staff", &[("login", &login), ("name", "Другая"), ("role", "courier")]).await;
+    assert_eq!(taken.status, 422);
+    assert!(taken.body.contains("Этот логин уже занят"));
+
+    let id: String =
+        db().await.query_one("select id::text from staff where login = $1", &[&login]).await.unwrap().get(0);
+    let disabled = post(&owner, &format!("/crm/staff/{id}"), &[("action", "disable")]).await;
+    assert_eq!(disabled.location.as_deref(), Some("/crm/staff?done=staff_done"));
+    let after = get(&florist, "/crm").await;
+    assert_eq!(after.status, 303);
+    assert!(after.location.unwrap().starts_with("/crm/login"), "her old session opens nothing");
+    assert_eq!(post(&florist, "/crm/orders/new", &[]).await.status, 403);
+    let kinds: Vec<String> = db()
+        .await
+        .query("select kind from crm_changes where subject_staff_id = $1::text::uuid order by id", &[&id])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(kinds, ["staff_added", "staff_disabled"]);
+}
+
+#[tokio::test]
+async fn the_orders_and_the_report_download_as_csv_that_russian_excel_opens() {
+    ensure_stack();
+    let (_, manager) = account("manager").await;
+    order().await;
+
+    let orders = get(&manager, "/crm/orders/export?date=2025-08-25").await;
+    assert_eq!(orders.status, 200);
+    assert_eq!(orders.content_type, "text/csv; charset=utf-8");
+    assert!(orders.body.starts_with("\u{feff}Номер;Создан;Источник;Статус;Дата доставки"));
+    assert!(orders.body.contains(";25.08.2025;") && orders.body.contains(";9000;"), "{}", &orders.body[..400]);
+    let report = get(&manager, "/crm/reports/export").await;
+    assert!(report.body.starts_with("\u{feff}День;Заказов;Выручка, ₸"));
+    let (_, florist) = account("florist").await;
+    assert_eq!(get(&florist, "/crm/orders/export").await.status, 403);
+}
