@@ -408,6 +408,15 @@ where
                     .await?;
                 Ok(None)
             }
+            Task::BouquetPhoto { order_id, photo } => {
+                let view = self.view(job, order_id).await?;
+                // Replaced since: the newer photo's own job sends it.
+                let Some(current) = view.bouquet_photo.as_ref().filter(|current| current.key == *photo) else {
+                    return Ok(Some(json!({"superseded": true})));
+                };
+                self.notifier.send(&ChatMessage::Photo { order: &view, photo: current, crm_url: self.crm_url }).await?;
+                Ok(None)
+            }
             Task::BackfillSummary(load) => {
                 self.notifier.send(&ChatMessage::Backfill(load)).await?;
                 Ok(None)

@@ -393,8 +393,18 @@ pub trait StaffStore {
     async fn logout(&self, session_id: &str) -> Result<(), StoreError>;
 }
 
-/// The shop's team: staff accounts run from the owner's page, and the couriers of orders.
+/// The shop's people at work: staff accounts run from the owner's page, the couriers of orders,
+/// the bouquet's photo.
 pub trait TeamStore {
+    /// `None` for an unknown order. MUST record the photo (already in the photo store), mark the
+    /// bouquet assembled, record who did it and add the chat's job, in one transaction; the
+    /// photo the order already has changes nothing (`changed: false`, no job).
+    async fn attach_photo(
+        &self,
+        order: &CrmId,
+        photo: &crate::domain::views::PhotoView,
+        actor: &Actor,
+    ) -> Result<Option<StatusChange>, StoreError>;
     /// The active couriers, by name.
     async fn couriers(&self) -> Result<Vec<crate::domain::views::Courier>, StoreError>;
     /// MUST refuse an account that is not an active courier (`not_a_courier`, nothing changed);
@@ -455,6 +465,21 @@ pub enum ChatMessage<'a> {
         entries: &'a [(OrderView, crate::domain::jobs::Occasion)],
         crm_url: &'a str,
     },
+    /// The bouquet's photo with a caption; the adapter reads its bytes from the photo store.
+    Photo {
+        order: &'a OrderView,
+        photo: &'a crate::domain::views::PhotoView,
+        crm_url: &'a str,
+    },
+}
+
+/// Photos people upload, in R2 (`PHOTOS`): bytes by key.
+pub trait PhotoStore {
+    /// MUST keep the bytes under `key` with their content type; the same key again is the same
+    /// bytes (a key names its bytes), so a repeat may overwrite.
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+    /// The bytes under `key`, `None` when there are none.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 /// Cloudflare Queues.

@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::app::crm::{Crm, CrmError};
 use crate::app::crm_input::{problem, Actor, Problem};
 use crate::app::handoff::enqueue_jobs;
-use crate::app::ports::{BitrixGateway, CrmStore, JobQueue, JobStore, ReconcileStore, TeamStore};
+use crate::app::ports::{BitrixGateway, CrmStore, JobQueue, JobStore, PhotoStore, ReconcileStore, TeamStore};
 use crate::domain::ids::{CrmId, Record};
 use crate::domain::jobs::echo_window;
+use crate::domain::photo::{photo_key, sniff, PhotoProblem};
 use crate::domain::roles::Role;
 use crate::domain::staff_login::MAX_LOGIN_CHARS;
 use crate::domain::status::CrmStatus;
+use crate::domain::views::PhotoView;
 use crate::domain::views::{OrderView, Staff};
 
 /// The longest name of a staff member (the staff table's check).
@@ -227,6 +229,42 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
             .ok_or(CrmError::NotFound(Record::Order))?;
         enqueue_jobs(self.queue, &change.jobs).await;
         Ok(Ok(()))
+    }
+
+    /// The florist's «Собран» with the bouquet's photo: told by its bytes, stored in `photos`
+    /// under a key its bytes name, then recorded (and queued for the chat) once. `Ok(Err)` says
+    /// what is wrong with the photo; nothing is stored then.
+    pub async fn attach_photo<P: PhotoStore>(
+        &self,
+        photos: &P,
+        order: &CrmId,
+        bytes: Vec<u8>,
+        actor: &Actor,
+    ) -> Result<Result<bool, PhotoProblem>, CrmError> {
+        let kind = match sniff(&bytes) {
+            Ok(kind) => kind,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        // An unknown order gets no object in R2.
+        self.store.order(order).await?.ok_or(CrmError::NotFound(Record::Order))?;
+        let key = photo_key(order.as_str(), "bouquet", kind, &bytes);
+        let size = bytes.len() as u64;
+        photos.put(&key, bytes, kind.content_type()).await?;
+        let photo = PhotoView { key, content_type: kind.content_type().to_owned(), size, at: None, by: None };
+        let change = self.store.attach_photo(order, &photo, actor).await?.ok_or(CrmError::NotFound(Record::Order))?;
+        enqueue_jobs(self.queue, &change.jobs).await;
+        Ok(Ok(change.changed))
+    }
+
+    /// The bytes and content type of the order's bouquet photo, `None` when it has none.
+    pub async fn bouquet_photo<P: PhotoStore>(
+        &self,
+        photos: &P,
+        order: &CrmId,
+    ) -> Result<Option<(Vec<u8>, String)>, CrmError> {
+        let view = self.store.order(order).await?.ok_or(CrmError::NotFound(Record::Order))?;
+        let Some(photo) = view.bouquet_photo else { return Ok(None) };
+        Ok(photos.get(&photo.key).await?.map(|bytes| (bytes, photo.content_type)))
     }
 
     /// The accounts and their newest changes, for the owner's page.

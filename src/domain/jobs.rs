@@ -60,6 +60,8 @@ pub enum JobKind {
     SetBitrixStatus,
     /// A product's availability sent to Bitrix: `product_id`, `change`, `stock`.
     SetAvailability,
+    /// The bouquet's photo in the chat: `order_id`, `photo` (its R2 key, which names its bytes).
+    BouquetPhoto,
 }
 
 /// A job's shape with `{name}` placeholders: in the key, and as whole payload values.
@@ -108,6 +110,11 @@ impl JobKind {
                 Flow::StatusSync,
                 "bitrix:status:{order_id}:{change}",
                 json!({"order_id": "{order_id}", "status": "{status}"}),
+            ),
+            JobKind::BouquetPhoto => (
+                Flow::Telegram,
+                "telegram:photo:{order_id}:{photo}",
+                json!({"order_id": "{order_id}", "occasion": "bouquet_photo", "photo": "{photo}"}),
             ),
             JobKind::SetAvailability => (
                 Flow::AvailabilitySync,
@@ -335,6 +342,8 @@ pub enum Task {
     /// Send a product's availability to Bitrix: the one the job was made for (its stock code;
     /// `None`: the current one); nothing when a later toggle superseded it.
     SetBitrixAvailability { product_id: String, in_stock: Option<bool> },
+    /// Send the bouquet's photo (its R2 key) to the shop's chat.
+    BouquetPhoto { order_id: String, photo: String },
 }
 
 impl JobRow {
@@ -383,6 +392,9 @@ impl JobRow {
                         let run = crate::domain::ids::CrmId::parse(&text("reconciliation_id")?)
                             .map_err(|_| Failure::Permanent { reason: "reconciliation job without a run id".into() })?;
                         return Ok(Task::ReconciliationFound { run });
+                    }
+                    "bouquet_photo" => {
+                        return Ok(Task::BouquetPhoto { order_id: text("order_id")?, photo: text("photo")? });
                     }
                     "new_order" => Occasion::NewOrder,
                     "status_changed" => {
@@ -437,7 +449,10 @@ pub enum Gate {
 #[must_use]
 pub fn gate(task: &Task, switches: Switches) -> Gate {
     match task {
-        Task::Notify { .. } | Task::DailySummary { .. } | Task::ReconciliationFound { .. }
+        Task::Notify { .. }
+        | Task::DailySummary { .. }
+        | Task::ReconciliationFound { .. }
+        | Task::BouquetPhoto { .. }
             if !switches.telegram_notifications_enabled =>
         {
             Gate::Skip("TELEGRAM_NOTIFICATIONS_ENABLED=false")
@@ -655,7 +670,8 @@ mod tests {
     fn every_job_kind_reads_back_as_the_task_it_was_made_for() {
         let order = "00000000-0000-4000-8000-000000000001";
         let values = json!({"order_id": order, "product_id": order, "change": "c", "status": "accepted", "stock": "159",
-                            "run": order, "day": "2025-08-25", "slot": 18, "stage": "over", "minutes_left": -30});
+                            "run": order, "day": "2025-08-25", "slot": 18, "stage": "over", "minutes_left": -30,
+                            "photo": "orders/o/bouquet-ab.jpg"});
         for kind in [
             JobKind::NewOrderMessage,
             JobKind::StatusMessage,
@@ -666,6 +682,7 @@ mod tests {
             JobKind::CreateBitrixOrder,
             JobKind::SetBitrixStatus,
             JobKind::SetAvailability,
+            JobKind::BouquetPhoto,
         ] {
             let made = kind.job(&values);
             let row = JobRow { flow: made.flow.as_str().into(), payload: made.payload, ..job("telegram", json!({})) };

@@ -19,6 +19,7 @@ pub mod log;
 pub mod ops;
 pub mod order;
 pub mod phone;
+pub mod photo;
 pub mod reconciliation;
 pub mod reference;
 pub mod retry;

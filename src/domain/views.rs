@@ -114,6 +114,12 @@ pub struct OrderView {
     /// Who delivers it (`None`: nobody yet).
     #[serde(default)]
     pub courier: Option<Courier>,
+    /// The bouquet's photo, once the florist attached it.
+    #[serde(default)]
+    pub bouquet_photo: Option<PhotoView>,
+    /// When the florist marked the bouquet «Собран».
+    #[serde(default)]
+    pub assembled_at: Option<DateTime<FixedOffset>>,
     pub items: Vec<ItemView>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
@@ -244,6 +250,18 @@ pub struct Staff {
     pub login: String,
     pub name: String,
     pub role: crate::domain::roles::Role,
+}
+
+/// A photo of an order kept in R2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoView {
+    /// The R2 key (it names the photo's bytes).
+    pub key: String,
+    pub content_type: String,
+    pub size: u64,
+    pub at: Option<DateTime<FixedOffset>>,
+    /// Who attached it.
+    pub by: Option<String>,
 }
 
 /// A courier, as an order and the courier list name them.

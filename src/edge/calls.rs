@@ -16,7 +16,7 @@ use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
 use crate::domain::reference::{RefreshOutcome, RefreshTrigger, ShopReference};
 use crate::domain::staff_login::LockScope;
-use crate::domain::views::{Courier, StaffAccount, StaffChangeEntry};
+use crate::domain::views::{Courier, PhotoView, StaffAccount, StaffChangeEntry};
 use crate::domain::views::{
     DayOrders, DaySummary, DeadLetter, OrderPage as OrderPageView, OrderView as OrderViewAnswer, Origin, ProductView,
     Reference, ReportDay, Staff, SyncPage as SyncPageView, SyncStatus as SyncStatusView,
@@ -164,6 +164,10 @@ store_calls! {
     StaffSession<'a> = "staff_session" -> Staff { p_session_id: &'a str => "text" }
     StaffLogout<'a> = "staff_logout" -> IgnoredAny { p_session_id: &'a str => "text" }
 
+    AttachPhoto<'a> = "crm_attach_photo" -> StatusAnswer {
+        p_order_id: &'a CrmId => "uuid", p_photo: &'a PhotoView => "jsonb", p_actor: &'a Actor => "jsonb",
+        p_jobs: Value => "jsonb",
+    }
     CourierList = "courier_list" -> Vec<Courier> {}
     SetCourier<'a> = "crm_set_courier" -> CourierSet {
         p_order_id: Option<&'a CrmId> => "uuid", p_date: Option<NaiveDate> => "date", p_slot: Option<u64> => "bigint",

@@ -38,6 +38,8 @@ pub mod names {
     pub const JOBS_QUEUE: &str = "JOBS";
     /// The KV namespace for the webhook fast path (wrangler.toml).
     pub const DEDUP_KV: &str = "WEBHOOK_DEDUP";
+    /// The R2 bucket for photos people upload (wrangler.toml).
+    pub const PHOTOS_BUCKET: &str = "PHOTOS";
 }
 
 /// Everything the routes and the queue consumer need.

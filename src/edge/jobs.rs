@@ -7,7 +7,7 @@ use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 use super::config::{names, Config};
 use super::emit;
 use super::now;
-use super::outbound::{CloudflareQueue, HttpBitrixGateway, KvDedup, TelegramNotifier};
+use super::outbound::{CloudflareQueue, HttpBitrixGateway, KvDedup, R2Photos, TelegramNotifier};
 use super::store::PostgrestStore;
 use crate::app::crm::Crm;
 use crate::app::outbox::{self, Ack, Runtime};
@@ -21,6 +21,7 @@ pub struct Bindings {
     pub store: PostgrestStore,
     pub queue: CloudflareQueue,
     pub cache: KvDedup,
+    pub photos: R2Photos,
 }
 
 impl Bindings {
@@ -32,6 +33,7 @@ impl Bindings {
             store,
             queue: CloudflareQueue(env.queue(names::JOBS_QUEUE).ok()),
             cache: KvDedup(env.kv(names::DEDUP_KV).ok()),
+            photos: R2Photos(env.bucket(names::PHOTOS_BUCKET).ok()),
             config,
         }
     }
@@ -75,7 +77,7 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env) -> worker::Result<()
     let bindings = Bindings::from_env(env);
     let config = &bindings.config;
     let gateway = HttpBitrixGateway(config);
-    let notifier = TelegramNotifier(config);
+    let notifier = TelegramNotifier { config, photos: &bindings.photos };
     let runtime = Runtime {
         store: &bindings.store,
         gateway: &gateway,

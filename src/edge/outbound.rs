@@ -10,11 +10,13 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 
 use super::config::Config;
 use crate::app::ports::{BitrixGateway, ChatMessage, DedupCache, JobQueue, Notifier};
+use crate::app::ports::{PhotoStore, StoreError};
 use crate::domain::gateway::{parse_retry_after, read_answer, GatewayRequest, HttpAnswer};
 use crate::domain::jobs::{read_telegram_answer, QueueMessage};
+use crate::domain::photo::ImageKind;
 use crate::domain::retry::Failure;
 use crate::web::deployment::redact;
-use crate::web::telegram::render_message;
+use crate::web::telegram::{photo_upload, render_message};
 
 /// KV entries for webhooks live a day (Cloudflare's minimum is 60 s).
 const DEDUP_TTL_SECONDS: u64 = 86_400;
@@ -39,14 +41,25 @@ async fn post_json(
     body: &Value,
     timeout: Duration,
 ) -> Result<HttpAnswer, Failure> {
+    post(url, headers, "application/json", body.to_string().into(), timeout).await
+}
+
+/// POSTs a body of `content_type`, as [`post_json`] does.
+async fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: worker::wasm_bindgen::JsValue,
+    timeout: Duration,
+) -> Result<HttpAnswer, Failure> {
     let transient = |reason: String| Failure::Transient { retry_after: None, reason };
     let request_headers = Headers::new();
-    request_headers.set("Content-Type", "application/json").map_err(|e| transient(e.to_string()))?;
+    request_headers.set("Content-Type", content_type).map_err(|e| transient(e.to_string()))?;
     for (name, value) in headers {
         request_headers.set(name, value).map_err(|e| transient(e.to_string()))?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(request_headers).with_body(Some(body.to_string().into()));
+    init.with_method(Method::Post).with_headers(request_headers).with_body(Some(body));
     let request =
         Request::new_with_init(url, &init).map_err(|e| Failure::Permanent { reason: format!("bad URL {url}: {e}") })?;
     let controller = AbortController::default();
@@ -81,13 +94,37 @@ impl BitrixGateway for HttpBitrixGateway<'_> {
     }
 }
 
-/// Telegram Bot API `sendMessage` to the shop's chat, HTML parse mode.
-pub struct TelegramNotifier<'a>(pub &'a Config);
+/// Telegram Bot API `sendMessage` to the shop's chat, HTML parse mode; a photo goes with
+/// `sendPhoto` (its bytes read from R2).
+pub struct TelegramNotifier<'a> {
+    pub config: &'a Config,
+    pub photos: &'a R2Photos,
+}
 
 impl Notifier for TelegramNotifier<'_> {
     async fn send(&self, message: &ChatMessage<'_>) -> Result<(), Failure> {
-        let config = self.0;
+        let config = self.config;
         let html = render_message(message);
+        if let ChatMessage::Photo { photo, .. } = message {
+            let kind = ImageKind::from_content_type(&photo.content_type)
+                .ok_or_else(|| Failure::Permanent { reason: format!("photo of type {:?}", photo.content_type) })?;
+            let bytes = match self.photos.get(&photo.key).await {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => return Err(Failure::Permanent { reason: format!("photo {} is not in R2", photo.key) }),
+                Err(error) => return Err(Failure::transient(format!("R2: {error}"))),
+            };
+            let boundary =
+                format!("cvety-crm-{}", crate::web::session::new_session_id(&mut crate::random::SystemRandom));
+            let (method, content_type, body) = photo_upload(&config.telegram_chat_id, &html, &bytes, kind, &boundary);
+            let url = format!("{}/bot{}/{method}", config.telegram_api_url, config.telegram_bot_token);
+            let body = worker::js_sys::Uint8Array::from(body.as_slice()).into();
+            let answer =
+                post(&url, &[], &content_type, body, config.outbound_timeout.max(Duration::from_secs(30))).await;
+            return without_secrets(
+                answer.and_then(|answer| read_telegram_answer(answer.status, &answer.body)),
+                config,
+            );
+        }
         let url = format!("{}/bot{}/sendMessage", config.telegram_api_url, config.telegram_bot_token);
         let body = json!({"chat_id": config.telegram_chat_id, "text": html, "parse_mode": "HTML",
                           "disable_web_page_preview": true});
@@ -113,6 +150,31 @@ impl JobQueue for CloudflareQueue {
             builder = builder.delay_seconds(seconds);
         }
         queue.send_raw(builder.build_with_content_type(worker::QueueContentType::Json)).await.map_err(|e| e.to_string())
+    }
+}
+
+/// R2's `PHOTOS` bucket (wrangler dev keeps it on disk locally).
+pub struct R2Photos(pub Option<worker::Bucket>);
+
+impl PhotoStore for R2Photos {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        let Some(bucket) = &self.0 else { return Err(StoreError::unavailable("no PHOTOS bucket binding", None)) };
+        let metadata = worker::HttpMetadata { content_type: Some(content_type.to_owned()), ..Default::default() };
+        bucket
+            .put(key, bytes)
+            .http_metadata(metadata)
+            .execute()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::unavailable(format!("R2 put: {e}"), None))
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(bucket) = &self.0 else { return Err(StoreError::unavailable("no PHOTOS bucket binding", None)) };
+        let object =
+            bucket.get(key).execute().await.map_err(|e| StoreError::unavailable(format!("R2 get: {e}"), None))?;
+        let Some(body) = object.as_ref().and_then(worker::Object::body) else { return Ok(None) };
+        body.bytes().await.map(Some).map_err(|e| StoreError::unavailable(format!("R2 read: {e}"), None))
     }
 }
 

@@ -8,8 +8,10 @@ use super::body::{read_capped, BodyError};
 use super::emit_correlated;
 use super::jobs::Bindings;
 use super::outbound::HttpBitrixGateway;
+use crate::domain::photo::{PhotoProblem, MAX_PHOTO_BYTES};
 use crate::domain::staff_login::network_of;
 use crate::random::SystemRandom;
+use crate::web::multipart::{boundary, file_part};
 use crate::web::routes::{Miss, PageRoute};
 use crate::web::session::new_session_id;
 use crate::web::staff_pages::{self, Desk, PageAnswer, PageRequest, MAX_FORM_BYTES};
@@ -17,6 +19,9 @@ use crate::web::staff_pages::{self, Desk, PageAnswer, PageRequest, MAX_FORM_BYTE
 fn pairs(text: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(text.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
+
+/// What a multipart body may hold beyond the photo itself (its part headers and boundaries).
+const MULTIPART_SLACK: usize = 16 * 1024;
 
 /// Serves a path under `/crm`.
 pub async fn handle(
@@ -37,7 +42,28 @@ pub async fn handle(
     let sec_fetch_site = headers.get("Sec-Fetch-Site")?;
     // Cloudflare sets CF-Connecting-IP on every request (a client cannot choose it there).
     let network = network_of(headers.get("CF-Connecting-IP")?.as_deref());
-    let form = if route.as_ref().is_ok_and(PageRoute::is_change) {
+    // A photo form: its file read out of the multipart body, capped at the photo limit.
+    let is_photo = matches!(route, Ok(PageRoute::AttachPhoto(_)));
+    let content_type = headers.get("Content-Type")?.unwrap_or_default();
+    let photo_body = if is_photo {
+        match read_capped(request, MAX_PHOTO_BYTES + MULTIPART_SLACK).await {
+            Ok(body) => Some(Ok(body)),
+            Err(BodyError::TooLarge { size, .. }) => Some(Err(PhotoProblem::TooLarge { size })),
+            Err(BodyError::Unreadable(_)) => Some(Err(PhotoProblem::Missing)),
+        }
+    } else {
+        None
+    };
+    let upload = photo_body.as_ref().map(|body| match body {
+        Ok(body) => boundary(&content_type)
+            .and_then(|b| file_part(body, b, "photo"))
+            .filter(|file| !file.is_empty())
+            .ok_or(PhotoProblem::Missing),
+        Err(problem) => Err(*problem),
+    });
+    let form = if is_photo {
+        Vec::new()
+    } else if route.as_ref().is_ok_and(PageRoute::is_change) {
         match read_capped(request, MAX_FORM_BYTES).await {
             Ok(body) => pairs(&String::from_utf8_lossy(&body)),
             Err(BodyError::TooLarge { .. }) => return respond(&staff_pages::form_too_large()),
@@ -61,10 +87,15 @@ pub async fn handle(
         now,
         fresh_token: &fresh_token,
         fresh_secret: &fresh_secret,
+        upload,
         network: &network,
     };
     let gateway = HttpBitrixGateway(&bindings.config);
-    let desk = Desk { crm: bindings.crm(&gateway, now), session_secret: &bindings.config.session_secret };
+    let desk = Desk {
+        crm: bindings.crm(&gateway, now),
+        session_secret: &bindings.config.session_secret,
+        photos: &bindings.photos,
+    };
     let (answer, logs) = desk.serve(route, &page_request).await;
     emit_correlated(logs, bindings.store.correlation());
     respond(&answer)
@@ -72,7 +103,11 @@ pub async fn handle(
 
 /// A page's HTML with its status and headers.
 pub fn respond(answer: &PageAnswer) -> Result<Response> {
-    let mut response = Response::from_html(&answer.html)?.with_status(answer.status);
+    let response = match &answer.bytes {
+        Some(bytes) => Response::from_bytes(bytes.clone())?,
+        None => Response::from_html(&answer.html)?,
+    };
+    let mut response = response.with_status(answer.status);
     for (name, value) in &answer.headers {
         response.headers_mut().set(name, value)?;
     }

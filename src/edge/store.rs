@@ -466,6 +466,18 @@ impl CrmStore for PostgrestStore {
 }
 
 impl crate::app::ports::TeamStore for PostgrestStore {
+    async fn attach_photo(
+        &self,
+        order: &CrmId,
+        photo: &crate::domain::views::PhotoView,
+        actor: &Actor,
+    ) -> Result<Option<StatusChange>, StoreError> {
+        let p_jobs = JobKind::templates(&[("bouquet_photo", JobKind::BouquetPhoto)]);
+        let call = calls::AttachPhoto { p_order_id: order, p_photo: photo, p_actor: actor, p_jobs };
+        let answer = self.call(&call).await?;
+        Ok(answer.map(|a| StatusChange { changed: a.changed, jobs: a.jobs }))
+    }
+
     async fn couriers(&self) -> Result<Vec<crate::domain::views::Courier>, StoreError> {
         self.call_some(&calls::CourierList {}).await
     }

@@ -16,7 +16,9 @@ pub fn rule(route: &PageRoute) -> Who {
         | PageRoute::PrintOrder(_)
         | PageRoute::Products
         | PageRoute::Product(_)
-        | PageRoute::SetAvailability(_) => Who::Shop,
+        | PageRoute::SetAvailability(_)
+        | PageRoute::AttachPhoto(_)
+        | PageRoute::Photo(_) => Who::Shop,
         // Money, new orders, couriers, sync and exports.
         PageRoute::Orders
         | PageRoute::NewOrder
@@ -74,6 +76,8 @@ pub(crate) mod tests {
             PageRoute::Delivered(id.clone()),
             PageRoute::Staff,
             PageRoute::AddStaff,
+            PageRoute::AttachPhoto(id.clone()),
+            PageRoute::Photo(id.clone()),
             PageRoute::ChangeStaff(id),
         ]
     }
@@ -91,6 +95,8 @@ pub(crate) mod tests {
                 | P::Products
                 | P::Product(_)
                 | P::SetAvailability(_)
+                | P::AttachPhoto(_)
+                | P::Photo(_)
         );
         let courier_own = matches!(route, P::MyDeliveries | P::Picked(_) | P::Delivered(_));
         let accounts = matches!(route, P::Staff | P::AddStaff | P::ChangeStaff(_));

@@ -8,6 +8,7 @@ pub mod api_requests;
 pub mod csv;
 pub mod deployment;
 pub mod human;
+pub mod multipart;
 pub mod pages;
 pub mod routes;
 pub mod session;

@@ -137,6 +137,10 @@ pub enum PageRoute {
     AddStaff,
     /// `POST /crm/staff/{id}`: disable, enable, reset the password, unlock, change the role.
     ChangeStaff(CrmId),
+    /// `POST /crm/orders/{id}/photo`: «Собран» with the bouquet's photo (`multipart/form-data`).
+    AttachPhoto(CrmId),
+    /// `GET /crm/orders/{id}/photo`: the bouquet's photo, to a session only.
+    Photo(CrmId),
 }
 
 impl PageRoute {
@@ -160,6 +164,7 @@ impl PageRoute {
                 | PageRoute::Delivered(_)
                 | PageRoute::AddStaff
                 | PageRoute::ChangeStaff(_)
+                | PageRoute::AttachPhoto(_)
         )
     }
 }
@@ -184,6 +189,14 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
         }
         ["orders", "export"] => page_only(method, &[(Get, PageRoute::ExportOrders)], "GET"),
         ["orders", order] => page_only(method, &[(Get, PageRoute::Order(id(order, Record::Order)?))], "GET"),
+        ["orders", order, "photo"] => {
+            let order = id(order, Record::Order)?;
+            page_only(
+                method,
+                &[(Get, PageRoute::Photo(order.clone())), (Post, PageRoute::AttachPhoto(order))],
+                "GET, POST",
+            )
+        }
         ["orders", order, "courier"] => {
             page_only(method, &[(Post, PageRoute::AssignCourier(id(order, Record::Order)?))], "POST")
         }
@@ -449,6 +462,8 @@ mod tests {
             (Method::Get, "/crm/staff".to_owned(), PageRoute::Staff),
             (Method::Post, "/crm/staff".to_owned(), PageRoute::AddStaff),
             (Method::Post, format!("/crm/staff/{ORDER}"), PageRoute::ChangeStaff(order())),
+            (Method::Post, format!("/crm/orders/{ORDER}/photo"), PageRoute::AttachPhoto(order())),
+            (Method::Get, format!("/crm/orders/{ORDER}/photo"), PageRoute::Photo(order())),
         ];
         for (method, path, expected) in table {
             assert_eq!(route(method, &path), Route::Page(Ok(expected.clone())), "{method:?} {path}");

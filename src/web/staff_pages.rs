@@ -57,6 +57,9 @@ pub struct PageRequest<'a> {
     pub fresh_token: &'a str,
     /// 32 more random bytes, URL-safe: a temporary password and its salt, when one is made.
     pub fresh_secret: &'a str,
+    /// The uploaded file of a photo form (`multipart/form-data`, its `photo` field), or why the
+    /// edge could not read one; `None` for every other request.
+    pub upload: Option<Result<&'a [u8], crate::domain::photo::PhotoProblem>>,
     /// The network the request comes from (`staff_login::network_of`), for the login limits.
     pub network: &'a str,
 }
@@ -67,6 +70,8 @@ pub struct PageAnswer {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub html: String,
+    /// A body that is not HTML (a photo): sent instead of `html`.
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// The headers of every page: no script, style or frame from anywhere else, nothing cached.
@@ -105,7 +110,7 @@ pub fn misconfigured() -> PageAnswer {
 
 fn html(status: u16, markup: Markup) -> PageAnswer {
     let headers = SECURITY_HEADERS.iter().map(|(name, value)| (*name, (*value).to_owned())).collect();
-    PageAnswer { status, headers, html: markup.into_string() }
+    PageAnswer { status, headers, html: markup.into_string(), bytes: None }
 }
 
 fn redirect(location: &str) -> PageAnswer {
@@ -175,6 +180,8 @@ fn flash(query: &[(String, String)]) -> Option<Flash> {
         "staff_same" => Flash::done("Так уже было: ничего не изменено"),
         "staff_self" => Flash::error("Свою учётную запись так менять нельзя: попросите другого владельца"),
         "staff_bad" => Flash::error("Такого действия нет: ничего не изменено"),
+        "photo" => Flash::done("Букет собран: фото сохранено и отправлено в чат"),
+        "same_photo" => Flash::done("Это фото уже прикреплено"),
         _ => return None,
     })
 }
@@ -245,18 +252,21 @@ fn form_problem(problem: &Problem, rows: &[usize]) -> (String, String) {
     }
 }
 
-/// The staff pages over the CRM's operations and the staff store.
-pub struct Desk<'a, S, Q, G> {
+/// The staff pages over the CRM's operations, the staff store and the photo store.
+pub struct Desk<'a, S, Q, G, P> {
     pub crm: Crm<'a, S, Q, G>,
     /// `SESSION_SECRET`: signs the session cookie. Empty: nobody can log in.
     pub session_secret: &'a str,
+    /// R2's `PHOTOS`.
+    pub photos: &'a P,
 }
 
 impl<
         S: CrmStore + JobStore + ReconcileStore + StaffStore + TeamStore + crate::app::ports::CatalogStore,
         Q: JobQueue,
         G: BitrixGateway,
-    > Desk<'_, S, Q, G>
+        P: crate::app::ports::PhotoStore,
+    > Desk<'_, S, Q, G, P>
 {
     /// Serves one staff page; returns the answer and the log lines to write.
     pub async fn serve(
@@ -507,8 +517,51 @@ impl<
                 } else {
                     Vec::new()
                 };
-                html(200, pages::orders::card(&chrome(Section::Orders), &page, &couriers))
+                html(200, pages::orders::card(&chrome(Section::Orders), &page, &couriers, None))
             }
+            PageRoute::AttachPhoto(id) => {
+                let outcome = match request.upload.unwrap_or(Err(crate::domain::photo::PhotoProblem::Missing)) {
+                    Ok(bytes) => self.crm.attach_photo(self.photos, id, bytes.to_vec(), &actor).await?,
+                    Err(problem) => Err(problem),
+                };
+                match outcome {
+                    Ok(changed) => {
+                        logs.push(
+                            LogLine::new("info", "crm_page.photo_attached")
+                                .with("order_id", id.as_str())
+                                .with("changed", changed)
+                                .with("staff", staff.login.as_str()),
+                        );
+                        redirect(&format!("/crm/orders/{id}?done={}", if changed { "photo" } else { "same_photo" }))
+                    }
+                    Err(problem) => {
+                        logs.push(
+                            LogLine::new("warn", "crm_page.photo_refused")
+                                .with("order_id", id.as_str())
+                                .with("problem", format!("{problem:?}")),
+                        );
+                        let page = self.crm.order_page(id).await?;
+                        let status = if matches!(problem, crate::domain::photo::PhotoProblem::TooLarge { .. }) {
+                            413
+                        } else {
+                            422
+                        };
+                        let message = problem.message_ru();
+                        html(status, pages::orders::card(&chrome(Section::Orders), &page, &[], Some(&message)))
+                    }
+                }
+            }
+            PageRoute::Photo(id) => match self.crm.bouquet_photo(self.photos, id).await? {
+                Some((bytes, content_type)) => {
+                    let mut answer = html(200, maud::html! {});
+                    answer.headers.retain(|(name, _)| *name != "Content-Type" && *name != "Cache-Control");
+                    answer.headers.push(("Content-Type", content_type));
+                    answer.headers.push(("Cache-Control", "private, no-store".to_owned()));
+                    answer.bytes = Some(bytes);
+                    answer
+                }
+                None => html(404, pages::not_found(&chrome(Section::Orders), "У заказа нет фото букета")),
+            },
             PageRoute::SetOrderStatus(id) => {
                 let Ok(status) = parse_status_change(&json!({"status": field(request.form, "status")})) else {
                     return Ok(redirect(&format!("/crm/orders/{id}?done=bad_status")));

@@ -21,7 +21,65 @@ pub fn render_message(message: &ChatMessage<'_>) -> String {
         ChatMessage::Backfill(load) => render_backfill(load),
         ChatMessage::Digest { entries, crm_url } => render_digest(entries, crm_url),
         ChatMessage::Reconciliation(run) => render_reconciliation(run),
+        ChatMessage::Photo { order, photo, crm_url } => render_photo_caption(order, photo, crm_url),
     }
+}
+
+/// Telegram's limit for a photo's caption.
+pub const MAX_CAPTION_UNITS: usize = 1024;
+
+/// The caption of the bouquet's photo: the order, when and where it goes, who took the photo,
+/// the link to the card. Every part is capped, so it stays within [`MAX_CAPTION_UNITS`].
+#[must_use]
+pub fn render_photo_caption(order: &OrderView, photo: &crate::domain::views::PhotoView, crm_url: &str) -> String {
+    let when = match (order.delivery_date, order.delivery_slot.as_ref()) {
+        (Some(date), Some(slot)) => format!("{}, {}", human::date(date), human::slot(slot)),
+        (Some(date), None) => human::date(date),
+        _ => "дата не указана".to_owned(),
+    };
+    let link = format!("{}/crm/orders/{}", crm_url.trim_end_matches('/'), order.id);
+    let mut text = format!(
+        "📷 <b>Букет собран: заказ №{}</b>\nДоставка: {}",
+        escape_capped(&order.number(), caps::SHORT),
+        escape_capped(&when, caps::SHORT * 2)
+    );
+    if let Some(by) = photo.by.as_deref() {
+        text.push_str(&format!("\nФото: {}", escape_capped(by, caps::IN_DIGEST)));
+    }
+    text.push_str(&format!("\nКарточка заказа: {}", escape_capped(&link, caps::NAME)));
+    text
+}
+
+/// A photo sent as `multipart/form-data` to `sendPhoto` (or `sendDocument` for a HEIC, which
+/// Telegram does not show as a photo): the method, the body's content type and the body.
+#[must_use]
+pub fn photo_upload(
+    chat_id: &str,
+    caption_html: &str,
+    bytes: &[u8],
+    kind: crate::domain::photo::ImageKind,
+    boundary: &str,
+) -> (&'static str, String, Vec<u8>) {
+    let (method, field) =
+        if kind.telegram_shows_as_photo() { ("sendPhoto", "photo") } else { ("sendDocument", "document") };
+    let mut body = Vec::with_capacity(bytes.len() + 1024);
+    for (name, value) in [("chat_id", chat_id), ("caption", caption_html), ("parse_mode", "HTML")] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"bouquet.{}\"\r\n\
+             Content-Type: {}\r\n\r\n",
+            kind.extension(),
+            kind.content_type()
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (method, format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// Telegram's limit for one message's text.

@@ -136,15 +136,21 @@ fn start(port: u16, protocol: Protocol) -> Result<Fake, String> {
         for mut request in server.incoming_requests() {
             let fake = shared.clone();
             std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = request.as_reader().read_to_string(&mut text);
-                let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                let mut raw = Vec::new();
+                let _ = request.as_reader().read_to_end(&mut raw);
                 let path = request.url().to_owned();
                 let headers: HashMap<String, String> = request
                     .headers()
                     .iter()
                     .map(|h| (h.field.to_string().to_ascii_lowercase(), h.value.to_string()))
                     .collect();
+                // A multipart form (Telegram's sendPhoto) is recorded as JSON: its text fields,
+                // and for a file its name, type, size and SHA-256.
+                let body: Value = match headers.get("content-type").and_then(|t| multipart_boundary(t)) {
+                    Some(boundary) => multipart_json(&raw, &boundary),
+                    None => serde_json::from_slice(&raw).unwrap_or(Value::Null),
+                };
+                let text = if body.is_null() { String::from_utf8_lossy(&raw).into_owned() } else { body.to_string() };
                 if let Some(control) = control(&fake, &path, &body) {
                     let Response(status, _, reply) = control;
                     let _ = request.respond(tiny_http::Response::from_string(reply).with_status_code(status));
@@ -377,6 +383,53 @@ pub fn telegram_text(html: &str) -> Result<String, String> {
     }
 }
 
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    (kind.trim() == "multipart/form-data").then_some(())?;
+    params.split(';').find_map(|p| p.trim().strip_prefix("boundary=").map(|b| b.trim_matches('"').to_owned()))
+}
+
+/// A multipart body as JSON: each text field by name; a file as {filename, content_type,
+/// size, sha256}. Null when it is not a well-formed multipart body.
+fn multipart_json(raw: &[u8], boundary: &str) -> Value {
+    use sha2::Digest;
+    let delimiter = format!("\r\n--{boundary}");
+    let mut body = b"\r\n".to_vec();
+    body.extend_from_slice(raw);
+    let find = |from: usize, needle: &[u8]| {
+        body.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    };
+    let mut fields = serde_json::Map::new();
+    let Some(mut at) = find(0, delimiter.as_bytes()) else { return Value::Null };
+    for _ in 0..32 {
+        at += delimiter.len();
+        if body.get(at..at + 2) == Some(b"--") {
+            return Value::Object(fields);
+        }
+        let Some(headers_end) = find(at, b"\r\n\r\n") else { return Value::Null };
+        let headers = String::from_utf8_lossy(&body[at..headers_end]).into_owned();
+        let Some(end) = find(headers_end + 4, delimiter.as_bytes()) else { return Value::Null };
+        let content = &body[headers_end + 4..end];
+        let param = |name: &str| {
+            headers
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix(&format!("{name}=\"")).map(|v| v.trim_end_matches('"').to_owned()))
+        };
+        let Some(name) = param("name") else { return Value::Null };
+        let value = match param("filename") {
+            Some(filename) => {
+                let content_type = headers.lines().find_map(|l| l.strip_prefix("Content-Type: ")).unwrap_or("");
+                let digest: String = sha2::Sha256::digest(content).iter().map(|b| format!("{b:02x}")).collect();
+                json!({"filename": filename, "content_type": content_type, "size": content.len(), "sha256": digest})
+            }
+            None => Value::String(String::from_utf8_lossy(content).into_owned()),
+        };
+        fields.insert(name, value);
+        at = end;
+    }
+    Value::Null
+}
+
 /// The Telegram Bot API's `sendMessage`, with its checks and its error texts.
 pub fn start_telegram(port: u16) -> Result<Fake, String> {
     start(port, |fake, path, _headers, body| {
@@ -388,7 +441,7 @@ pub fn start_telegram(port: u16) -> Result<Fake, String> {
         if token != TELEGRAM_BOT_TOKEN {
             return error(401, "Unauthorized".into());
         }
-        if method != "sendMessage" {
+        if !["sendMessage", "sendPhoto", "sendDocument"].contains(&method) {
             return error(404, "Not Found".into());
         }
         let chat = match &body["chat_id"] {
@@ -398,6 +451,28 @@ pub fn start_telegram(port: u16) -> Result<Fake, String> {
         };
         if chat != TELEGRAM_CHAT_ID {
             return error(400, "Bad Request: chat not found".into());
+        }
+        if method != "sendMessage" {
+            // sendPhoto / sendDocument: the file, then its caption (at most 1,024 characters).
+            let field = if method == "sendPhoto" { "photo" } else { "document" };
+            let Some(size) = body[field]["size"].as_u64() else {
+                return error(400, format!("Bad Request: there is no {field} in the request"));
+            };
+            if size > 10 * 1024 * 1024 {
+                return error(400, "Bad Request: file is too big".into());
+            }
+            let caption = match telegram_text(body["caption"].as_str().unwrap_or_default()) {
+                Ok(caption) if caption.encode_utf16().count() <= 1024 => caption,
+                Ok(_) => return error(400, "Bad Request: message caption is too long".into()),
+                Err(description) => return error(400, description),
+            };
+            let mut state = fake.state.lock().unwrap();
+            state.next_message_id += 1;
+            return (
+                200,
+                json!({"ok": true, "result": {"message_id": state.next_message_id, "chat": {"id": chat},
+                                "caption": caption, field: [{"file_id": body[field]["sha256"], "file_size": size}]}}),
+            );
         }
         let html = body["text"].as_str().unwrap_or_default();
         let text = if body["parse_mode"] == "HTML" { telegram_text(html) } else { Ok(html.to_owned()) };

@@ -219,3 +219,101 @@ async fn the_orders_and_the_report_download_as_csv_that_russian_excel_opens() {
     let (_, florist) = account("florist").await;
     assert_eq!(get(&florist, "/crm/orders/export").await.status, 403);
 }
+
+/// A real 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+fn png() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(PNG).unwrap()
+}
+
+/// The photo form's POST as a phone's browser sends it.
+async fn post_photo(cookie: &str, order_id: &str, file: &[u8], filename: &str) -> Page {
+    let boundary = "----cvetyTestBoundary7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{filename}\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = client()
+        .post(url(&format!("/crm/orders/{order_id}/photo")))
+        .header("Cookie", cookie)
+        .header("Origin", WORKER)
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body);
+    read(request.send().await.unwrap()).await
+}
+
+async fn photo_key_of(order_id: &str) -> Option<String> {
+    db().await
+        .query_one("select bouquet_photo ->> 'key' from orders where id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn the_florists_photo_is_told_by_its_bytes_kept_private_and_sent_to_the_chat_once() {
+    let stack = ensure_stack();
+    let (_, florist) = account("florist").await;
+    let order_id = order().await;
+    let photo = png();
+    let sha256: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&photo).iter().map(|b| format!("{b:02x}")).collect()
+    };
+
+    // Named .jpg and sent as image/jpeg: its bytes say PNG.
+    let attached = post_photo(&florist, &order_id, &photo, "IMG_0001.jpg").await;
+    assert_eq!(attached.status, 303, "{}", attached.body);
+    assert!(attached.location.unwrap().ends_with("done=photo"));
+    let key = photo_key_of(&order_id).await.expect("the order keeps its photo");
+    assert!(key.starts_with(&format!("orders/{order_id}/bouquet-")) && key.ends_with(".png"), "{key}");
+
+    let served =
+        client().get(url(&format!("/crm/orders/{order_id}/photo"))).header("Cookie", &florist).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["cache-control"], "private, no-store");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), photo, "the bytes come back as they were");
+    let anonymous = client().get(url(&format!("/crm/orders/{order_id}/photo"))).send().await.unwrap();
+    assert_eq!(anonymous.status(), 303, "no session, no photo");
+    let card = get(&florist, &format!("/crm/orders/{order_id}")).await;
+    assert!(card.body.contains(&format!("/crm/orders/{order_id}/photo?v=")) && card.body.contains("Собран"));
+
+    let sent = eventually(WAIT, "the photo in the chat", || async {
+        let sent = stack.telegram.received(&sha256);
+        (!sent.is_empty()).then_some(sent)
+    })
+    .await;
+    assert!(sent[0].path.ends_with("/sendPhoto"), "{}", sent[0].path);
+    assert!(sent[0].body["caption"].as_str().unwrap().contains("Букет собран"));
+    let again = post_photo(&florist, &order_id, &photo, "IMG_0001.jpg").await;
+    assert!(again.location.unwrap().ends_with("done=same_photo"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(stack.telegram.received(&sha256).len(), 1, "the chat gets the photo once");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_photo_a_cut_photo_or_one_over_ten_megabytes_is_refused_in_words_and_nothing_changes() {
+    ensure_stack();
+    let (_, florist) = account("florist").await;
+    let order_id = order().await;
+    let photo = png();
+    let mut huge = vec![0xFF, 0xD8, 0xFF];
+    huge.resize(11 * 1024 * 1024, 0x11);
+    let cases: [(&[u8], u16, &str); 3] = [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 a price list", 422, "Это не фото"),
+        (&photo[..photo.len() - 8], 422, "Фото загрузилось не полностью"),
+        (&huge, 413, "можно не больше 10 МБ"),
+    ];
+    for (file, status, message) in cases {
+        let refused = post_photo(&florist, &order_id, file, "photo.jpg").await;
+        assert_eq!(refused.status, status, "{message}");
+        assert!(refused.body.contains(message), "{message}");
+    }
+    assert_eq!(photo_key_of(&order_id).await, None, "nothing was attached");
+}

@@ -222,6 +222,9 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
                     "Статус изменён: «" (status_name(detail["from"].as_str())) "» → «"
                     (status_name(detail["to"].as_str())) "»"
                 },
+                "photo_attached" => {
+                    @if detail["replaced"].as_bool() == Some(true) { "Фото букета заменено" } @else { "Букет собран, фото прикреплено" }
+                },
                 "courier_set" => {
                     "Курьер: " (detail["from"].as_str().unwrap_or("нет")) " → " (detail["to"].as_str().unwrap_or("нет"))
                 },
@@ -258,6 +261,41 @@ fn status_choices(current: CrmStatus) -> impl Iterator<Item = CrmStatus> {
     CrmStatus::settable().filter(move |status| *status != current)
 }
 
+/// The bouquet: its photo once attached, and the florist's «Собран» with a photo from the
+/// phone's camera (a plain form: it works without JavaScript).
+fn bouquet_section(chrome: &Chrome, order: &OrderView, problem: Option<&str>) -> Markup {
+    let may_attach = chrome.may(&crate::web::routes::PageRoute::AttachPhoto(order.id.clone()));
+    html! {
+        section aria-labelledby="bouquet" {
+            h2 id="bouquet" { "Букет" }
+            @if let Some(photo) = &order.bouquet_photo {
+                figure class="bouquet-photo" {
+                    img src={ "/crm/orders/" (order.id) "/photo?v=" (photo.key.rsplit('/').next().unwrap_or("")) }
+                        alt={ "Фото букета к заказу №" (order.number()) } loading="lazy";
+                    figcaption {
+                        "Собран"
+                        @if let Some(at) = &order.assembled_at { " " (human::moment(at)) }
+                        @if let Some(by) = &photo.by { " — " (by) }
+                    }
+                }
+            } @else {
+                p class="none" { "Фото ещё нет." }
+            }
+            @if may_attach {
+                form method="post" action={ "/crm/orders/" (order.id) "/photo" } enctype="multipart/form-data" class="stacked" {
+                    label for="photo" { @if order.bouquet_photo.is_some() { "Заменить фото" } @else { "Фото букета" } }
+                    input id="photo" name="photo" type="file" accept="image/*" capture="environment"
+                        aria-invalid=[problem.map(|_| "true")] aria-describedby=[problem.map(|_| "photo-error")];
+                    @if let Some(problem) = problem {
+                        span class="field-error" id="photo-error" role="alert" { (problem) }
+                    }
+                    button type="submit" class="primary" data-busy="⏳ Загрузка..." { "Собран — сохранить фото" }
+                }
+            }
+        }
+    }
+}
+
 /// The card's courier: who has the order, and (for those who assign) the form to change it.
 fn courier_section(order: &OrderView, couriers: &[crate::domain::views::Courier]) -> Markup {
     let current = order.courier.as_ref().map(|c| &c.id);
@@ -285,7 +323,12 @@ fn courier_section(order: &OrderView, couriers: &[crate::domain::views::Courier]
 /// `couriers` are offered to assign (empty: the person does not assign couriers). Prices,
 /// totals and payment show only to those who see money.
 #[must_use]
-pub fn card(chrome: &Chrome, page: &OrderPage, couriers: &[crate::domain::views::Courier]) -> Markup {
+pub fn card(
+    chrome: &Chrome,
+    page: &OrderPage,
+    couriers: &[crate::domain::views::Courier],
+    photo_problem: Option<&str>,
+) -> Markup {
     let money = chrome.sees_money();
     let order = &page.order;
     let currency = order.currency.as_deref();
@@ -387,6 +430,7 @@ pub fn card(chrome: &Chrome, page: &OrderPage, couriers: &[crate::domain::views:
                 }
             }
             (courier_section(order, couriers))
+            (bouquet_section(chrome, order, photo_problem))
             section aria-labelledby="change-status" {
                 h2 id="change-status" { "Сменить статус" }
                 div class="status-buttons" {
@@ -440,6 +484,9 @@ pub fn ticket(order: &OrderView) -> Markup {
                         ", " (slot_text(order))
                     }
                     p class="paid" { "Оплата: " (payment_text(order)) }
+                    @if order.bouquet_photo.is_some() {
+                        img class="ticket-photo" src={ "/crm/orders/" (order.id) "/photo" } alt={ "Фото букета к заказу №" (order.number()) };
+                    }
                     section aria-labelledby="card-text" {
                         h2 id="card-text" { "Открытка" }
                         p class="postcard-text" { (or_dash(order.postcard_text.as_deref())) }
@@ -648,7 +695,7 @@ mod tests {
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
 
-        let html = card(&chrome, &page, &[]).into_string();
+        let html = card(&chrome, &page, &[], None).into_string();
 
         for part in [
             "Заказ №122183",
@@ -717,7 +764,7 @@ mod tests {
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
         let page = OrderPage { order: order.clone(), timeline: vec![] };
 
-        let card = card(&chrome, &page, &[]).into_string();
+        let card = card(&chrome, &page, &[], None).into_string();
         let printed = ticket(&order).into_string();
         order.customer_comment = None;
         let bare = ticket(&order).into_string();
@@ -738,9 +785,9 @@ mod tests {
         });
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
-        let in_shop = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[]).into_string();
+        let in_shop = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[], None).into_string();
         order.status = CrmStatus::Delivering;
-        let on_its_way = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[]).into_string();
+        let on_its_way = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[], None).into_string();
         let printed = ticket(&order).into_string();
 
         assert!(

@@ -45,6 +45,9 @@ struct Store {
     account_changes: RefCell<Vec<(Option<CrmId>, AccountChange)>>,
     /// Every courier assignment asked for.
     courier_sets: RefCell<Vec<(CourierTarget, Option<CrmId>)>>,
+    /// The photo store's objects, and the photos attached to orders.
+    photos: RefCell<Vec<(String, Vec<u8>)>>,
+    attached: RefCell<Vec<String>>,
 }
 
 fn staff() -> Staff {
@@ -59,7 +62,26 @@ impl Store {
     }
 }
 
+impl crate::app::ports::PhotoStore for Store {
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
+        self.photos.borrow_mut().push((key.to_owned(), bytes));
+        Ok(())
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.photos.borrow().iter().find(|(k, _)| k == key).map(|(_, b)| b.clone()))
+    }
+}
+
 impl TeamStore for Store {
+    async fn attach_photo(
+        &self,
+        _order: &CrmId,
+        photo: &crate::domain::views::PhotoView,
+        _actor: &Actor,
+    ) -> Result<Option<StatusChange>, StoreError> {
+        self.attached.borrow_mut().push(photo.key.clone());
+        Ok(Some(StatusChange { changed: true, jobs: vec![test_id(10)] }))
+    }
     async fn couriers(&self) -> Result<Vec<Courier>, StoreError> {
         Ok(vec![Courier { id: test_id(43), name: "Данияр".into() }])
     }
@@ -412,14 +434,23 @@ struct Call<'a> {
     form: Vec<(String, String)>,
     cookie: Option<String>,
     origin: Option<&'a str>,
+    upload: Option<Result<Vec<u8>, crate::domain::photo::PhotoProblem>>,
 }
 
 impl<'a> Call<'a> {
     fn get(route: PageRoute, target: &'a str) -> Self {
-        Call { route: Ok(route), target, query: vec![], form: vec![], cookie: None, origin: None }
+        Call { route: Ok(route), target, query: vec![], form: vec![], cookie: None, origin: None, upload: None }
     }
     fn post(route: PageRoute, form: &[(&str, &str)]) -> Self {
-        Call { route: Ok(route), target: "/crm", query: vec![], form: pairs(form), cookie: None, origin: Some(OWN) }
+        Call {
+            route: Ok(route),
+            target: "/crm",
+            query: vec![],
+            form: pairs(form),
+            cookie: None,
+            origin: Some(OWN),
+            upload: None,
+        }
     }
     fn logged_in(mut self) -> Self {
         self.cookie = Some(format!("{}={}", session::COOKIE, session::sign(SECRET, SESSION)));
@@ -435,6 +466,7 @@ fn serve(store: &Store, call: &Call) -> PageAnswer {
     let desk = Desk {
         crm: Crm { store, queue: store, gateway: store, switches: Switches::all_on(), now: now(), risk_window: 120 },
         session_secret: SECRET,
+        photos: store,
     };
     let request = PageRequest {
         target: call.target,
@@ -447,6 +479,7 @@ fn serve(store: &Store, call: &Call) -> PageAnswer {
         now: now(),
         fresh_token: SESSION,
         fresh_secret: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        upload: call.upload.as_ref().map(|upload| upload.as_ref().map(Vec::as_slice).map_err(|p| *p)),
         network: "203.0.113.7",
     };
     block_on(desk.serve(&call.route, &request)).0
@@ -673,6 +706,7 @@ fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login
             risk_window: 120,
         },
         session_secret: SECRET,
+        photos: &store,
     };
     let form = pairs(&[("login", "my-secret-password"), ("password", "x")]);
     let request = PageRequest {
@@ -686,6 +720,7 @@ fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login
         now: now(),
         fresh_token: SESSION,
         fresh_secret: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        upload: None,
         network: "198.51.100.0",
     };
     let (answer, logs) = block_on(desk.serve(&Ok(PageRoute::LoginSubmit), &request));
@@ -829,4 +864,50 @@ fn an_export_is_a_csv_download_with_the_bom() {
     assert!(answer.headers.contains(&("Content-Type", "text/csv; charset=utf-8".to_owned())));
     assert!(answer.headers.iter().any(|(n, v)| *n == "Content-Disposition" && v.starts_with("attachment; filename=")));
     assert!(answer.html.starts_with('\u{feff}'));
+}
+
+fn photo_post(role: Role, upload: Result<Vec<u8>, crate::domain::photo::PhotoProblem>) -> (Store, PageAnswer) {
+    let store = Store::as_role(role);
+    store.sessions.borrow_mut().push(SESSION.into());
+    let mut call = Call::post(PageRoute::AttachPhoto(test_id(1)), &[]).logged_in();
+    call.upload = Some(upload);
+    let answer = serve(&store, &call);
+    (store, answer)
+}
+
+#[test]
+fn a_florist_attaches_the_bouquets_photo_and_it_is_stored_under_its_bytes_and_queued_once() {
+    let (store, answer) = photo_post(Role::Florist, Ok(crate::domain::photo::tests::jpeg()));
+    assert_eq!(answer.status, 303);
+    assert!(answer.headers.iter().any(|(n, v)| *n == "Location" && v.ends_with("done=photo")));
+    let stored = store.photos.borrow();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].0.starts_with(&format!("orders/{}/bouquet-", test_id(1))) && stored[0].0.ends_with(".jpg"));
+    assert_eq!(*store.attached.borrow(), [stored[0].0.clone()]);
+    assert_eq!(store.queued.borrow().len(), 1, "the chat's job");
+}
+
+#[test]
+fn a_photo_that_is_not_an_image_is_too_big_or_cut_short_is_refused_beside_its_field_and_nothing_is_stored() {
+    let jpeg = crate::domain::photo::tests::jpeg();
+    let cases = [
+        (Ok(b"%PDF-1.7".to_vec()), 422, "Это не фото"),
+        (Ok(jpeg[..jpeg.len() - 10].to_vec()), 422, "загрузилось не полностью"),
+        (Err(crate::domain::photo::PhotoProblem::TooLarge { size: 12 * 1_048_576 }), 413, "Фото весит 12,0 МБ"),
+        (Err(crate::domain::photo::PhotoProblem::Missing), 422, "Выберите фото"),
+    ];
+    for (upload, status, message) in cases {
+        let (store, answer) = photo_post(Role::Florist, upload);
+        assert_eq!(answer.status, status, "{message}");
+        assert!(answer.html.contains(message), "{message}");
+        assert!(answer.html.contains("id=\"photo-error\""), "beside the field");
+        assert!(store.photos.borrow().is_empty() && store.attached.borrow().is_empty());
+    }
+}
+
+#[test]
+fn a_courier_cannot_attach_a_bouquet_photo() {
+    let (store, answer) = photo_post(Role::Courier, Ok(crate::domain::photo::tests::jpeg()));
+    assert_eq!(answer.status, 403);
+    assert!(store.photos.borrow().is_empty());
 }
