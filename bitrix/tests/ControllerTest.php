@@ -222,4 +222,86 @@ final class ControllerTest extends KitCase
         self::assertSame(['order.update', 'reconcile:r:resend:0', null],
             [$resent['event'], $resent['data']['resend'], $resent['data']['crm_change_key']]);
     }
+
+    /** @param array<string, mixed> $change */
+    private function update(int $id, array $change = []): array
+    {
+        return array_replace_recursive([
+            'action' => 'order.update',
+            'bitrix_order_id' => $id,
+            'fields' => ['properties' => ['addressRecipient' => 'Алматы, пр. Абая 12', 'when' => '19']],
+            'seen' => ['properties' => ['addressRecipient' => null, 'when' => '18']],
+        ], $change);
+    }
+
+    public function testAnEditFromTheCrmIsSavedOnceItsEchoNamesItsKeyAndARepeatChangesNothing(): void
+    {
+        $id = $this->storefrontOrder();
+        $this->later->run();
+        $key = 'bitrix:update_order:o:1';
+
+        $saved = $this->call($this->update($id), $key);
+        $again = $this->call($this->update($id), $key);
+
+        self::assertSame(200, $saved->status, $saved->json());
+        self::assertSame([true, []], [$saved->body['changed'], $saved->body['overwritten']]);
+        self::assertSame($saved->body, $again->body, 'the same key gets the first answer');
+        $record = $this->shop->orderRecord($id);
+        self::assertSame(['Алматы, пр. Абая 12', '19', 'Айгерим'],
+            [$record['properties']['addressRecipient'], $record['properties']['when'], $record['properties']['nameRecipient']]);
+        $this->later->run();
+        self::assertCount(2, $this->worker->requests, 'one save, one webhook');
+        $echo = json_decode($this->worker->requests[1]['body'], true);
+        self::assertSame($key, $echo['data']['crm_change_key']);
+    }
+
+    public function testAFieldChangedInBitrixMeanwhileIsReplacedAndNamedInTheAnswer(): void
+    {
+        $id = $this->storefrontOrder();
+        $this->shop->edit($id, [], ['addressRecipient' => 'Алматы, ул. Сатпаева 1']);
+
+        $saved = $this->call($this->update($id), 'bitrix:update_order:o:2');
+
+        self::assertSame([['field' => 'addressRecipient', 'bitrix' => 'Алматы, ул. Сатпаева 1']], $saved->body['overwritten']);
+        self::assertSame('Алматы, пр. Абая 12', $this->shop->orderRecord($id)['properties']['addressRecipient'], 'the later save wins');
+    }
+
+    public function testTheBasketBecomesTheCrmsLinesAndALineAddedTwiceUnderItsCrmIdIsAddedOnce(): void
+    {
+        $id = $this->storefrontOrder();
+        $line = $this->shop->orderRecord($id)['basket'][0];
+        $newLine = ['basket_id' => null, 'crm_item_id' => '0b6f3c1e-0000-4000-8000-00000000000a', 'product_id' => 15653,
+                    'name' => 'Розы красные', 'price' => '5000.00', 'quantity' => '3'];
+        $basket = [['basket_id' => (int) $line['ID'], 'crm_item_id' => '0b6f3c1e-0000-4000-8000-000000000009',
+                    'product_id' => 15652, 'name' => 'Букет Стандарт', 'price' => '7500.00', 'quantity' => '2'], $newLine];
+
+        $first = $this->call(['action' => 'order.update', 'bitrix_order_id' => $id, 'fields' => ['properties' => (object) []],
+                              'seen' => ['properties' => (object) []], 'basket' => $basket], 'bitrix:update_order:o:3');
+        $second = $this->call(['action' => 'order.update', 'bitrix_order_id' => $id, 'fields' => ['properties' => (object) []],
+                               'seen' => ['properties' => (object) []], 'basket' => $basket], 'bitrix:update_order:o:4');
+
+        self::assertSame(200, $first->status, $first->json());
+        self::assertSame([true, false], [$first->body['changed'], $second->body['changed']]);
+        $record = $this->shop->orderRecord($id);
+        self::assertSame([['15652', '2'], ['15653', '3']],
+            array_map(static fn (array $l): array => [(string) $l['PRODUCT_ID'], $l['QUANTITY']], $record['basket']));
+        self::assertSame('31500.00', $record['PRICE'], '2 × 7500 + 3 × 5000 + 1500');
+    }
+
+    public function testAnEditThatNamesAFieldTheCrmMayNotChangeOrAQuantityOfZeroIsRefusedAndSavesNothing(): void
+    {
+        $id = $this->storefrontOrder();
+        $before = $this->shop->orderRecord($id);
+
+        $crmId = $this->call($this->update($id, ['fields' => ['properties' => ['crmOrderId' => 'x']]]), 'bitrix:update_order:o:5');
+        $zero = $this->call(['action' => 'order.update', 'bitrix_order_id' => $id, 'fields' => ['properties' => (object) []],
+            'seen' => ['properties' => (object) []], 'basket' => [['basket_id' => 1, 'crm_item_id' => '0b6f3c1e-0000-4000-8000-000000000009',
+            'product_id' => 15652, 'name' => 'Букет', 'price' => '7500.00', 'quantity' => '0']]], 'bitrix:update_order:o:6');
+        $missing = $this->call($this->update(1), 'bitrix:update_order:o:7');
+
+        self::assertSame([422, 'fields.properties.crmOrderId'], [$crmId->status, $crmId->body['field']]);
+        self::assertSame([422, 'basket[0].quantity'], [$zero->status, $zero->body['field']]);
+        self::assertSame([404, 'order_not_found'], [$missing->status, $missing->body['error']]);
+        self::assertEquals($before, $this->shop->orderRecord($id));
+    }
 }

@@ -5,6 +5,7 @@
 pub mod catalog_run;
 pub mod crm;
 pub mod crm_input;
+pub mod edit;
 pub mod handoff;
 pub mod ingest;
 pub mod outbox;

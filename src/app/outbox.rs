@@ -439,6 +439,12 @@ where
                 let bitrix_order_id = gateway::created_order_id(&answer)?;
                 Ok(Some(json!({"bitrix_order_id": bitrix_order_id.get()})))
             }
+            Task::UpdateBitrixOrder { order_id, fields, lines, seen } => {
+                // The order's values now: a late retry never undoes a newer edit.
+                let view = self.view(job, order_id).await?;
+                let request = gateway::update_order(&view, fields, *lines, seen)?;
+                self.gateway.call(&request, &job.idempotency_key).await.map(Some)
+            }
             Task::SetBitrixStatus { order_id, status } => {
                 let view = self.view(job, order_id).await?;
                 if let Some(wanted) = status.filter(|wanted| *wanted != view.status) {

@@ -312,6 +312,16 @@ pub trait CrmStore {
         echo_window: Duration,
         actor: &Actor,
     ) -> Result<Option<StatusChange>, StoreError>;
+    /// `None` for an unknown order. MUST apply the edit only if every field and line it changes
+    /// still has the value it names as `from` (else `Moved`, nothing changed), and then record
+    /// it with who made it and add its job for Bitrix (when the order is there), in one
+    /// transaction; the total follows the lines and the delivery fee.
+    async fn edit_order(
+        &self,
+        id: &CrmId,
+        edit: &crate::domain::edit::OrderEdit,
+        actor: &Actor,
+    ) -> Result<Option<crate::app::edit::EditStored>, StoreError>;
     /// MUST answer at most `filter.page.limit` products, by name.
     async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError>;
     async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError>;

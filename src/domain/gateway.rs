@@ -6,6 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::domain::edit::{BitrixField, EditField};
+
 use crate::domain::ids::BitrixOrderId;
 use crate::domain::retry::Failure;
 use crate::domain::text::quote;
@@ -18,6 +20,17 @@ pub enum GatewayRequest {
     /// Create the Bitrix order of a CRM order, with its basket at the CRM's prices.
     #[serde(rename = "order.create")]
     CreateOrder { crm_order_id: String, order: Value, basket: Vec<Value>, properties: Value },
+    /// Save the fields and the basket an edit made in the CRM touched, as the CRM has them now;
+    /// `seen` holds the values the editor saw, so that the gateway can say which ones Bitrix had
+    /// changed meanwhile (`overwritten`).
+    #[serde(rename = "order.update")]
+    UpdateOrder {
+        bitrix_order_id: u64,
+        fields: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        basket: Option<Vec<Value>>,
+        seen: Value,
+    },
     /// Set an order's status.
     #[serde(rename = "order.set_status")]
     SetStatus { bitrix_order_id: u64, status_id: String },
@@ -78,6 +91,67 @@ pub fn create_order(card: &OrderView) -> GatewayRequest {
             "crmOrderId": card.id,
         }),
     }
+}
+
+/// The value of an edited field as Bitrix keeps it (`when` as the slot's id, `data` as the date).
+fn bitrix_value(field: EditField, text: Option<&str>) -> Value {
+    match (field, text) {
+        (_, None) => Value::Null,
+        (_, Some(text)) => Value::String(text.to_owned()),
+    }
+}
+
+/// The update request for an edit made in the CRM: the order's current values of the `fields`
+/// it touched, its whole basket when it touched lines, and what the editor `saw` (by field name).
+///
+/// # Errors
+/// A transient [`Failure`] while the order has no Bitrix id.
+pub fn update_order(
+    card: &OrderView,
+    fields: &[EditField],
+    lines: bool,
+    saw: &Value,
+) -> Result<GatewayRequest, Failure> {
+    let Some(bitrix_order_id) = card.bitrix_order_id else {
+        return Err(Failure::transient("the order is not in Bitrix yet"));
+    };
+    let (mut properties, mut own, mut seen_properties, mut seen_own) =
+        (serde_json::Map::new(), serde_json::Map::new(), serde_json::Map::new(), serde_json::Map::new());
+    for &field in fields {
+        let now = bitrix_value(field, crate::domain::edit::current(card, field).as_deref());
+        let seen = bitrix_value(field, saw.get(field.name()).and_then(Value::as_str));
+        match field.bitrix() {
+            BitrixField::Property(code) => {
+                properties.insert(code.to_owned(), now);
+                seen_properties.insert(code.to_owned(), seen);
+            }
+            BitrixField::UserDescription => {
+                own.insert("user_description".into(), now);
+                seen_own.insert("user_description".into(), seen);
+            }
+            BitrixField::PriceDelivery => {
+                own.insert("price_delivery".into(), if now.is_null() { json!("0") } else { now });
+                seen_own.insert("price_delivery".into(), seen);
+            }
+        }
+    }
+    own.insert("properties".into(), Value::Object(properties));
+    seen_own.insert("properties".into(), Value::Object(seen_properties));
+    let basket = lines.then(|| {
+        card.items
+            .iter()
+            .map(|item| {
+                json!({"basket_id": item.bitrix_basket_id, "crm_item_id": item.id, "product_id": item.bitrix_product_id,
+                       "name": item.name, "price": item.price, "quantity": item.quantity})
+            })
+            .collect()
+    });
+    Ok(GatewayRequest::UpdateOrder {
+        bitrix_order_id,
+        fields: Value::Object(own),
+        basket,
+        seen: Value::Object(seen_own),
+    })
 }
 
 /// The status request for a CRM order, or why it cannot be sent yet.

@@ -62,6 +62,9 @@ pub enum JobKind {
     SetAvailability,
     /// The bouquet's photo in the chat: `order_id`, `photo` (its R2 key, which names its bytes).
     BouquetPhoto,
+    /// An edit made in the CRM sent to Bitrix: `order_id`, `change`, `fields` (the names it
+    /// touched), `lines` (whether it touched the basket), `seen` (the values the editor saw).
+    UpdateBitrixOrder,
 }
 
 /// A job's shape with `{name}` placeholders: in the key, and as whole payload values.
@@ -106,6 +109,11 @@ impl JobKind {
             JobKind::CreateBitrixOrder => {
                 (Flow::ReverseSync, "bitrix:create_order:{order_id}", json!({"order_id": "{order_id}"}))
             }
+            JobKind::UpdateBitrixOrder => (
+                Flow::ReverseSync,
+                "bitrix:update_order:{order_id}:{change}",
+                json!({"order_id": "{order_id}", "update": true, "fields": "{fields}", "lines": "{lines}", "seen": "{seen}"}),
+            ),
             JobKind::SetBitrixStatus => (
                 Flow::StatusSync,
                 "bitrix:status:{order_id}:{change}",
@@ -344,6 +352,9 @@ pub enum Task {
     SetBitrixAvailability { product_id: String, in_stock: Option<bool> },
     /// Send the bouquet's photo (its R2 key) to the shop's chat.
     BouquetPhoto { order_id: String, photo: String },
+    /// Send an edit made in the CRM to Bitrix: the order's current values of these fields (and
+    /// its basket when `lines`), with what the editor saw.
+    UpdateBitrixOrder { order_id: String, fields: Vec<crate::domain::edit::EditField>, lines: bool, seen: Value },
 }
 
 impl JobRow {
@@ -361,6 +372,22 @@ impl JobRow {
             .map_err(|_| Failure::Permanent { reason: format!("unknown flow {:?}", quote(&self.flow)) })?;
         match flow {
             Flow::WebhookApply => Ok(Task::ApplyWebhook { body: self.payload.clone() }),
+            Flow::ReverseSync if self.payload.get("update").and_then(Value::as_bool) == Some(true) => {
+                let fields = self.payload.get("fields").and_then(Value::as_array).into_iter().flatten();
+                let fields = fields
+                    .map(|name| {
+                        name.as_str().and_then(crate::domain::edit::EditField::parse).ok_or_else(|| {
+                            Failure::Permanent { reason: format!("update job names an unknown field {name}") }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Task::UpdateBitrixOrder {
+                    order_id: text("order_id")?,
+                    fields,
+                    lines: self.payload.get("lines").and_then(Value::as_bool).unwrap_or(false),
+                    seen: self.payload.get("seen").cloned().unwrap_or(Value::Null),
+                })
+            }
             Flow::ReverseSync => Ok(Task::CreateBitrixOrder { order_id: text("order_id")? }),
             Flow::StatusSync => Ok(Task::SetBitrixStatus {
                 order_id: text("order_id")?,
@@ -457,7 +484,10 @@ pub fn gate(task: &Task, switches: Switches) -> Gate {
         {
             Gate::Skip("TELEGRAM_NOTIFICATIONS_ENABLED=false")
         }
-        Task::CreateBitrixOrder { .. } | Task::SetBitrixStatus { .. } | Task::SetBitrixAvailability { .. }
+        Task::CreateBitrixOrder { .. }
+        | Task::SetBitrixStatus { .. }
+        | Task::SetBitrixAvailability { .. }
+        | Task::UpdateBitrixOrder { .. }
             if !switches.bitrix_sync_enabled =>
         {
             Gate::Hold { reason: "BITRIX_SYNC_ENABLED=false", recheck_in: HOLD_RECHECK }
@@ -671,7 +701,8 @@ mod tests {
         let order = "00000000-0000-4000-8000-000000000001";
         let values = json!({"order_id": order, "product_id": order, "change": "c", "status": "accepted", "stock": "159",
                             "run": order, "day": "2025-08-25", "slot": 18, "stage": "over", "minutes_left": -30,
-                            "photo": "orders/o/bouquet-ab.jpg"});
+                            "photo": "orders/o/bouquet-ab.jpg", "fields": ["recipient_name"], "lines": true,
+                            "seen": {"recipient_name": "A"}});
         for kind in [
             JobKind::NewOrderMessage,
             JobKind::StatusMessage,
@@ -683,6 +714,7 @@ mod tests {
             JobKind::SetBitrixStatus,
             JobKind::SetAvailability,
             JobKind::BouquetPhoto,
+            JobKind::UpdateBitrixOrder,
         ] {
             let made = kind.job(&values);
             let row = JobRow { flow: made.flow.as_str().into(), payload: made.payload, ..job("telegram", json!({})) };

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clock;
 pub mod dates;
 pub mod decimal;
+pub mod edit;
 pub mod flow;
 pub mod gateway;
 pub mod ids;

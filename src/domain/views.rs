@@ -314,6 +314,9 @@ pub enum TimelineEntry {
         occasion: Option<String>,
         updated_at: DateTime<FixedOffset>,
         done_at: Option<DateTime<FixedOffset>>,
+        /// What the job's call answered (an update's `overwritten` fields).
+        #[serde(default)]
+        result: Option<Value>,
     },
 }
 

@@ -334,6 +334,16 @@ impl ReferenceStore for PostgrestStore {
 }
 
 impl CrmStore for PostgrestStore {
+    async fn edit_order(
+        &self,
+        id: &CrmId,
+        edit: &crate::domain::edit::OrderEdit,
+        actor: &Actor,
+    ) -> Result<Option<crate::app::edit::EditStored>, StoreError> {
+        let p_jobs = JobKind::templates(&[("update_bitrix_order", JobKind::UpdateBitrixOrder)]);
+        self.call(&calls::EditOrder { p_order_id: id, p_edit: edit.command(), p_actor: actor, p_jobs }).await
+    }
+
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderView>, StoreError> {
         self.call_some(&calls::OrderViews { p_filter: OrderQuery::new(filter) }).await
     }

@@ -32,7 +32,9 @@ pub fn rule(route: &PageRoute) -> Who {
         | PageRoute::ExportOrders
         | PageRoute::ExportReport
         | PageRoute::AssignCourier(_)
-        | PageRoute::AssignSlotCourier => Who::Office,
+        | PageRoute::AssignSlotCourier
+        | PageRoute::EditOrder(_)
+        | PageRoute::UpdateOrder(_) => Who::Office,
         PageRoute::Staff | PageRoute::AddStaff | PageRoute::ChangeStaff(_) => Who::Owner,
         PageRoute::MyDeliveries | PageRoute::Picked(_) | PageRoute::Delivered(_) => Who::Courier,
     }
@@ -78,6 +80,8 @@ pub(crate) mod tests {
             PageRoute::AddStaff,
             PageRoute::AttachPhoto(id.clone()),
             PageRoute::Photo(id.clone()),
+            PageRoute::EditOrder(id.clone()),
+            PageRoute::UpdateOrder(id.clone()),
             PageRoute::ChangeStaff(id),
         ]
     }

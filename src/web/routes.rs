@@ -141,6 +141,10 @@ pub enum PageRoute {
     AttachPhoto(CrmId),
     /// `GET /crm/orders/{id}/photo`: the bouquet's photo, to a session only.
     Photo(CrmId),
+    /// `GET /crm/orders/{id}/edit`: the edit form.
+    EditOrder(CrmId),
+    /// `POST /crm/orders/{id}/edit`: the edit, sent on to Bitrix.
+    UpdateOrder(CrmId),
 }
 
 impl PageRoute {
@@ -165,6 +169,7 @@ impl PageRoute {
                 | PageRoute::AddStaff
                 | PageRoute::ChangeStaff(_)
                 | PageRoute::AttachPhoto(_)
+                | PageRoute::UpdateOrder(_)
         )
     }
 }
@@ -194,6 +199,14 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
             page_only(
                 method,
                 &[(Get, PageRoute::Photo(order.clone())), (Post, PageRoute::AttachPhoto(order))],
+                "GET, POST",
+            )
+        }
+        ["orders", order, "edit"] => {
+            let order = id(order, Record::Order)?;
+            page_only(
+                method,
+                &[(Get, PageRoute::EditOrder(order.clone())), (Post, PageRoute::UpdateOrder(order))],
                 "GET, POST",
             )
         }
@@ -464,6 +477,8 @@ mod tests {
             (Method::Post, format!("/crm/staff/{ORDER}"), PageRoute::ChangeStaff(order())),
             (Method::Post, format!("/crm/orders/{ORDER}/photo"), PageRoute::AttachPhoto(order())),
             (Method::Get, format!("/crm/orders/{ORDER}/photo"), PageRoute::Photo(order())),
+            (Method::Get, format!("/crm/orders/{ORDER}/edit"), PageRoute::EditOrder(order())),
+            (Method::Post, format!("/crm/orders/{ORDER}/edit"), PageRoute::UpdateOrder(order())),
         ];
         for (method, path, expected) in table {
             assert_eq!(route(method, &path), Route::Page(Ok(expected.clone())), "{method:?} {path}");

@@ -181,6 +181,8 @@ fn flash(query: &[(String, String)]) -> Option<Flash> {
         "staff_self" => Flash::error("Свою учётную запись так менять нельзя: попросите другого владельца"),
         "staff_bad" => Flash::error("Такого действия нет: ничего не изменено"),
         "photo" => Flash::done("Букет собран: фото сохранено и отправлено в чат"),
+        "edited" => Flash::done("Заказ изменён, изменения отправлены в Битрикс"),
+        "edit_same" => Flash::done("Ничего не изменилось"),
         "same_photo" => Flash::done("Это фото уже прикреплено"),
         _ => return None,
     })
@@ -549,6 +551,44 @@ impl<
                         let message = problem.message_ru();
                         html(status, pages::orders::card(&chrome(Section::Orders), &page, &[], Some(&message)))
                     }
+                }
+            }
+            PageRoute::EditOrder(id) => {
+                let order = self.crm.order(id).await?;
+                let reference = self.crm.order_form().await?;
+                let state = FormState { values: pages::orders::edit_values(&order), ..FormState::default() };
+                html(200, pages::orders::edit_form(&chrome(Section::Orders), &order, &reference, &state, &[]))
+            }
+            PageRoute::UpdateOrder(id) => {
+                let result = self.crm.edit_order(id, request.form, today, &actor).await?;
+                let again = |problems: HashMap<String, String>, moved: Vec<String>, fresh: bool| async move {
+                    let order = self.crm.order(id).await?;
+                    let reference = self.crm.order_form().await?;
+                    let mut values: HashMap<String, String> = request.form.iter().cloned().collect();
+                    if fresh {
+                        values = pages::orders::edit_values(&order);
+                    }
+                    let state = FormState { values, problems, request_key: String::new() };
+                    let status = if moved.is_empty() { 422 } else { 409 };
+                    Ok::<_, CrmError>(html(
+                        status,
+                        pages::orders::edit_form(&chrome(Section::Orders), &order, &reference, &state, &moved),
+                    ))
+                };
+                match result {
+                    crate::app::edit::EditResult::Done => {
+                        logs.push(
+                            LogLine::new("info", "crm_page.order_edited")
+                                .with("order_id", id.as_str())
+                                .with("staff", staff.login.as_str()),
+                        );
+                        redirect(&format!("/crm/orders/{id}?done=edited"))
+                    }
+                    crate::app::edit::EditResult::NoChange => redirect(&format!("/crm/orders/{id}?done=edit_same")),
+                    crate::app::edit::EditResult::Invalid(problems) => {
+                        again(problems.into_iter().map(|p| (p.field, p.message)).collect(), Vec::new(), false).await?
+                    }
+                    crate::app::edit::EditResult::Moved(fields) => again(HashMap::new(), fields, true).await?,
                 }
             }
             PageRoute::Photo(id) => match self.crm.bouquet_photo(self.photos, id).await? {

@@ -61,6 +61,9 @@ struct State {
     extra_slots: Vec<(u64, String)>,
     /// Its catalogue (`catalog.snapshot`), by id: empty unless a test gives it one.
     catalog: std::collections::BTreeMap<u64, Value>,
+    /// Order fields as `order.update` saved them, or as a test says someone changed them in
+    /// Bitrix's admin (`edit_in_bitrix`): by order, the properties and the order's own fields.
+    order_fields: HashMap<u64, serde_json::Map<String, Value>>,
 }
 
 /// A fake server on a fixed loopback port.
@@ -87,6 +90,17 @@ impl Fake {
     }
 
     /// Bitrix's catalogue loses this product.
+    /// Someone changes an order field in Bitrix's admin (a property code, `user_description`
+    /// or `price_delivery`): `order.update` then reports it as overwritten.
+    pub fn edit_in_bitrix(&self, order: u64, field: &str, value: &str) {
+        self.state.lock().unwrap().order_fields.entry(order).or_default().insert(field.to_owned(), json!(value));
+    }
+
+    /// An order field as Bitrix now has it (after the CRM's updates), if anything set it.
+    pub fn order_field(&self, order: u64, field: &str) -> Option<Value> {
+        self.state.lock().unwrap().order_fields.get(&order).and_then(|fields| fields.get(field).cloned())
+    }
+
     pub fn remove_product(&self, id: u64) {
         self.state.lock().unwrap().catalog.remove(&id);
     }
@@ -297,6 +311,42 @@ pub fn start_bitrix(port: u16) -> Result<Fake, String> {
                 (200, json!({"ok": true, "bitrix_order_id": id.to_string()}))
             }
             Some("order.set_status") => (200, json!({"ok": true})),
+            Some("order.update") => {
+                // As docs/bitrix-gateway.md says: the touched fields' values now, and the values
+                // the editor saw; a field Bitrix holds with a third value is reported overwritten.
+                let (Some(order), Some(fields), Some(seen)) =
+                    (body["bitrix_order_id"].as_u64(), body["fields"].as_object(), body["seen"].as_object())
+                else {
+                    return refused(400, "invalid_request", "bitrix_order_id, fields and seen are required");
+                };
+                if let Some(basket) = body.get("basket") {
+                    let lines = basket.as_array().map(Vec::len).unwrap_or(0);
+                    if lines == 0 || lines > 200 {
+                        return refused(400, "invalid_request", "basket must hold 1 to 200 lines");
+                    }
+                }
+                let mut flat: Vec<(String, Value, Value)> = Vec::new();
+                for (name, value) in fields {
+                    if name == "properties" {
+                        for (code, value) in value.as_object().into_iter().flatten() {
+                            flat.push((code.clone(), value.clone(), seen["properties"][code].clone()));
+                        }
+                    } else {
+                        flat.push((name.clone(), value.clone(), seen[name].clone()));
+                    }
+                }
+                let stored = state.order_fields.entry(order).or_default();
+                let mut overwritten = Vec::new();
+                for (name, value, was_seen) in flat {
+                    if let Some(bitrix) = stored.get(&name) {
+                        if *bitrix != was_seen && *bitrix != value {
+                            overwritten.push(json!({"field": name, "bitrix": bitrix}));
+                        }
+                    }
+                    stored.insert(name, value);
+                }
+                (200, json!({"ok": true, "changed": true, "overwritten": overwritten}))
+            }
             Some("product.set_availability") => {
                 // Bitrix's catalogue now says so, as the kit's SetPropertyValuesEx makes it.
                 if let Some(product) = body["bitrix_product_id"].as_u64().and_then(|id| state.catalog.get_mut(&id)) {

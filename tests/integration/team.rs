@@ -317,3 +317,156 @@ async fn a_file_that_is_not_a_photo_a_cut_photo_or_one_over_ten_megabytes_is_ref
     }
     assert_eq!(photo_key_of(&order_id).await, None, "nothing was attached");
 }
+
+/// The edit form as a browser sends it after the page showed `order`'s fixture values.
+fn edit_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("seen.recipient_name", "Айгерим Садыкова"),
+        ("seen.recipient_phone", "+77015551234"),
+        ("seen.delivery_address", "Алматы, пр. Абая 10, кв. 5"),
+        ("seen.delivery_date", "2025-08-25"),
+        ("seen.delivery_time_id", "18"),
+        ("seen.postcard_text", "С днём рождения! Люблю, Марат"),
+        ("seen.customer_comment", "Позвонить получателю за час"),
+        ("seen.delivery_fee", "1500.00"),
+    ];
+    form.extend_from_slice(changes);
+    form
+}
+
+async fn order_value(order_id: &str, column: &str) -> Option<String> {
+    db().await
+        .query_one(&format!("select {column}::text from orders where id = $1::text::uuid"), &[&order_id])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_manager_edits_an_order_and_bitrix_gets_one_update_with_what_changed_and_a_change_made_there_meanwhile_is_said(
+) {
+    let stack = ensure_stack();
+    let (_, manager) = account("manager").await;
+    let order_id = order().await;
+    db().await
+        .execute(
+            "insert into delivery_time_slots (bitrix_slot_id, label) values (19, '16:00-17:00') on conflict do nothing",
+            &[],
+        )
+        .await
+        .unwrap();
+    let bitrix_id: i64 = db()
+        .await
+        .query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get(0);
+    let bitrix_id = u64::try_from(bitrix_id).unwrap();
+    let item: String = db()
+        .await
+        .query_one("select id::text from order_items where order_id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get(0);
+    // Meanwhile someone changes the address in Bitrix's admin.
+    stack.bitrix.edit_in_bitrix(bitrix_id, "addressRecipient", "Алматы, ул. Сатпаева 1");
+    let quantity = format!("items[{item}].quantity");
+
+    let form = edit_form(&[
+        ("delivery_address", "Алматы, пр. Абая 12, кв. 7"),
+        ("delivery_time_id", "19"),
+        ("postcard_text", "С днём рождения!"),
+        (&quantity, "2"),
+    ]);
+    let edited = post(&manager, &format!("/crm/orders/{order_id}/edit"), &form).await;
+
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    assert!(edited.location.unwrap().ends_with("done=edited"));
+    assert_eq!(order_value(&order_id, "delivery_address").await.as_deref(), Some("Алматы, пр. Абая 12, кв. 7"));
+    assert_eq!(order_value(&order_id, "delivery_time_id").await.as_deref(), Some("19"));
+    assert_eq!(order_value(&order_id, "total_amount").await.as_deref(), Some("16500.0000"), "2 × 7500 + 1500");
+    let needle = format!("\"bitrix_order_id\":{bitrix_id}");
+    let updates = eventually(WAIT, "the update in Bitrix", || async {
+        let calls: Vec<Value> = stack
+            .bitrix
+            .received(&needle)
+            .into_iter()
+            .filter(|c| c.body["action"] == "order.update")
+            .map(|c| c.body)
+            .collect();
+        (!calls.is_empty()).then_some(calls)
+    })
+    .await;
+    assert_eq!(updates.len(), 1, "one order.update per edit");
+    let fields = &updates[0]["fields"]["properties"];
+    assert_eq!(fields["addressRecipient"], "Алматы, пр. Абая 12, кв. 7");
+    assert_eq!(fields["when"], "19");
+    assert_eq!(fields["postcardText"], "С днём рождения!");
+    assert!(fields.get("nameRecipient").is_none(), "only what the edit touched");
+    let sent_quantity = updates[0]["basket"][0]["quantity"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!((sent_quantity - 2.0).abs() < f64::EPSILON, "{sent_quantity}");
+    assert_eq!(updates[0]["seen"]["properties"]["addressRecipient"], "Алматы, пр. Абая 10, кв. 5");
+    let card = eventually(WAIT, "the timeline to say what Bitrix had", || async {
+        let card = get(&manager, &format!("/crm/orders/{order_id}")).await;
+        card.body.contains("правка CRM заменила").then_some(card)
+    })
+    .await;
+    assert!(card.body.contains("Адрес: «Алматы, пр. Абая 10, кв. 5» → «Алматы, пр. Абая 12, кв. 7»"));
+    assert!(card.body.contains("Букет Стандарт: × 1 → × 2"));
+    assert!(card.body.contains("addressRecipient (было «Алматы, ул. Сатпаева 1»)"));
+}
+
+#[tokio::test]
+async fn an_edit_of_an_order_changed_since_the_form_opened_or_with_bad_fields_changes_nothing_and_says_why() {
+    let stack = ensure_stack();
+    let (_, manager) = account("manager").await;
+    let order_id = order().await;
+    let item: String = db()
+        .await
+        .query_one("select id::text from order_items where order_id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get(0);
+    let quantity = format!("items[{item}].quantity");
+
+    let mut moved = edit_form(&[("delivery_address", "Алматы, пр. Абая 12")]);
+    moved.retain(|(k, _)| *k != "seen.delivery_address");
+    moved.push(("seen.delivery_address", "Алматы, где-то ещё"));
+    let refused = post(&manager, &format!("/crm/orders/{order_id}/edit"), &moved).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("Пока вы редактировали, заказ изменили (Адрес)"));
+
+    for (field, value, message) in [
+        ("recipient_name", " ", "Это поле нельзя оставить пустым"),
+        ("delivery_date", "2020-01-01", "Дата доставки уже прошла"),
+        ("delivery_time_id", "99999", "Такого времени доставки нет"),
+        (quantity.as_str(), "0", "Количество — число от 1 до 999"),
+        (quantity.as_str(), "10000", "Количество — число от 1 до 999"),
+    ] {
+        let bad = post(&manager, &format!("/crm/orders/{order_id}/edit"), &edit_form(&[(field, value)])).await;
+        assert_eq!(bad.status, 422, "{field}={value}");
+        assert!(bad.body.contains(message), "{field}={value}: {message}");
+    }
+    assert_eq!(order_value(&order_id, "delivery_address").await.as_deref(), Some("Алматы, пр. Абая 10, кв. 5"));
+    assert_eq!(order_value(&order_id, "recipient_name").await.as_deref(), Some("Айгерим Садыкова"));
+    let kinds: i64 = db()
+        .await
+        .query_one(
+            "select count(*) from crm_changes where order_id = $1::text::uuid and kind = 'order_edited'",
+            &[&order_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kinds, 0, "nothing was recorded");
+    let bitrix_id: i64 = db()
+        .await
+        .query_one("select bitrix_order_id from orders where id = $1::text::uuid", &[&order_id])
+        .await
+        .unwrap()
+        .get(0);
+    let updates = stack.bitrix.received(&format!("\"bitrix_order_id\":{bitrix_id}"));
+    assert!(updates.iter().all(|c| c.body["action"] != "order.update"), "nothing went to Bitrix");
+    let (_, florist) = account("florist").await;
+    assert_eq!(post(&florist, &format!("/crm/orders/{order_id}/edit"), &edit_form(&[])).await.status, 403);
+}

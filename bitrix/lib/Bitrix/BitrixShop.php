@@ -152,6 +152,109 @@ final class BitrixShop implements Shop, Deferrer
         return (int) $order->getId();
     }
 
+    /**
+     * Mirrors sale's own edit path (modules/sale/lib/order.php Order::load/save;
+     * entitypropertyvalue.php, whose setValue() is setField('VALUE') and returns a Result;
+     * basketitem.php, shipment.php): every change is made on the loaded order's objects, then
+     * one save(), so OnSaleOrderSaved fires once with the kit's change marker and nothing is
+     * written when a step fails.
+     */
+    public function updateOrder(int $orderId, array $fields, ?array $basket, array $seen): array
+    {
+        $order = Sale\Order::load($orderId) ?? throw ShopError::orderNotFound($orderId);
+        $before = ['properties' => []];
+        $properties = [];
+        foreach ($order->getPropertyCollection() as $property) {
+            $properties[(string) $property->getField('CODE')] = $property;
+        }
+        foreach ($fields['properties'] as $code => $value) {
+            $property = $properties[$code] ?? throw ShopError::refused("у заказа нет свойства $code");
+            $current = $property->getValue();
+            $before['properties'][$code] = $current === null || $current === '' ? null : (string) $current;
+            $this->check($property->setValue($value ?? ''));
+        }
+        if (array_key_exists('user_description', $fields)) {
+            $before['user_description'] = (string) $order->getField('USER_DESCRIPTION') ?: null;
+            $this->check($order->setField('USER_DESCRIPTION', $fields['user_description'] ?? ''));
+        }
+        $shipment = null;
+        foreach ($order->getShipmentCollection() as $candidate) {
+            if (!$candidate->isSystem()) {
+                $shipment = $candidate;
+                break;
+            }
+        }
+        if (array_key_exists('price_delivery', $fields)) {
+            $before['price_delivery'] = $shipment === null ? null : (string) $shipment->getField('PRICE_DELIVERY');
+            if ($shipment === null) {
+                throw ShopError::refused('у заказа нет отгрузки для стоимости доставки');
+            }
+            $this->check($shipment->setFields([
+                'CUSTOM_PRICE_DELIVERY' => 'Y',
+                'BASE_PRICE_DELIVERY' => (float) $fields['price_delivery'],
+                'PRICE_DELIVERY' => (float) $fields['price_delivery'],
+            ]));
+        }
+        if ($basket !== null) {
+            $this->replaceBasket($order, $basket, $shipment);
+        }
+        $overwritten = \CvetyCrm\Shop\Overwritten::fields($before, $fields, $seen);
+        if (!$order->isChanged()) {
+            return ['changed' => false, 'overwritten' => $overwritten];
+        }
+        $this->check($order->save());
+        return ['changed' => true, 'overwritten' => $overwritten];
+    }
+
+    /**
+     * The order's basket made exactly $lines: found by ID, or by XML_ID (the CRM line's id) for a
+     * line added by an earlier edit; missing ones deleted; new ones created at the CRM's price.
+     *
+     * @param list<array<string, mixed>> $lines
+     */
+    private function replaceBasket(Sale\Order $order, array $lines, ?Sale\Shipment $shipment): void
+    {
+        $basket = $order->getBasket();
+        $siteId = (string) $order->getSiteId();
+        $currency = (string) $order->getCurrency();
+        $kept = [];
+        foreach ($lines as $line) {
+            $item = null;
+            foreach ($basket as $candidate) {
+                if (($line['basket_id'] !== null && (int) $candidate->getId() === $line['basket_id'])
+                    || ($line['basket_id'] === null && (string) $candidate->getField('XML_ID') === $line['crm_item_id'])) {
+                    $item = $candidate;
+                    break;
+                }
+            }
+            if ($item === null) {
+                $item = $basket->createItem('catalog', $line['product_id']);
+                $this->check($item->setFields([
+                    'NAME' => $line['name'],
+                    'QUANTITY' => (float) $line['quantity'],
+                    'CURRENCY' => $currency,
+                    'LID' => $siteId,
+                    'PRICE' => (float) $line['price'],
+                    'BASE_PRICE' => (float) $line['price'],
+                    'CUSTOM_PRICE' => 'Y',
+                    'XML_ID' => $line['crm_item_id'],
+                    'PRODUCT_PROVIDER_CLASS' => '\\Bitrix\\Catalog\\Product\\CatalogProvider',
+                ]), $line['product_id']);
+                if ($shipment !== null) {
+                    $this->check($shipment->getShipmentItemCollection()->createItem($item)->setQuantity($item->getQuantity()));
+                }
+            } elseif ((float) $item->getQuantity() !== (float) $line['quantity']) {
+                $this->check($item->setField('QUANTITY', (float) $line['quantity']), $line['product_id']);
+            }
+            $kept[] = $item->getInternalIndex();
+        }
+        foreach ($basket as $candidate) {
+            if (!in_array($candidate->getInternalIndex(), $kept, true)) {
+                $this->check($candidate->delete());
+            }
+        }
+    }
+
     public function setStatus(int $orderId, string $statusId): bool
     {
         $order = Sale\Order::load($orderId) ?? throw ShopError::orderNotFound($orderId);

@@ -105,6 +105,9 @@ final class Controller
                 $existing = $this->shop->findOrderByCrmId($checked['crm_order_id']);
                 $id = $existing ?? $this->shop->createOrder($checked);
                 return Response::ok(['bitrix_order_id' => (string) $id, 'existed' => $existing !== null]);
+            case 'order.update':
+                $result = $this->shop->updateOrder($checked['bitrix_order_id'], $checked['fields'], $checked['basket'], $checked['seen']);
+                return Response::ok(['changed' => $result['changed'], 'overwritten' => $result['overwritten']]);
             case 'order.set_status':
                 $changed = $this->shop->setStatus($checked['bitrix_order_id'], $checked['status_id']);
                 return Response::ok(['changed' => $changed]);

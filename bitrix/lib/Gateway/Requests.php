@@ -14,6 +14,8 @@ final class Requests
     public const MAX_RESEND = 200;
     public const MAX_SNAPSHOT_PAGE = 500;
     public const MAX_SNAPSHOT_DAYS = 92;
+    /** The order properties an edit made in the CRM may change (docs/bitrix-gateway.md). */
+    public const EDITABLE_PROPERTIES = ['nameRecipient', 'phoneRecipient', 'addressRecipient', 'postcardText', 'data', 'when'];
 
     /**
      * @param array<string, mixed> $body
@@ -29,12 +31,13 @@ final class Requests
                 'bitrix_order_id' => self::id($body, 'bitrix_order_id'),
                 'status_id' => self::oneOf($body, 'status_id', self::STATUSES),
             ],
+            'order.update' => self::updateOrder($body),
             'product.set_availability' => self::availability($body),
             'orders.snapshot' => self::snapshot($body),
             'orders.resend' => self::resend($body),
             'reference.snapshot' => [],
             'catalog.snapshot' => self::page($body),
-            default => throw new Invalid('action', 'Неизвестное действие: ожидается order.create, order.set_status, '
+            default => throw new Invalid('action', 'Неизвестное действие: ожидается order.create, order.update, order.set_status, '
                 . 'product.set_availability, orders.snapshot, orders.resend, reference.snapshot или catalog.snapshot'),
         };
     }
@@ -89,6 +92,77 @@ final class Requests
             'basket' => $lines,
             'properties' => $known,
         ];
+    }
+
+    /**
+     * An edit made in the CRM: `fields` (the touched properties, USER_DESCRIPTION, the delivery
+     * price, at their new values), `seen` (the same fields as the editor saw them), and, when the
+     * edit touched the lines, the whole `basket` as the CRM has it.
+     */
+    private static function updateOrder(array $body): array
+    {
+        $read = static function (array $body, string $path): array {
+            $fields = ['properties' => []];
+            $properties = $body['properties'] ?? [];
+            if (!is_array($properties) || ($properties !== [] && array_is_list($properties))) {
+                throw new Invalid("$path.properties", "Поле $path.properties должно быть объектом");
+            }
+            foreach ($properties as $code => $value) {
+                if (!in_array($code, self::EDITABLE_PROPERTIES, true)) {
+                    throw new Invalid("$path.properties.$code", "Свойство $code нельзя менять из CRM");
+                }
+                if ($value !== null && !is_string($value)) {
+                    throw new Invalid("$path.properties.$code", "Свойство $code должно быть строкой или null");
+                }
+                $fields['properties'][$code] = $value === null ? null : mb_substr($value, 0, 2000);
+            }
+            if (array_key_exists('user_description', $body)) {
+                $value = $body['user_description'];
+                if ($value !== null && !is_string($value)) {
+                    throw new Invalid("$path.user_description", 'user_description должен быть строкой или null');
+                }
+                $fields['user_description'] = $value === null ? null : mb_substr($value, 0, 2000);
+            }
+            if (array_key_exists('price_delivery', $body)) {
+                $fields['price_delivery'] = $body['price_delivery'] === null ? null : self::decimal($body, 'price_delivery', "$path.");
+            }
+            return $fields;
+        };
+        $id = self::id($body, 'bitrix_order_id');
+        $fields = $read(self::object($body, 'fields'), 'fields');
+        $seen = $read(self::object($body, 'seen'), 'seen');
+        if (($fields['price_delivery'] ?? '') === null) {
+            throw new Invalid('fields.price_delivery', 'Стоимость доставки должна быть числом');
+        }
+        $basket = null;
+        if (array_key_exists('basket', $body) && $body['basket'] !== null) {
+            $lines = $body['basket'];
+            if (!is_array($lines) || !array_is_list($lines) || $lines === [] || count($lines) > self::MAX_BASKET) {
+                throw new Invalid('basket', 'Корзина должна быть списком из 1–' . self::MAX_BASKET . ' строк');
+            }
+            $basket = [];
+            foreach ($lines as $index => $line) {
+                if (!is_array($line)) {
+                    throw new Invalid("basket[$index]", 'Строка корзины должна быть объектом');
+                }
+                $crmItemId = self::text($line, 'crm_item_id', 36, "basket[$index].");
+                if (!preg_match('/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i', $crmItemId)) {
+                    throw new Invalid("basket[$index].crm_item_id", 'crm_item_id должен быть UUID строки CRM');
+                }
+                $basket[] = [
+                    'basket_id' => ($line['basket_id'] ?? null) === null ? null : self::id($line, 'basket_id', "basket[$index]."),
+                    'crm_item_id' => $crmItemId,
+                    'product_id' => self::id($line, 'product_id', "basket[$index]."),
+                    'name' => self::text($line, 'name', 255, "basket[$index]."),
+                    'price' => self::decimal($line, 'price', "basket[$index]."),
+                    'quantity' => self::decimal($line, 'quantity', "basket[$index].", positive: true),
+                ];
+            }
+        }
+        if ($fields === ['properties' => []] && $basket === null) {
+            throw new Invalid('fields', 'Нечего менять: нет ни полей, ни корзины');
+        }
+        return ['bitrix_order_id' => $id, 'fields' => $fields, 'seen' => $seen, 'basket' => $basket];
     }
 
     private static function availability(array $body): array

@@ -24,6 +24,25 @@ interface Shop
     public function createOrder(array $request): int;
 
     /**
+     * Saves an edit made in the CRM in one save: the given properties, USER_DESCRIPTION and the
+     * shipment's delivery price; and, when $basket is given, the basket made exactly that (lines
+     * found by ID, or by XML_ID = the CRM line's id for lines Bitrix has not numbered yet; lines
+     * missing from it removed; new lines added at the CRM's price with that XML_ID, so a repeat
+     * adds nothing twice). Nothing is saved when a step fails.
+     *
+     * Returns whether anything changed, and each field whose value in Bitrix was neither the one
+     * the editor saw nor the new one: someone changed it in Bitrix meanwhile, and the CRM's later
+     * save replaced it (the rule: the later save wins; the CRM reports what it replaced).
+     *
+     * @param array{properties: array<string, ?string>, user_description?: ?string, price_delivery?: string} $fields
+     * @param list<array{basket_id: ?int, crm_item_id: string, product_id: int, name: string, price: string, quantity: string}>|null $basket
+     * @param array{properties: array<string, ?string>, user_description?: ?string, price_delivery?: ?string} $seen
+     * @return array{changed: bool, overwritten: list<array{field: string, bitrix: ?string}>}
+     * @throws ShopError order_not_found, product_not_found, not_available
+     */
+    public function updateOrder(int $orderId, array $fields, ?array $basket, array $seen): array;
+
+    /**
      * Sets the status; false when the order already had it (nothing saved).
      *
      * @throws ShopError order_not_found

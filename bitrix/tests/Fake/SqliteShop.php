@@ -3,6 +3,7 @@ declare(strict_types=1);
 
 namespace CvetyCrm\Tests\Fake;
 
+use CvetyCrm\Shop\Overwritten;
 use CvetyCrm\Shop\Shop;
 use CvetyCrm\Shop\ShopError;
 use PDO;
@@ -27,7 +28,7 @@ final class SqliteShop implements Shop
             status_id TEXT NOT NULL, user_id INTEGER, price TEXT NOT NULL, price_delivery TEXT NOT NULL, currency TEXT,
             date_insert TEXT NOT NULL, date_update TEXT NOT NULL, user_description TEXT, properties TEXT NOT NULL)');
         $pdo->exec('CREATE TABLE IF NOT EXISTS basket (id INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL,
-            product_id INTEGER NOT NULL, name TEXT, price TEXT NOT NULL, quantity TEXT NOT NULL, currency TEXT)');
+            product_id INTEGER NOT NULL, name TEXT, price TEXT NOT NULL, quantity TEXT NOT NULL, currency TEXT, xml_id TEXT)');
         $pdo->exec('CREATE TABLE IF NOT EXISTS products (id INTEGER PRIMARY KEY, name TEXT NOT NULL,
             in_stock TEXT NOT NULL DEFAULT \'158\', quantity INTEGER NOT NULL DEFAULT 100)');
         $pdo->exec('CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT, last_name TEXT, email TEXT,
@@ -128,6 +129,123 @@ final class SqliteShop implements Shop
         }
         $this->change($orderId, ['status_id' => $statusId], ['STATUS_ID' => $old['status_id']]);
         return true;
+    }
+
+    public function updateOrder(int $orderId, array $fields, ?array $basket, array $seen): array
+    {
+        $old = $this->row($orderId) ?? throw ShopError::orderNotFound($orderId);
+        $properties = json_decode($old['properties'], true) ?: [];
+        $before = ['properties' => []];
+        foreach ($fields['properties'] as $code => $_) {
+            $before['properties'][$code] = isset($properties[$code]) ? (string) $properties[$code] : null;
+        }
+        if (array_key_exists('user_description', $fields)) {
+            $before['user_description'] = $old['user_description'];
+        }
+        if (array_key_exists('price_delivery', $fields)) {
+            $before['price_delivery'] = $old['price_delivery'];
+        }
+        $overwritten = Overwritten::fields($before, $fields, $seen);
+
+        $this->pdo->beginTransaction();
+        try {
+            $values = [];
+            $set = [];
+            $newProperties = array_merge($properties, $fields['properties']);
+            if ($newProperties !== $properties) {
+                $set['properties'] = json_encode((object) $newProperties, JSON_UNESCAPED_UNICODE);
+                $values['PROPERTIES'] = $old['properties'];
+            }
+            if (array_key_exists('user_description', $fields) && $fields['user_description'] !== $old['user_description']) {
+                $set['user_description'] = $fields['user_description'];
+                $values['USER_DESCRIPTION'] = $old['user_description'];
+            }
+            $delivery = self::units((string) ($fields['price_delivery'] ?? $old['price_delivery']));
+            if ($delivery !== self::units($old['price_delivery'])) {
+                $set['price_delivery'] = self::decimal($delivery);
+                $values['PRICE_DELIVERY'] = $old['price_delivery'];
+            }
+            if ($basket !== null && $this->replaceBasket($orderId, $basket, (string) $old['currency'])) {
+                $values['BASKET'] = 'changed';
+            }
+            if ($values === []) {
+                $this->pdo->rollBack();
+                return ['changed' => false, 'overwritten' => $overwritten];
+            }
+            $lines = $this->pdo->prepare('SELECT price, quantity FROM basket WHERE order_id = ?');
+            $lines->execute([$orderId]);
+            $sum = 0;
+            foreach ($lines->fetchAll() as $line) {
+                $sum += intdiv(self::units($line['price']) * self::units($line['quantity']), 10000);
+            }
+            $set['price'] = self::decimal($sum + $delivery);
+            if ($set['price'] !== $old['price']) {
+                $values['PRICE'] = $old['price'];
+            }
+            $sets = implode(', ', array_map(static fn (string $c): string => "$c = ?", array_keys($set)));
+            $this->pdo->prepare("UPDATE orders SET $sets, date_update = ? WHERE id = ?")
+                ->execute([...array_values($set), self::now(), $orderId]);
+            $this->saved($orderId, false, $values);
+            $this->pdo->commit();
+            return ['changed' => true, 'overwritten' => $overwritten];
+        } catch (\Throwable $failure) {
+            $this->pdo->rollBack();
+            throw $failure;
+        }
+    }
+
+    /**
+     * The basket made exactly $lines (inside the caller's transaction); true when it changed.
+     *
+     * @param list<array<string, mixed>> $lines
+     */
+    private function replaceBasket(int $orderId, array $lines, string $currency): bool
+    {
+        $current = $this->pdo->prepare('SELECT * FROM basket WHERE order_id = ? ORDER BY id');
+        $current->execute([$orderId]);
+        $existing = $current->fetchAll();
+        $kept = [];
+        $changed = false;
+        foreach ($lines as $line) {
+            $match = null;
+            foreach ($existing as $row) {
+                if (($line['basket_id'] !== null && (int) $row['id'] === $line['basket_id'])
+                    || ($line['basket_id'] === null && $row['xml_id'] === $line['crm_item_id'])) {
+                    $match = $row;
+                    break;
+                }
+            }
+            // No match: a new line, or one removed in Bitrix meanwhile (the CRM's basket brings it back).
+            if ($match === null) {
+                $product = $this->pdo->prepare('SELECT quantity FROM products WHERE id = ?');
+                $product->execute([$line['product_id']]);
+                $stock = $product->fetchColumn();
+                if ($stock === false) {
+                    throw ShopError::productNotFound($line['product_id']);
+                }
+                if ((int) $stock <= 0) {
+                    throw ShopError::notAvailable($line['product_id']);
+                }
+                $this->pdo->prepare('INSERT INTO basket (order_id, product_id, name, price, quantity, currency, xml_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)')->execute([$orderId, $line['product_id'], $line['name'], $line['price'],
+                    $line['quantity'], $currency, $line['crm_item_id']]);
+                $kept[] = (int) $this->pdo->lastInsertId();
+                $changed = true;
+                continue;
+            }
+            $kept[] = (int) $match['id'];
+            if (self::units($match['quantity']) !== self::units($line['quantity'])) {
+                $this->pdo->prepare('UPDATE basket SET quantity = ? WHERE id = ?')->execute([$line['quantity'], $match['id']]);
+                $changed = true;
+            }
+        }
+        foreach ($existing as $row) {
+            if (!in_array((int) $row['id'], $kept, true)) {
+                $this->pdo->prepare('DELETE FROM basket WHERE id = ?')->execute([$row['id']]);
+                $changed = true;
+            }
+        }
+        return $changed;
     }
 
     /**

@@ -10,6 +10,7 @@ use maud::{html, Markup, DOCTYPE};
 use super::{layout, or_dash, origin_label, phone_link, status_badge, Chrome};
 use crate::app::crm_input::{OrderFilter, Page};
 use crate::domain::decimal::Money;
+use crate::domain::edit::{current, EditField, EDIT_FIELDS};
 use crate::domain::flow::Flow;
 use crate::domain::status::{CrmStatus, ALL_CRM_STATUSES};
 use crate::domain::views::{unpaid_with_courier, Named, OrderPage, OrderView, Origin, Reference, TimelineEntry};
@@ -178,7 +179,9 @@ fn outcome_ru(outcome: &str) -> &'static str {
 fn job_what(flow: Flow, occasion: Option<&str>) -> &'static str {
     match (flow, occasion) {
         (Flow::Telegram, Some("new_order")) => "Сообщение в Telegram о новом заказе",
+        (Flow::Telegram, Some("bouquet_photo")) => "Фото букета в Telegram",
         (Flow::Telegram, _) => "Сообщение в Telegram о смене статуса",
+        (Flow::ReverseSync, Some("update")) => "Передача изменений в Битрикс",
         (Flow::ReverseSync, _) => "Передача заказа в Битрикс",
         (Flow::StatusSync, _) => "Передача статуса в Битрикс",
         (Flow::AvailabilitySync, _) => "Передача наличия в Битрикс",
@@ -199,6 +202,53 @@ fn flow_ru(flow: &str) -> &'static str {
 
 fn status_name(name: Option<&str>) -> &'static str {
     name.and_then(CrmStatus::parse).map_or("?", CrmStatus::label_ru)
+}
+
+/// What an update's answer says Bitrix had changed meanwhile (replaced by the CRM's edit).
+fn overwritten_text(result: Option<&serde_json::Value>) -> Option<String> {
+    let overwritten = result?.get("overwritten")?.as_array()?;
+    let fields: Vec<String> = overwritten
+        .iter()
+        .map(|entry| {
+            let field = entry["field"].as_str().unwrap_or("?");
+            let was = entry["bitrix"].as_str().unwrap_or("пусто");
+            format!("{field} (было «{was}»)")
+        })
+        .collect();
+    (!fields.is_empty()).then(|| format!("в Битриксе это уже меняли, правка CRM заменила: {}", fields.join(", ")))
+}
+
+/// An edit as the timeline says it: each field before → after, each line's change.
+fn edit_text(detail: &serde_json::Value) -> String {
+    let shown = |value: &serde_json::Value| match value.as_str() {
+        Some(text) if !text.is_empty() => format!("«{text}»"),
+        _ => "пусто".to_owned(),
+    };
+    let mut parts: Vec<String> = detail["fields"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, change)| {
+            let label = EditField::parse(name).map_or_else(|| name.clone(), |f| f.label_ru().to_owned());
+            format!("{label}: {} → {}", shown(&change["from"]), shown(&change["to"]))
+        })
+        .collect();
+    for line in detail["lines"].as_array().into_iter().flatten() {
+        let name = line["name"].as_str().unwrap_or("товар");
+        let count = |key: &str| {
+            line[key]
+                .as_str()
+                .and_then(|q| crate::domain::decimal::Quantity::parse(q).ok())
+                .map_or_else(String::new, |q| q.plain())
+        };
+        parts.push(match line["op"].as_str() {
+            Some("quantity") => format!("{name}: × {} → × {}", count("from"), count("to")),
+            Some("remove") => format!("удалено: {name}"),
+            Some("add") => format!("добавлено: {name} × {}", count("quantity")),
+            _ => continue,
+        });
+    }
+    parts.join("; ")
 }
 
 fn timeline_entry(entry: &TimelineEntry) -> Markup {
@@ -222,6 +272,7 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
                     "Статус изменён: «" (status_name(detail["from"].as_str())) "» → «"
                     (status_name(detail["to"].as_str())) "»"
                 },
+                "order_edited" => { "Заказ изменён: " (edit_text(detail)) },
                 "photo_attached" => {
                     @if detail["replaced"].as_bool() == Some(true) { "Фото букета заменено" } @else { "Букет собран, фото прикреплено" }
                 },
@@ -233,11 +284,16 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
             }
             " — " strong { (actor) }
         },
-        TimelineEntry::Job { at, flow, status, attempts, last_error, occasion, done_at, updated_at } => html! {
+        TimelineEntry::Job { at, flow, status, attempts, last_error, occasion, done_at, updated_at, result } => html! {
             time datetime=(at.to_rfc3339()) { (human::moment(at)) }
             " " (job_what(*flow, occasion.as_deref())) ": "
             @match status.as_str() {
-                "done" => { "выполнено" @if let Some(done) = done_at { " " (human::moment(done)) } },
+                "done" => {
+                    "выполнено" @if let Some(done) = done_at { " " (human::moment(done)) }
+                    @if let Some(text) = overwritten_text(result.as_ref()) {
+                        " " strong class="late-note" { (text) }
+                    }
+                },
                 "skipped" => { "пропущено (" (last_error.clone().unwrap_or_default()) ")" },
                 "pending" => "в очереди",
                 "running" => "выполняется",
@@ -349,6 +405,9 @@ pub fn card(
             }
             p class="links" {
                 a href={ "/crm/orders/" (order.id) "/print" } { "🖨 Тикет для флориста" }
+                @if chrome.may(&crate::web::routes::PageRoute::EditOrder(order.id.clone())) {
+                    " " a class="button-link" href={ "/crm/orders/" (order.id) "/edit" } { "✏️ Изменить заказ" }
+                }
             }
             @if let Some(postcard) = order.postcard_text.as_deref().filter(|p| !p.trim().is_empty()) {
                 section class="postcard" aria-labelledby="postcard" {
@@ -650,6 +709,132 @@ pub fn form(chrome: &Chrome, reference: &Reference, state: &FormState, today: Na
     )
 }
 
+/// The edit form's values for `order` as it is now: each field's value, and the same under
+/// `seen.<field>` (what the editor saw, so that a change made meanwhile is noticed).
+#[must_use]
+pub fn edit_values(order: &OrderView) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    for &field in EDIT_FIELDS {
+        let value = current(order, field).unwrap_or_default();
+        let shown = match field {
+            EditField::RecipientPhone => human::phone(&value),
+            EditField::DeliveryFee if !value.is_empty() => {
+                Money::parse(&value).map(crate::web::csv::number).unwrap_or(value.clone())
+            }
+            _ => value.clone(),
+        };
+        values.insert(field.name().to_owned(), if value.is_empty() { String::new() } else { shown });
+        values.insert(format!("seen.{}", field.name()), value);
+    }
+    for item in &order.items {
+        values.insert(format!("items[{}].quantity", item.id), item.quantity.plain());
+    }
+    values
+}
+
+/// `/crm/orders/{id}/edit`: the order's fields and lines to change, each problem beside its
+/// field; `moved` names the fields that changed while the form was open.
+#[must_use]
+pub fn edit_form(
+    chrome: &Chrome,
+    order: &OrderView,
+    reference: &Reference,
+    state: &FormState,
+    moved: &[String],
+) -> Markup {
+    let slots: Vec<(String, String)> = reference.slots.iter().map(|s| (s.id.to_string(), s.label.clone())).collect();
+    let title = format!("Изменить заказ №{}", order.number());
+    let moved_labels: Vec<&str> =
+        moved.iter().map(|name| EditField::parse(name).map_or("состав", EditField::label_ru)).collect();
+    layout(
+        chrome,
+        &title,
+        html! {
+            h1 { (title) }
+            p { a href={ "/crm/orders/" (order.id) } { "← К заказу" } }
+            @if !moved.is_empty() {
+                p class="flash flash-error" role="alert" {
+                    "Пока вы редактировали, заказ изменили (" (moved_labels.join(", ")) "). "
+                    "Ничего не сохранено: ниже — его значения сейчас, внесите правку снова."
+                }
+            } @else if !state.problems.is_empty() {
+                p class="flash flash-error" role="alert" { "Ничего не сохранено: исправьте отмеченные поля." }
+            }
+            form class="card order-form" method="post" action={ "/crm/orders/" (order.id) "/edit" } novalidate {
+                @for &field in EDIT_FIELDS {
+                    @let seen = format!("seen.{}", field.name());
+                    input type="hidden" name=(seen) value=(state.values.get(&seen).cloned().unwrap_or_default());
+                }
+                fieldset {
+                    legend { "Получатель" }
+                    (field(state, "recipient_name", "Имя", text_input(state, "recipient_name", "text", true)))
+                    (field(state, "recipient_phone", "Телефон", text_input(state, "recipient_phone", "tel", true)))
+                    (field(state, "delivery_address", "Адрес", text_input(state, "delivery_address", "text", true)))
+                }
+                fieldset {
+                    legend { "Доставка" }
+                    (field(state, "delivery_date", "Дата", text_input(state, "delivery_date", "date", true)))
+                    (field(state, "delivery_time_id", "Время", select(state, "delivery_time_id", &slots)))
+                    (field(state, "delivery_fee", "Стоимость доставки, ₸", text_input(state, "delivery_fee", "text", false)))
+                }
+                fieldset {
+                    legend { "Открытка и комментарий" }
+                    (field(state, "postcard_text", "Текст открытки", html! {
+                        textarea id="postcard_text" name="postcard_text" rows="3" {
+                            (state.values.get("postcard_text").cloned().unwrap_or_default())
+                        }
+                    }))
+                    (field(state, "customer_comment", "Комментарий покупателя", html! {
+                        textarea id="customer_comment" name="customer_comment" rows="2" {
+                            (state.values.get("customer_comment").cloned().unwrap_or_default())
+                        }
+                    }))
+                }
+                fieldset {
+                    legend { "Состав" }
+                    @if let Some(problem) = state.problems.get("items") {
+                        p class="field-error" role="alert" { (problem) }
+                    }
+                    @for item in &order.items {
+                        @let quantity = format!("items[{}].quantity", item.id);
+                        @let remove = format!("items[{}].remove", item.id);
+                        div class="item-row" {
+                            (field(state, &quantity, &format!("{} — кол-во", item.name.as_deref().unwrap_or("Товар")),
+                                text_input(state, &quantity, "text", false)))
+                            p class="remove" {
+                                input type="checkbox" id=(remove) name=(remove)
+                                    checked[state.values.get(&remove).map(String::as_str) == Some("on")];
+                                label for=(remove) { "Удалить" }
+                            }
+                        }
+                    }
+                    datalist id="catalogue" {
+                        @for product in reference.products.iter().filter(|p| p.active) {
+                            @if let Some(bitrix_id) = product.bitrix_product_id {
+                                option value=(product_choice(&product.name, bitrix_id)) {
+                                    @if let Some(price) = product.price { (human::money(price, None)) }
+                                }
+                            }
+                        }
+                    }
+                    @for row in 0..crate::app::edit::NEW_ROWS {
+                        @let product = format!("new[{row}].product");
+                        @let quantity = format!("new[{row}].quantity");
+                        div class="item-row" {
+                            (field(state, &product, &format!("Добавить товар {}", row + 1), html! {
+                                input id=(product) name=(product) type="text" list="catalogue" autocomplete="off"
+                                      value=(state.values.get(&product).cloned().unwrap_or_default());
+                            }))
+                            (field(state, &quantity, "Кол-во", text_input(state, &quantity, "text", false)))
+                        }
+                    }
+                }
+                p { button type="submit" class="primary" data-busy="⏳ Сохранение..." { "Сохранить и отправить в Битрикс" } }
+            }
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,6 +874,27 @@ mod tests {
                     occasion: None,
                     updated_at: at("2025-08-25T07:00:00Z"),
                     done_at: None,
+                    result: None,
+                },
+                TimelineEntry::Change {
+                    at: at("2025-08-24T10:00:00Z"),
+                    change: "order_edited".into(),
+                    actor: "Айгуль".into(),
+                    detail: json!({"fields": {"delivery_address": {"from": "ул. Абая 10", "to": "ул. Абая 12"}},
+                                   "lines": [{"op": "quantity", "name": "Букет Стандарт", "from": "1", "to": "2"}]}),
+                },
+                TimelineEntry::Job {
+                    at: at("2025-08-24T10:00:00Z"),
+                    flow: Flow::ReverseSync,
+                    status: "done".into(),
+                    attempts: 1,
+                    last_error: None,
+                    occasion: Some("update".into()),
+                    updated_at: at("2025-08-24T10:00:01Z"),
+                    done_at: Some(at("2025-08-24T10:00:01Z")),
+                    result: Some(
+                        json!({"ok": true, "overwritten": [{"field": "addressRecipient", "bitrix": "ул. Сатпаева 1"}]}),
+                    ),
                 },
             ],
         };
@@ -709,6 +915,10 @@ mod tests {
             "Статус изменён: «Новый» → «Принят» — <strong>Айгуль</strong>",
             "Передача статуса в Битрикс: <strong class=\"late-note\">не доставлено</strong> после попыток: 8",
             "Номер в Битриксе",
+            "Заказ изменён: Адрес: «ул. Абая 10» → «ул. Абая 12»; Букет Стандарт: × 1 → × 2",
+            "Передача изменений в Битрикс: выполнено",
+            "в Битриксе это уже меняли, правка CRM заменила: addressRecipient (было «ул. Сатпаева 1»)",
+            "/crm/orders/0b6f3c1e-0000-4000-8000-000000000001/edit",
         ] {
             assert!(html.contains(part), "missing {part:?}");
         }

@@ -19,7 +19,9 @@ CREATE FUNCTION public.order_timeline(p_order_id uuid) RETURNS jsonb
     from public.crm_changes c where c.order_id = p_order_id
     union all
     select jsonb_build_object('at', j.created_at, 'kind', 'job', 'flow', j.flow, 'status', j.status,
-                              'attempts', j.attempts, 'last_error', j.last_error, 'occasion', j.payload ->> 'occasion',
+                              'attempts', j.attempts, 'last_error', j.last_error,
+                              'occasion', coalesce(j.payload ->> 'occasion', case when j.payload ->> 'update' = 'true' then 'update' end),
+                              'result', j.result,
                               'updated_at', j.updated_at, 'done_at', j.done_at)
     from public.sync_jobs j where j.payload ->> 'order_id' = p_order_id::text
   ) entries
