@@ -415,6 +415,14 @@ pub trait TeamStore {
         photo: &crate::domain::views::PhotoView,
         actor: &Actor,
     ) -> Result<Option<StatusChange>, StoreError>;
+    /// `None` for an unknown order, `Some(false)` when it already has this photo. MUST record
+    /// the courier's handover photo (already in the photo store) with who took it.
+    async fn attach_handover_photo(
+        &self,
+        order: &CrmId,
+        photo: &crate::domain::views::PhotoView,
+        actor: &Actor,
+    ) -> Result<Option<bool>, StoreError>;
     /// The active couriers, by name.
     async fn couriers(&self) -> Result<Vec<crate::domain::views::Courier>, StoreError>;
     /// MUST refuse an account that is not an active courier (`not_a_courier`, nothing changed);

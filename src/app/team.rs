@@ -174,6 +174,8 @@ pub enum StepRefusal {
     NotYours,
     /// The order is already past this step, or closed.
     TooLate,
+    /// The handover photo is not one (nothing changed).
+    Photo(PhotoProblem),
 }
 
 /// True when `step` makes sense for an order in `status`.
@@ -208,12 +210,14 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
         Ok(day.orders)
     }
 
-    /// The courier's «Забрал» or «Доставлено» on one of their own orders.
-    pub async fn courier_step(
+    /// The courier's «Забрал» or «Доставлено» on one of their own orders; «Доставлено» may carry
+    /// a photo of the handover (checked like any photo, kept in `photos`).
+    pub async fn courier_step<P: PhotoStore>(
         &self,
         courier: &Staff,
         id: &CrmId,
         step: CourierStep,
+        handover: Option<(&P, Vec<u8>)>,
     ) -> Result<Result<(), StepRefusal>, CrmError> {
         let order = self.store.order(id).await?.ok_or(CrmError::NotFound(Record::Order))?;
         if order.courier.as_ref().is_none_or(|c| c.id != courier.id) {
@@ -221,6 +225,17 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
         }
         if !step_fits(step, order.status) {
             return Ok(Err(StepRefusal::TooLate));
+        }
+        if let Some((photos, bytes)) = handover {
+            let kind = match sniff(&bytes) {
+                Ok(kind) => kind,
+                Err(problem) => return Ok(Err(StepRefusal::Photo(problem))),
+            };
+            let key = photo_key(id.as_str(), "handover", kind, &bytes);
+            let size = bytes.len() as u64;
+            photos.put(&key, bytes, kind.content_type()).await?;
+            let photo = PhotoView { key, content_type: kind.content_type().to_owned(), size, at: None, by: None };
+            self.store.attach_handover_photo(id, &photo, &Actor::staff(courier)).await?;
         }
         let change = self
             .store
@@ -256,14 +271,17 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
         Ok(Ok(change.changed))
     }
 
-    /// The bytes and content type of the order's bouquet photo, `None` when it has none.
-    pub async fn bouquet_photo<P: PhotoStore>(
+    /// The bytes and content type of the order's bouquet photo (or, with `handover`, the
+    /// courier's), `None` when it has none.
+    pub async fn order_photo<P: PhotoStore>(
         &self,
         photos: &P,
         order: &CrmId,
+        handover: bool,
     ) -> Result<Option<(Vec<u8>, String)>, CrmError> {
         let view = self.store.order(order).await?.ok_or(CrmError::NotFound(Record::Order))?;
-        let Some(photo) = view.bouquet_photo else { return Ok(None) };
+        let photo = if handover { view.handover_photo } else { view.bouquet_photo };
+        let Some(photo) = photo else { return Ok(None) };
         Ok(photos.get(&photo.key).await?.map(|bytes| (bytes, photo.content_type)))
     }
 

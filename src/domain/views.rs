@@ -120,6 +120,9 @@ pub struct OrderView {
     /// When the florist marked the bouquet «Собран».
     #[serde(default)]
     pub assembled_at: Option<DateTime<FixedOffset>>,
+    /// The courier's photo of the handover, when they took one.
+    #[serde(default)]
+    pub handover_photo: Option<PhotoView>,
     pub items: Vec<ItemView>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,

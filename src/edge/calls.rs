@@ -171,6 +171,9 @@ store_calls! {
     EditOrder<'a> = "crm_edit_order" -> crate::app::edit::EditStored {
         p_order_id: &'a CrmId => "uuid", p_edit: Value => "jsonb", p_actor: &'a Actor => "jsonb", p_jobs: Value => "jsonb",
     }
+    AttachHandoverPhoto<'a> = "crm_attach_handover_photo" -> bool {
+        p_order_id: &'a CrmId => "uuid", p_photo: &'a PhotoView => "jsonb", p_actor: &'a Actor => "jsonb",
+    }
     CourierList = "courier_list" -> Vec<Courier> {}
     SetCourier<'a> = "crm_set_courier" -> CourierSet {
         p_order_id: Option<&'a CrmId> => "uuid", p_date: Option<NaiveDate> => "date", p_slot: Option<u64> => "bigint",

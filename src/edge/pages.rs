@@ -43,8 +43,10 @@ pub async fn handle(
     // Cloudflare sets CF-Connecting-IP on every request (a client cannot choose it there).
     let network = network_of(headers.get("CF-Connecting-IP")?.as_deref());
     // A photo form: its file read out of the multipart body, capped at the photo limit.
-    let is_photo = matches!(route, Ok(PageRoute::AttachPhoto(_)));
     let content_type = headers.get("Content-Type")?.unwrap_or_default();
+    // «Доставлено» with a handover photo comes as multipart too (without one, a plain form).
+    let is_photo = matches!(route, Ok(PageRoute::AttachPhoto(_)))
+        || (matches!(route, Ok(PageRoute::Delivered(_))) && boundary(&content_type).is_some());
     let photo_body = if is_photo {
         match read_capped(request, MAX_PHOTO_BYTES + MULTIPART_SLACK).await {
             Ok(body) => Some(Ok(body)),
@@ -54,12 +56,17 @@ pub async fn handle(
     } else {
         None
     };
-    let upload = photo_body.as_ref().map(|body| match body {
-        Ok(body) => boundary(&content_type)
-            .and_then(|b| file_part(body, b, "photo"))
-            .filter(|file| !file.is_empty())
-            .ok_or(PhotoProblem::Missing),
-        Err(problem) => Err(*problem),
+    let upload = photo_body.as_ref().and_then(|body| match body {
+        Ok(body) => {
+            let file = boundary(&content_type).and_then(|b| file_part(body, b, "photo")).filter(|f| !f.is_empty());
+            // The handover photo is optional: no file, no upload.
+            match (file, matches!(route, Ok(PageRoute::Delivered(_)))) {
+                (Some(file), _) => Some(Ok(file)),
+                (None, true) => None,
+                (None, false) => Some(Err(PhotoProblem::Missing)),
+            }
+        }
+        Err(problem) => Some(Err(*problem)),
     });
     let form = if is_photo {
         Vec::new()

@@ -476,6 +476,15 @@ impl CrmStore for PostgrestStore {
 }
 
 impl crate::app::ports::TeamStore for PostgrestStore {
+    async fn attach_handover_photo(
+        &self,
+        order: &CrmId,
+        photo: &crate::domain::views::PhotoView,
+        actor: &Actor,
+    ) -> Result<Option<bool>, StoreError> {
+        self.call(&calls::AttachHandoverPhoto { p_order_id: order, p_photo: photo, p_actor: actor }).await
+    }
+
     async fn attach_photo(
         &self,
         order: &CrmId,

@@ -34,7 +34,8 @@ pub fn rule(route: &PageRoute) -> Who {
         | PageRoute::AssignCourier(_)
         | PageRoute::AssignSlotCourier
         | PageRoute::EditOrder(_)
-        | PageRoute::UpdateOrder(_) => Who::Office,
+        | PageRoute::UpdateOrder(_)
+        | PageRoute::HandoverPhoto(_) => Who::Office,
         PageRoute::Staff | PageRoute::AddStaff | PageRoute::ChangeStaff(_) => Who::Owner,
         PageRoute::MyDeliveries | PageRoute::Picked(_) | PageRoute::Delivered(_) => Who::Courier,
     }
@@ -81,6 +82,7 @@ pub(crate) mod tests {
             PageRoute::AttachPhoto(id.clone()),
             PageRoute::Photo(id.clone()),
             PageRoute::EditOrder(id.clone()),
+            PageRoute::HandoverPhoto(id.clone()),
             PageRoute::UpdateOrder(id.clone()),
             PageRoute::ChangeStaff(id),
         ]

@@ -141,6 +141,8 @@ pub enum PageRoute {
     AttachPhoto(CrmId),
     /// `GET /crm/orders/{id}/photo`: the bouquet's photo, to a session only.
     Photo(CrmId),
+    /// `GET /crm/orders/{id}/handover-photo`: the courier's photo of the handover.
+    HandoverPhoto(CrmId),
     /// `GET /crm/orders/{id}/edit`: the edit form.
     EditOrder(CrmId),
     /// `POST /crm/orders/{id}/edit`: the edit, sent on to Bitrix.
@@ -201,6 +203,9 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
                 &[(Get, PageRoute::Photo(order.clone())), (Post, PageRoute::AttachPhoto(order))],
                 "GET, POST",
             )
+        }
+        ["orders", order, "handover-photo"] => {
+            page_only(method, &[(Get, PageRoute::HandoverPhoto(id(order, Record::Order)?))], "GET")
         }
         ["orders", order, "edit"] => {
             let order = id(order, Record::Order)?;
@@ -478,6 +483,7 @@ mod tests {
             (Method::Post, format!("/crm/orders/{ORDER}/photo"), PageRoute::AttachPhoto(order())),
             (Method::Get, format!("/crm/orders/{ORDER}/photo"), PageRoute::Photo(order())),
             (Method::Get, format!("/crm/orders/{ORDER}/edit"), PageRoute::EditOrder(order())),
+            (Method::Get, format!("/crm/orders/{ORDER}/handover-photo"), PageRoute::HandoverPhoto(order())),
             (Method::Post, format!("/crm/orders/{ORDER}/edit"), PageRoute::UpdateOrder(order())),
         ];
         for (method, path, expected) in table {

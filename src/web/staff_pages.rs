@@ -591,17 +591,19 @@ impl<
                     crate::app::edit::EditResult::Moved(fields) => again(HashMap::new(), fields, true).await?,
                 }
             }
-            PageRoute::Photo(id) => match self.crm.bouquet_photo(self.photos, id).await? {
-                Some((bytes, content_type)) => {
-                    let mut answer = html(200, maud::html! {});
-                    answer.headers.retain(|(name, _)| *name != "Content-Type" && *name != "Cache-Control");
-                    answer.headers.push(("Content-Type", content_type));
-                    answer.headers.push(("Cache-Control", "private, no-store".to_owned()));
-                    answer.bytes = Some(bytes);
-                    answer
+            PageRoute::Photo(id) | PageRoute::HandoverPhoto(id) => {
+                match self.crm.order_photo(self.photos, id, matches!(route, PageRoute::HandoverPhoto(_))).await? {
+                    Some((bytes, content_type)) => {
+                        let mut answer = html(200, maud::html! {});
+                        answer.headers.retain(|(name, _)| *name != "Content-Type" && *name != "Cache-Control");
+                        answer.headers.push(("Content-Type", content_type));
+                        answer.headers.push(("Cache-Control", "private, no-store".to_owned()));
+                        answer.bytes = Some(bytes);
+                        answer
+                    }
+                    None => html(404, pages::not_found(&chrome(Section::Orders), "У заказа нет такого фото")),
                 }
-                None => html(404, pages::not_found(&chrome(Section::Orders), "У заказа нет фото букета")),
-            },
+            }
             PageRoute::SetOrderStatus(id) => {
                 let Ok(status) = parse_status_change(&json!({"status": field(request.form, "status")})) else {
                     return Ok(redirect(&format!("/crm/orders/{id}?done=bad_status")));
@@ -743,20 +745,23 @@ impl<
             }
             PageRoute::MyDeliveries => {
                 let day = field(request.query, "date").and_then(|d| parse_date(d).ok()).unwrap_or(today);
-                let data = self.crm.day_orders(day).await?;
-                let mine: Vec<_> = data
-                    .orders
-                    .iter()
-                    .filter(|order| order.courier.as_ref().is_some_and(|c| c.id == staff.id))
-                    .cloned()
-                    .collect();
-                let sorted = pages::my::in_slot_order(&mine, &data.slots);
-                html(200, pages::my::page(&chrome(Section::My), day, &sorted))
+                self.my_page(&chrome(Section::My), staff, day, None, 200).await?
             }
             PageRoute::Picked(id) | PageRoute::Delivered(id) => {
                 let step =
                     if matches!(route, PageRoute::Picked(_)) { CourierStep::Picked } else { CourierStep::Delivered };
-                match self.crm.courier_step(staff, id, step).await? {
+                // «Доставлено» may carry a photo of the handover; an empty file field is none.
+                let handover = match request.upload {
+                    Some(Ok(bytes)) if step == CourierStep::Delivered => Some((self.photos, bytes.to_vec())),
+                    Some(Err(problem)) if step == CourierStep::Delivered => {
+                        // Shown on the page of the order's day, beside its file field.
+                        let day = self.crm.order(id).await?.delivery_date.unwrap_or(today);
+                        let chrome = chrome(Section::My);
+                        return Ok(self.my_page(&chrome, staff, day, Some((id, problem.message_ru())), 422).await?);
+                    }
+                    _ => None,
+                };
+                match self.crm.courier_step(staff, id, step, handover).await? {
                     Ok(()) => {
                         logs.push(
                             LogLine::new("info", "crm_page.courier_step")
@@ -768,6 +773,10 @@ impl<
                         redirect(&format!("/crm/my?done={done}"))
                     }
                     Err(StepRefusal::TooLate) => redirect("/crm/my?done=too_late"),
+                    Err(StepRefusal::Photo(problem)) => {
+                        let day = self.crm.order(id).await?.delivery_date.unwrap_or(today);
+                        self.my_page(&chrome(Section::My), staff, day, Some((id, problem.message_ru())), 422).await?
+                    }
                     Err(StepRefusal::NotYours) => {
                         logs.push(LogLine::new("warn", "crm_page.not_your_order").with("staff", staff.login.as_str()));
                         html(
@@ -871,6 +880,26 @@ impl<
                 }
             }
         })
+    }
+
+    /// The courier's page for `day`; `problem` is a handover photo refused, beside its order.
+    async fn my_page(
+        &self,
+        chrome: &Chrome<'_>,
+        staff: &Staff,
+        day: chrono::NaiveDate,
+        problem: Option<(&crate::domain::ids::CrmId, String)>,
+        status: u16,
+    ) -> Result<PageAnswer, CrmError> {
+        let data = self.crm.day_orders(day).await?;
+        let mine: Vec<_> = data
+            .orders
+            .iter()
+            .filter(|order| order.courier.as_ref().is_some_and(|c| c.id == staff.id))
+            .cloned()
+            .collect();
+        let sorted = pages::my::in_slot_order(&mine, &data.slots);
+        Ok(html(status, pages::my::page(chrome, day, &sorted, problem)))
     }
 
     async fn staff_page(

@@ -470,3 +470,50 @@ async fn an_edit_of_an_order_changed_since_the_form_opened_or_with_bad_fields_ch
     let (_, florist) = account("florist").await;
     assert_eq!(post(&florist, &format!("/crm/orders/{order_id}/edit"), &edit_form(&[])).await.status, 403);
 }
+
+/// «Доставлено» as the courier's phone sends it, with or without a photo of the handover.
+async fn deliver_with_photo(cookie: &str, order_id: &str, file: &[u8]) -> Page {
+    let boundary = "----cvetyHandover";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"handover.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = client()
+        .post(url(&format!("/crm/my/{order_id}/delivered")))
+        .header("Cookie", cookie)
+        .header("Origin", WORKER)
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body);
+    read(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn the_courier_may_deliver_with_a_photo_of_the_handover_which_the_manager_sees_and_a_bad_one_is_refused() {
+    ensure_stack();
+    let (_, manager) = account("manager").await;
+    let (courier_id, courier) = account("courier").await;
+    let order_id = order().await;
+    post(&manager, &format!("/crm/orders/{order_id}/courier"), &[("courier", &courier_id)]).await;
+
+    let refused = deliver_with_photo(&courier, &order_id, b"not a photo at all").await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Это не фото"));
+    assert_eq!(status_of(&order_id).await, "new", "nothing changed");
+
+    let delivered = deliver_with_photo(&courier, &order_id, &png()).await;
+    assert_eq!(delivered.location.as_deref(), Some("/crm/my?done=delivered"), "{}", delivered.body);
+    assert_eq!(status_of(&order_id).await, "completed");
+    let card = get(&manager, &format!("/crm/orders/{order_id}")).await;
+    assert!(card.body.contains(&format!("/crm/orders/{order_id}/handover-photo?v=")));
+    let photo = client()
+        .get(url(&format!("/crm/orders/{order_id}/handover-photo")))
+        .header("Cookie", &manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.headers()["cache-control"], "private, no-store");
+    assert_eq!(photo.bytes().await.unwrap().to_vec(), png());
+}

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use maud::{html, Markup};
 
 use super::{layout, or_dash, phone_link, status_badge, Chrome};
+use crate::domain::ids::CrmId;
 use crate::domain::views::{to_collect, OrderView, SlotView};
 use crate::web::human;
 
@@ -35,9 +36,10 @@ pub fn in_slot_order<'a>(orders: &'a [OrderView], slots: &[SlotView]) -> Vec<&'a
     sorted
 }
 
-/// The courier's page for `day`.
+/// The courier's page for `day`; `problem` is a handover photo refused, shown beside its order's
+/// file field.
 #[must_use]
-pub fn page(chrome: &Chrome, day: NaiveDate, orders: &[&OrderView]) -> Markup {
+pub fn page(chrome: &Chrome, day: NaiveDate, orders: &[&OrderView], problem: Option<(&CrmId, String)>) -> Markup {
     let title = format!("Мои доставки: {}", human::date_with_weekday(day));
     layout(
         chrome,
@@ -85,7 +87,17 @@ pub fn page(chrome: &Chrome, day: NaiveDate, orders: &[&OrderView]) -> Markup {
                                     }
                                 }
                                 @if order.status.waits_for_courier() || order.status == crate::domain::status::CrmStatus::Delivering {
-                                    form method="post" action={ "/crm/my/" (order.id) "/delivered" } {
+                                    @let refused = problem.as_ref().filter(|(id, _)| **id == order.id).map(|(_, message)| message);
+                                    @let input = format!("handover-{}", order.id);
+                                    form class="delivered" method="post" action={ "/crm/my/" (order.id) "/delivered" }
+                                        enctype="multipart/form-data" {
+                                        label for=(input) { "Фото вручения (необязательно)" }
+                                        input id=(input) name="photo" type="file" accept="image/*" capture="environment"
+                                            aria-invalid=[refused.map(|_| "true")]
+                                            aria-describedby=[refused.map(|_| format!("{input}-error"))];
+                                        @if let Some(message) = refused {
+                                            span class="field-error" id={ (input) "-error" } role="alert" { (message) }
+                                        }
                                         button type="submit" data-busy="⏳" { "Доставлено" }
                                     }
                                 }

@@ -273,6 +273,7 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
                     (status_name(detail["to"].as_str())) "»"
                 },
                 "order_edited" => { "Заказ изменён: " (edit_text(detail)) },
+                "handover_photo" => "Курьер приложил фото вручения",
                 "photo_attached" => {
                     @if detail["replaced"].as_bool() == Some(true) { "Фото букета заменено" } @else { "Букет собран, фото прикреплено" }
                 },
@@ -336,6 +337,18 @@ fn bouquet_section(chrome: &Chrome, order: &OrderView, problem: Option<&str>) ->
                 }
             } @else {
                 p class="none" { "Фото ещё нет." }
+            }
+            @if let (Some(photo), true) = (&order.handover_photo,
+                    chrome.may(&crate::web::routes::PageRoute::HandoverPhoto(order.id.clone()))) {
+                figure class="bouquet-photo" {
+                    img src={ "/crm/orders/" (order.id) "/handover-photo?v=" (photo.key.rsplit('/').next().unwrap_or("")) }
+                        alt={ "Фото вручения заказа №" (order.number()) } loading="lazy";
+                    figcaption {
+                        "Вручён"
+                        @if let Some(at) = &photo.at { " " (human::moment(at)) }
+                        @if let Some(by) = &photo.by { " — " (by) }
+                    }
+                }
             }
             @if may_attach {
                 form method="post" action={ "/crm/orders/" (order.id) "/photo" } enctype="multipart/form-data" class="stacked" {

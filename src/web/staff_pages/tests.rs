@@ -75,6 +75,15 @@ impl crate::app::ports::PhotoStore for Store {
 }
 
 impl TeamStore for Store {
+    async fn attach_handover_photo(
+        &self,
+        _order: &CrmId,
+        photo: &crate::domain::views::PhotoView,
+        _actor: &Actor,
+    ) -> Result<Option<bool>, StoreError> {
+        self.attached.borrow_mut().push(photo.key.clone());
+        Ok(Some(true))
+    }
     async fn attach_photo(
         &self,
         _order: &CrmId,

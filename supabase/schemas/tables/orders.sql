@@ -37,6 +37,7 @@ CREATE TABLE public.orders (
     courier_id uuid,
     bouquet_photo jsonb,
     assembled_at timestamp with time zone,
+    handover_photo jsonb,
     CONSTRAINT orders_delivery_fee_check CHECK (((delivery_fee >= (0)::numeric) AND (scale(delivery_fee) <= 4))),
     CONSTRAINT orders_origin_check CHECK ((origin = ANY (ARRAY['bitrix'::text, 'crm'::text]))),
     CONSTRAINT orders_total_amount_check CHECK (((total_amount >= (0)::numeric) AND (scale(total_amount) <= 4)))
@@ -49,6 +50,8 @@ COMMENT ON COLUMN public.orders.loaded_from_bitrix_at IS 'Set when an old order 
 COMMENT ON COLUMN public.orders.bouquet_photo IS 'The bouquet''s photo in R2: {key, content_type, size, at, by}';
 
 COMMENT ON COLUMN public.orders.assembled_at IS 'When the florist marked the bouquet «Собран» (with its photo)';
+
+COMMENT ON COLUMN public.orders.handover_photo IS 'The courier''s photo of the handover in R2: {key, content_type, size, at, by}';
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_bitrix_order_id_key UNIQUE (bitrix_order_id);
