@@ -12,6 +12,8 @@
 #   - the critical path at RTT_MS (100 by default) between the Worker and PostgREST, added by
 #     scripts/rtt_proxy.py on a restarted stack: one client's webhook p50 beside GET /health's, and
 #     webhook-to-Telegram p50 (BENCH=rtt runs only this)
+#   - the bouquet's photo: upload time of 1, 5 and 10 MB photos and workerd's peak memory
+#     (BENCH=photos runs only this)
 # Each created order also queues a Telegram message; the stand-in of scripts/fake_peers.py
 # answers them here so that the jobs run as in production. Not a test: figures depend on the machine.
 # REQUESTS and CONCURRENCY can be overridden.
@@ -75,6 +77,36 @@ pages() {
     "$bin"/bench_pages http://127.0.0.1:8788 "$day" "$order" "$product" "$log"
 }
 
+# The bouquet's photo: uploads of 1, 5 and 10 MB (JPEG-shaped, each one different, so each
+# takes the whole path: read, find the file, tell its kind, hash it, put it in R2, record it, queue
+# the chat's job), one at a time; wall time per size, and workerd's resident memory at its peak.
+photos() {
+  local order cookie size n file times rss_peak pid
+  printf 'dev-staff-password\n' | bash scripts/staff.sh add admin "Администратор" >/dev/null 2>&1
+  order="$(sql "insert into orders (bitrix_order_id, order_number, status, delivery_date, recipient_name)
+                values (5999999, '5999999', 'new', current_date, 'Замер фото')
+                on conflict (bitrix_order_id) do update set recipient_name = excluded.recipient_name returning id")"
+  cookie="$(curl -sS -o /dev/null -D - -H 'Origin: http://127.0.0.1:8788' \
+      --data 'login=admin&password=dev-staff-password&next=/crm' http://127.0.0.1:8788/crm/login \
+    | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')"
+  pid="$(pgrep -f 'workerd serve.*inspector-addr' | head -1)"
+  echo "photo_workerd_rss_before_mb=$(( $(awk '/VmRSS/ {print $2}' /proc/"$pid"/status) / 1024 ))"
+  rss_peak=0
+  for size in 1 5 10; do
+    times=()
+    for n in $(seq 1 10); do
+      file=.local/bench/photo-$size.jpg
+      { printf '\xff\xd8\xff\xe0'; head -c $((size * 1024 * 1024 - 24)) /dev/urandom; printf '%08d' "$n"; printf '\xff\xd9'; } >"$file"
+      times+=("$(curl -sS -o /dev/null -w '%{time_total}' -H 'Expect:' -H "Cookie: $cookie" -H 'Origin: http://127.0.0.1:8788' \
+          -F "photo=@$file;type=image/jpeg" "http://127.0.0.1:8788/crm/orders/$order/photo")")
+      [ -n "$pid" ] && rss_peak=$(awk -v a="$rss_peak" -v b="$(awk '/VmRSS/ {print $2}' /proc/"$pid"/status)" 'BEGIN { print (b > a ? b : a) }')
+    done
+    echo "photo_${size}mb_upload_p50_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.0f", a[int((NR + 1) / 2)] * 1000 }')"
+  done
+  echo "photo_workerd_rss_peak_mb=$((rss_peak / 1024)) (all isolates and the local R2 together)"
+  sql "select 'photo_jobs=' || count(*) from sync_jobs where payload ->> 'order_id' = '$order' and payload ->> 'occasion' = 'bouquet_photo'"
+}
+
 # The critical path at RTT_MS: the stack again, with the delaying proxy in front of PostgREST.
 rtt() {
   bash scripts/stack.sh down >/dev/null 2>&1 || true
@@ -88,6 +120,7 @@ rtt() {
 
 case "${BENCH:-all}" in
   pages) bash scripts/stack.sh up; pages; exit 0 ;;
+  photos) bash scripts/stack.sh up; photos; exit 0 ;;
   rtt) rtt; exit 0 ;;
 esac
 bash scripts/stack.sh up
@@ -128,4 +161,5 @@ sql "select 'jobs_retried=' || count(*) || coalesce(' first_error=' || min(last_
 wasm=build/index_bg.wasm
 echo "wasm_bytes=$(stat -c %s "$wasm") wasm_gzip_bytes=$(gzip -9 -c "$wasm" | wc -c)"
 pages
+photos
 rtt

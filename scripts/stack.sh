@@ -195,6 +195,15 @@ seed() {
     log "staff account $STAFF_LOGIN (password: $STAFF_PASSWORD)"
     printf '%s\n' "$STAFF_PASSWORD" | CRM_STACK="$STACK" PG_PORT="$PG_PORT" bash scripts/staff.sh add "$STAFF_LOGIN" "Администратор"
   fi
+  # One made-up account per other role, to see what each sees (README, «Roles»).
+  local role name
+  for role in manager florist courier; do
+    case "$role" in manager) name="Менеджер Дана" ;; florist) name="Флорист Алия" ;; courier) name="Курьер Ерлан" ;; esac
+    if [ -z "$(psql_admin -tA -c "select 1 from public.staff where login = 'dev-$role'")" ]; then
+      log "staff account dev-$role (password: dev-$role-password)"
+      printf '%s\n' "dev-$role-password" | CRM_STACK="$STACK" PG_PORT="$PG_PORT" bash scripts/staff.sh add "dev-$role" "$name" "$role"
+    fi
+  done
 }
 
 # -------------------------------------------------------------------------------- processes
@@ -353,6 +362,7 @@ print_try_it() {
   cat <<TXT
 
   The CRM:        http://127.0.0.1:$WORKER_PORT/crm   (login: $STAFF_LOGIN, password: $STAFF_PASSWORD)
+                  other roles: dev-manager, dev-florist, dev-courier (password: dev-<role>-password)
   The Worker:     http://127.0.0.1:$WORKER_PORT/health
   Bitrix/Telegram stand-ins log what the Worker sent: $LOG_DIR/peers.log
   PostgREST:      http://127.0.0.1:$POSTGREST_PORT

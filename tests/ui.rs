@@ -36,19 +36,26 @@ impl RngCore for Os {
 
 impl CryptoRng for Os {}
 
-pub const ACCOUNTS: [(&str, &str, &str); 2] =
-    [("admin", "Администратор", "dev-staff-password"), ("lockme", "Проверка блокировки", "lockme-password")];
+/// The accounts the browser tests log in with: login, name, password, role.
+pub const ACCOUNTS: [(&str, &str, &str, &str); 5] = [
+    ("admin", "Администратор", "dev-staff-password", "owner"),
+    ("lockme", "Проверка блокировки", "lockme-password", "owner"),
+    ("manager-ui", "Менеджер Дана", "manager-password", "manager"),
+    ("florist-ui", "Флорист Алия", "florist-password", "florist"),
+    ("courier-ui", "Курьер Ерлан", "courier-password", "courier"),
+];
 
 #[tokio::test]
 async fn the_staff_pages_work_in_a_real_browser() {
     harness::ensure_stack();
     let db = harness::db().await;
-    for (login, name, password) in ACCOUNTS {
+    for (login, name, password, role) in ACCOUNTS {
         let hash = cvety_crm::web::session::hash_password(password, &mut Os).unwrap();
         db.execute(
-            "insert into staff (login, name, password_hash, role) values ($1, $2, $3, 'owner')
-             on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash",
-            &[&login, &name, &hash],
+            "insert into staff (login, name, password_hash, role) values ($1, $2, $3, $4)
+             on conflict (login) do update set name = excluded.name, password_hash = excluded.password_hash,
+               role = excluded.role, disabled_at = null",
+            &[&login, &name, &hash, &role],
         )
         .await
         .unwrap();

@@ -757,7 +757,7 @@ impl<
                         // Shown on the page of the order's day, beside its file field.
                         let day = self.crm.order(id).await?.delivery_date.unwrap_or(today);
                         let chrome = chrome(Section::My);
-                        return Ok(self.my_page(&chrome, staff, day, Some((id, problem.message_ru())), 422).await?);
+                        return self.my_page(&chrome, staff, day, Some((id, problem.message_ru())), 422).await;
                     }
                     _ => None,
                 };

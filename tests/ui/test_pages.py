@@ -25,6 +25,7 @@ from send_webhook import signature_headers  # noqa: E402  (the kit's signing, as
 
 BASE = os.environ["CRM_URL"].rstrip("/")
 BITRIX = os.environ["BITRIX_FAKE"]
+TELEGRAM = os.environ["TELEGRAM_FAKE"]
 SHOTS = os.environ["SCREENSHOTS"]
 AXE = os.environ["AXE"]
 ALMATY = datetime.timezone(datetime.timedelta(hours=5))
@@ -294,6 +295,183 @@ class StaffPages(unittest.TestCase):
         expect(page.get_by_role("status")).to_have_text("Вы вышли из CRM")
         page.goto(f"{BASE}/crm")
         expect(page).to_have_url(re.compile(r"/crm/login"))
+
+
+PHONE = {"width": 360, "height": 740}
+
+
+def fits_a_phone(test, page, name):
+    """No horizontal scroll at 360 px, and every button and link-button at least 44 px high."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    test.assertLessEqual(width, PHONE["width"], f"{name}: the page scrolls sideways ({width} px)")
+    low = page.evaluate("""() => [...document.querySelectorAll('button, .button-link, select, input:not([type=hidden]):not([type=checkbox]), label:has(+ input[type=checkbox]), input[type=checkbox] + label')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 80))""")
+    test.assertEqual(low, [], f"{name}: controls lower than 44 px")
+
+
+class RolesDay(unittest.TestCase):
+    """Each role's day (issue 19): the manager edits an order and assigns the courier, the
+    florist attaches the bouquet's photo from a phone, the courier on a 360×740 screen takes and
+    delivers it. Each person has a browser of their own."""
+
+    @classmethod
+    def setUpClass(cls):
+        sql("insert into delivery_time_slots (bitrix_slot_id, label, starts_at, ends_at) values "
+            "(92, '22:00-23:00', '22:00', '23:00'), (93, '23:00-23:59', '23:00', '23:59') on conflict do nothing")
+        cls.bitrix_id = 8_300_000 + int(RUN, 16) % 100_000
+        cls.order = webhook(cls.bitrix_id, f"Динара {RUN}", "+77017778899", 92, "С любовью")
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        desk = {"locale": "ru-RU", "timezone_id": "Asia/Almaty", "bypass_csp": True}
+        phone = {**desk, "viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+        cls.manager = cls.browser.new_context(**desk, viewport={"width": 1280, "height": 900}).new_page()
+        cls.florist = cls.browser.new_context(**phone).new_page()
+        cls.courier = cls.browser.new_context(**phone).new_page()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+
+    def check(self, page, name):
+        page.add_script_tag(path=AXE)
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+        self.assertEqual(bad, [], f"axe on {name}")
+
+    def log_in(self, page, login, password):
+        page.goto(f"{BASE}/crm/login")
+        page.get_by_label("Логин").fill(login)
+        page.get_by_label("Пароль").fill(password)
+        page.get_by_role("button", name="Войти").click()
+
+    def test_13_the_manager_edits_the_order_and_bitrix_gets_one_update_then_assigns_the_courier(self):
+        page = self.manager
+        self.log_in(page, "manager-ui", "manager-password")
+        page.goto(f"{BASE}/crm/orders/{self.order}")
+        page.get_by_role("link", name="✏️ Изменить заказ").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"Изменить заказ №{self.bitrix_id}")
+        page.get_by_label("Адрес").fill("Алматы, пр. Абая 12, кв. 7")
+        page.get_by_label("Время").select_option("93")
+        page.get_by_label("Текст открытки").fill("С любовью, навсегда")
+        self.check(page, "edit-order")
+        page.get_by_role("button", name="Сохранить и отправить в Битрикс").click()
+        expect(page.get_by_role("status")).to_have_text("Заказ изменён, изменения отправлены в Битрикс")
+        timeline = page.locator("ol.timeline")
+        expect(timeline).to_contain_text("Адрес: «Алматы, пр. Абая 10» → «Алматы, пр. Абая 12, кв. 7»")
+        expect(timeline).to_contain_text("Менеджер Дана")
+        updates = eventually(lambda: [c for c in received(BITRIX, f"\"bitrix_order_id\":{self.bitrix_id}")
+                                      if c["body"]["action"] == "order.update"], "the update in Bitrix")
+        time.sleep(1)
+        updates = [c for c in received(BITRIX, f"\"bitrix_order_id\":{self.bitrix_id}") if c["body"]["action"] == "order.update"]
+        self.assertEqual(len(updates), 1, "one order.update per edit")
+        self.assertEqual(updates[0]["body"]["fields"]["properties"],
+                         {"addressRecipient": "Алматы, пр. Абая 12, кв. 7", "when": "93", "postcardText": "С любовью, навсегда"})
+        page.get_by_label("Назначить").select_option(label="Курьер Ерлан")
+        page.get_by_role("button", name="Сохранить", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("Курьер назначен")
+        page.goto(f"{BASE}/crm")
+        expect(page.get_by_role("region", name=re.compile("23:00-23:59"))).to_contain_text("Курьер Ерлан")
+        self.check(page, "board-with-courier")
+
+    def test_14_the_florist_on_her_phone_marks_the_bouquet_assembled_with_a_photo_sent_to_the_chat_once(self):
+        page = self.florist
+        self.log_in(page, "florist-ui", "florist-password")
+        expect(page.get_by_role("link", name="Синхронизация")).to_have_count(0)
+        expect(page.get_by_role("link", name="Отчёты")).to_have_count(0)
+        page.goto(f"{BASE}/crm/orders/{self.order}")
+        expect(page.get_by_text("Итого")).to_have_count(0)
+        # A photo as a phone's camera makes one: a JPEG, drawn here by the browser itself.
+        shot = self.courier.context.new_page()
+        shot.set_content("<body style='margin:0;background:linear-gradient(135deg,#f7a8b8,#c2185b 60%,#2e7d32)'>"
+                         "<div style='font:64px sans-serif;color:#fff;padding:40px'>🌷🌹🌷</div></body>")
+        photo = f"{SHOTS}/bouquet-{RUN}.jpg"
+        shot.screenshot(path=photo, type="jpeg", quality=80)
+        shot.close()
+        page.get_by_label("Фото букета").set_input_files(photo)
+        page.get_by_role("button", name="Собран — сохранить фото").click()
+        expect(page.get_by_role("status")).to_have_text("Букет собран: фото сохранено и отправлено в чат")
+        image = page.get_by_role("img", name=f"Фото букета к заказу №{self.bitrix_id}")
+        expect(image).to_be_visible()
+        self.assertGreater(image.evaluate("img => img.decode().then(() => img.naturalWidth)"), 0,
+                           "the photo is served and shown")
+        fits_a_phone(self, page, "card with photo")
+        self.check(page, "card-with-photo")
+        page.locator("section[aria-labelledby=bouquet]").screenshot(path=f"{SHOTS}/card-bouquet.png")
+        sent = eventually(lambda: [c for c in received(TELEGRAM, "Букет собран") if c["path"].endswith("/sendPhoto")],
+                          "the photo in the chat")
+        time.sleep(1)
+        self.assertEqual(len([c for c in received(TELEGRAM, str(self.bitrix_id)) if c["path"].endswith("/sendPhoto")]), 1)
+        self.assertIn(str(self.bitrix_id), sent[0]["body"]["caption"])
+        answer = page.request.get(f"{BASE}/crm/sync")
+        self.assertEqual(answer.status, 403, "no sync for the florist")
+
+    def test_15_the_courier_on_a_360_px_phone_takes_the_order_and_delivers_it(self):
+        page = self.courier
+        self.log_in(page, "courier-ui", "courier-password")
+        expect(page).to_have_url(f"{BASE}/crm/my")
+        delivery = page.get_by_role("article").filter(has_text=str(self.bitrix_id))
+        expect(delivery).to_contain_text("23:00-23:59")
+        expect(delivery.get_by_role("link", name="+7 (701) 777-88-99")).to_have_attribute("href", "tel:+77017778899")
+        expect(delivery.get_by_role("link", name="2ГИС")).to_have_attribute("href", re.compile(r"^https://2gis\.kz/search/"))
+        expect(delivery.get_by_role("link", name="Яндекс Карты")).to_have_attribute("href", re.compile(r"^https://yandex\.kz/maps/"))
+        expect(delivery).to_contain_text("С любовью, навсегда")
+        fits_a_phone(self, page, "courier page")
+        self.check(page, "courier-my")
+        delivery.get_by_role("button", name="Забрал").click()
+        expect(page.get_by_role("status")).to_contain_text("Доставляется")
+        delivery = page.get_by_role("article").filter(has_text=str(self.bitrix_id))
+        delivery.get_by_role("button", name="Доставлено").click()
+        expect(page.get_by_role("status")).to_have_text("Отмечено: заказ доставлен")
+        self.assertEqual(sql(f"select status from orders where id = '{self.order}'"), "completed")
+        codes = eventually(lambda: [c["body"]["status_id"] for c in received(BITRIX, f"\"bitrix_order_id\":{self.bitrix_id}")
+                                    if c["body"]["action"] == "order.set_status" and c["status"] == 200][:2] or None,
+                           "the statuses in Bitrix")
+        eventually(lambda: len([c for c in received(BITRIX, f"\"bitrix_order_id\":{self.bitrix_id}")
+                                if c["body"]["action"] == "order.set_status"]) >= 2, "both statuses")
+        codes = [c["body"]["status_id"] for c in received(BITRIX, f"\"bitrix_order_id\":{self.bitrix_id}")
+                 if c["body"]["action"] == "order.set_status"]
+        self.assertEqual(codes, ["PD", "CO"])
+        self.assertEqual(page.request.get(f"{BASE}/crm/orders").status, 403, "no orders list for the courier")
+
+    def test_16_every_page_a_role_opens_fits_a_360_px_phone(self):
+        page = self.manager
+        page.set_viewport_size(PHONE)
+        with page.expect_download() as download:
+            page.goto(f"{BASE}/crm/orders")
+            page.get_by_role("link", name=re.compile("Скачать CSV")).click()
+        csv = open(download.value.path(), "rb").read()
+        self.assertTrue(csv.startswith("\ufeffНомер;".encode()), csv[:40])
+        for path in ["/crm", f"/crm/orders/{self.order}", f"/crm/orders/{self.order}/edit", "/crm/orders", "/crm/products",
+                     "/crm/reports", "/crm/sync"]:
+            page.goto(f"{BASE}{path}")
+            fits_a_phone(self, page, path)
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    def test_17_the_owner_adds_a_courier_whose_one_time_password_opens_the_courier_page(self):
+        page = self.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True,
+                                        viewport=PHONE).new_page()
+        self.log_in(page, "admin", "dev-staff-password")
+        page.goto(f"{BASE}/crm/staff")
+        page.get_by_label("Логин (латиница)").fill(f"kuryer-{RUN}")
+        page.get_by_label("Имя").fill(f"Курьер {RUN}")
+        page.get_by_label("Роль", exact=True).select_option("courier")
+        page.get_by_role("button", name="Добавить и показать пароль").click()
+        expect(page.get_by_role("heading", name=f"Временный пароль для kuryer-{RUN}")).to_be_visible()
+        password = page.locator(".password code").inner_text()
+        fits_a_phone(self, page, "staff page")
+        self.check(page, "staff")
+        other = self.browser.new_context(locale="ru-RU", viewport=PHONE).new_page()
+        self.log_in(other, f"kuryer-{RUN}", password)
+        expect(other).to_have_url(f"{BASE}/crm/my")
+        other.context.close()
+        page.context.close()
 
 
 if __name__ == "__main__":

@@ -117,6 +117,11 @@ pub fn list(chrome: &Chrome, orders: &[OrderView], filter: &OrderFilter, shops: 
                     a href="/crm/orders" { "Сбросить" }
                 }
             }
+            p {
+                a class="button-link" href={ "/crm/orders/export?" (query_string(&pairs)) } {
+                    "⬇ Скачать CSV для Excel (с этими фильтрами)"
+                }
+            }
             @if orders.is_empty() {
                 p { "Заказов не найдено." }
             } @else {

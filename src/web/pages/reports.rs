@@ -86,7 +86,13 @@ pub fn page(chrome: &Chrome, period: Period, days: &[ReportDay]) -> Markup {
                 }
             }
             p class="note" { "День заказа — день, когда он оформлен (по времени Алматы). В выручку не входят отклонённые и возвращённые заказы." }
+            p {
+                a class="button-link" href={ "/crm/reports/export?from=" (period.from) "&to=" (period.to) } {
+                    "⬇ Скачать CSV для Excel"
+                }
+            }
             (chart(days))
+            div class="table-scroll" {
             table {
                 caption { "По дням" }
                 thead {
@@ -111,6 +117,7 @@ pub fn page(chrome: &Chrome, period: Period, days: &[ReportDay]) -> Markup {
                         }
                     }
                 }
+            }
             }
         },
     )
