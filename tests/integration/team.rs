@@ -215,7 +215,12 @@ async fn the_orders_and_the_report_download_as_csv_that_russian_excel_opens() {
     assert!(orders.body.starts_with("\u{feff}Номер;Создан;Источник;Статус;Дата доставки"));
     assert!(orders.body.contains(";25.08.2025;") && orders.body.contains(";9000;"), "{}", &orders.body[..400]);
     let report = get(&manager, "/crm/reports/export").await;
-    assert!(report.body.starts_with("\u{feff}День;Заказов;Выручка, ₸"));
+    assert!(
+        report.body.starts_with("\u{feff}День;Заказов;Выручка, ₸"),
+        "{} {}",
+        report.status,
+        report.body.chars().take(300).collect::<String>()
+    );
     let (_, florist) = account("florist").await;
     assert_eq!(get(&florist, "/crm/orders/export").await.status, 403);
 }
@@ -516,4 +521,27 @@ async fn the_courier_may_deliver_with_a_photo_of_the_handover_which_the_manager_
         .unwrap();
     assert_eq!(photo.headers()["cache-control"], "private, no-store");
     assert_eq!(photo.bytes().await.unwrap().to_vec(), png());
+}
+
+#[tokio::test]
+async fn a_day_whose_orders_sum_past_the_money_range_is_reported_at_the_cap_never_a_500() {
+    ensure_stack();
+    let (_, manager) = account("manager").await;
+    // Two orders at the largest total a webhook may carry, on a day of their own.
+    let day = format!("2019-0{}-1{}", 1 + fresh_id() % 9, fresh_id() % 10);
+    for _ in 0..2 {
+        db().await
+            .execute(
+                "insert into orders (bitrix_order_id, status, total_amount, created_at)
+                 values ($1, 'accepted', 922337203685477.5807, $2::text::date + time '12:00')",
+                &[&i64::try_from(9_100_000 + fresh_id()).unwrap(), &day],
+            )
+            .await
+            .unwrap();
+    }
+    let page = get(&manager, &format!("/crm/reports?from={day}&to={day}")).await;
+    assert_eq!(page.status, 200);
+    let csv = get(&manager, &format!("/crm/reports/export?from={day}&to={day}")).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains(";922337203685477,5807;"), "{}", csv.body);
 }

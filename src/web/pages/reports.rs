@@ -60,7 +60,8 @@ fn chart(days: &[ReportDay]) -> Markup {
 pub fn page(chrome: &Chrome, period: Period, days: &[ReportDay]) -> Markup {
     let orders: u64 = days.iter().map(|d| d.orders).sum();
     let revenue_orders: u64 = days.iter().map(|d| d.revenue_orders).sum();
-    let revenue = days.iter().try_fold(Money::default(), |sum, d| sum.plus(d.revenue)).unwrap_or_default();
+    // `None` past Money's range (a sum no shop reaches, but hostile input can): shown as «—».
+    let revenue = days.iter().try_fold(Money::default(), |sum, d| sum.plus(d.revenue));
     let title = format!("Отчёт: {} — {}", human::date(period.from), human::date(period.to));
     let share = |day: &ReportDay, origin: Origin| {
         day.by_source
@@ -80,8 +81,9 @@ pub fn page(chrome: &Chrome, period: Period, days: &[ReportDay]) -> Markup {
                 button type="submit" { "Показать" }
             }
             p class="summary" {
-                "Заказов: " strong { (orders) } ". Выручка: " strong { (human::money(revenue, None)) } "."
-                @if let Some(average) = revenue.divided_by(revenue_orders) {
+                "Заказов: " strong { (orders) } ". Выручка: "
+                strong { @match revenue { Some(revenue) => (human::money(revenue, None)), None => "—" } } "."
+                @if let Some(average) = revenue.and_then(|r| r.divided_by(revenue_orders)) {
                     " Средний чек: " strong { (human::money(average, None)) } "."
                 }
             }

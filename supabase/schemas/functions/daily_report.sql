@@ -18,11 +18,12 @@ CREATE FUNCTION public.daily_report(p_from date, p_to date, p_offset_seconds int
   select coalesce(jsonb_agg(jsonb_build_object(
     'day', d.day,
     'orders', (select count(*) from placed p where p.day = d.day),
-    'revenue', (select coalesce(sum(p.total_amount) filter (where p.revenue), 0)::text from placed p where p.day = d.day),
+    'revenue', (select least(coalesce(sum(p.total_amount) filter (where p.revenue), 0), 922337203685477.5807)::text
+                from placed p where p.day = d.day),
     'revenue_orders', (select count(*) filter (where p.revenue and p.total_amount is not null) from placed p where p.day = d.day),
     'by_status', coalesce((select jsonb_object_agg(x.status, x.n)
                            from (select p.status, count(*) as n from placed p where p.day = d.day group by p.status) x), '{}'::jsonb),
-    'by_source', coalesce((select jsonb_object_agg(x.origin, jsonb_build_object('orders', x.n, 'revenue', x.revenue::text))
+    'by_source', coalesce((select jsonb_object_agg(x.origin, jsonb_build_object('orders', x.n, 'revenue', least(x.revenue, 922337203685477.5807)::text))
                            from (select p.origin, count(*) as n,
                                         coalesce(sum(p.total_amount) filter (where p.revenue), 0) as revenue
                                  from placed p where p.day = d.day group by p.origin) x), '{}'::jsonb))
