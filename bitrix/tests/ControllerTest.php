@@ -304,4 +304,18 @@ final class ControllerTest extends KitCase
         self::assertSame([404, 'order_not_found'], [$missing->status, $missing->body['error']]);
         self::assertEquals($before, $this->shop->orderRecord($id));
     }
+
+    public function testTheTrackingLinkIsWrittenToItsPropertyAndClearedWhenRevoked(): void
+    {
+        $id = $this->storefrontOrder();
+        $url = 'https://crm.cvety.kz/t/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE';
+        $set = $this->call(['action' => 'order.update', 'bitrix_order_id' => $id,
+            'fields' => ['properties' => ['crmTrackUrl' => $url]], 'seen' => ['properties' => (object) []]], 'bitrix:track_url:o:1');
+        self::assertSame(200, $set->status, $set->json());
+        self::assertSame($url, $this->shop->orderRecord($id)['properties']['crmTrackUrl']);
+
+        $this->call(['action' => 'order.update', 'bitrix_order_id' => $id,
+            'fields' => ['properties' => ['crmTrackUrl' => '']], 'seen' => ['properties' => (object) []]], 'bitrix:track_url:o:2');
+        self::assertSame('', $this->shop->orderRecord($id)['properties']['crmTrackUrl']);
+    }
 }

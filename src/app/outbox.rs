@@ -445,6 +445,16 @@ where
                 let request = gateway::update_order(&view, fields, *lines, seen)?;
                 self.gateway.call(&request, &job.idempotency_key).await.map(Some)
             }
+            Task::SetBitrixTrackUrl { order_id, token } => {
+                let view = self.view(job, order_id).await?;
+                if view.track_token != *token {
+                    // A newer link, or its revocation, has its own job.
+                    return Ok(Some(json!({"superseded": true})));
+                }
+                let url = token.as_deref().map(|token| crate::domain::track::track_url(self.crm_url, token));
+                let request = gateway::set_track_url(&view, url.as_deref())?;
+                self.gateway.call(&request, &job.idempotency_key).await.map(Some)
+            }
             Task::SetBitrixStatus { order_id, status } => {
                 let view = self.view(job, order_id).await?;
                 if let Some(wanted) = status.filter(|wanted| *wanted != view.status) {

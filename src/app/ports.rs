@@ -423,6 +423,23 @@ pub trait TeamStore {
         photo: &crate::domain::views::PhotoView,
         actor: &Actor,
     ) -> Result<Option<bool>, StoreError>;
+    /// `None` for an unknown order. MUST make the order's one live link with `token` and add the
+    /// job that writes it to Bitrix, or answer the live link there is (`made: false`, no job).
+    async fn make_track_link(
+        &self,
+        order: &CrmId,
+        token: &str,
+        actor: &Actor,
+    ) -> Result<Option<crate::app::team::TrackLinkMade>, StoreError>;
+    /// `None` for an unknown order. MUST revoke the live link (its page then answers 404) and
+    /// add the job that clears it in Bitrix; `revoked: false` when there is none.
+    async fn revoke_track_link(
+        &self,
+        order: &CrmId,
+        actor: &Actor,
+    ) -> Result<Option<crate::app::team::TrackLinkRevoked>, StoreError>;
+    /// What the buyer's page shows for a live link's token; `None` for an unknown or revoked one.
+    async fn track_page(&self, token: &str) -> Result<Option<crate::domain::track::TrackView>, StoreError>;
     /// The active couriers, by name.
     async fn couriers(&self) -> Result<Vec<crate::domain::views::Courier>, StoreError>;
     /// MUST refuse an account that is not an active courier (`not_a_courier`, nothing changed);

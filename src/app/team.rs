@@ -304,6 +304,38 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
     }
 }
 
+/// A link the store made, or the live one it already had.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TrackLinkMade {
+    pub token: String,
+    pub made: bool,
+    pub jobs: Vec<crate::domain::ids::JobId>,
+}
+
+/// A link the store revoked (or found none to).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TrackLinkRevoked {
+    pub revoked: bool,
+    pub jobs: Vec<crate::domain::ids::JobId>,
+}
+
+impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: BitrixGateway> Crm<'_, S, Q, G> {
+    /// The order's tracking link: made with `token` (32 random bytes the edge drew), or the live
+    /// one; its job writes it to Bitrix.
+    pub async fn make_track_link(&self, order: &CrmId, token: &str, actor: &Actor) -> Result<TrackLinkMade, CrmError> {
+        let made = self.store.make_track_link(order, token, actor).await?.ok_or(CrmError::NotFound(Record::Order))?;
+        enqueue_jobs(self.queue, &made.jobs).await;
+        Ok(made)
+    }
+
+    /// Revokes the order's tracking link; its job clears it in Bitrix.
+    pub async fn revoke_track_link(&self, order: &CrmId, actor: &Actor) -> Result<bool, CrmError> {
+        let revoked = self.store.revoke_track_link(order, actor).await?.ok_or(CrmError::NotFound(Record::Order))?;
+        enqueue_jobs(self.queue, &revoked.jobs).await;
+        Ok(revoked.revoked)
+    }
+}
+
 /// How many of the newest account changes the owner's page lists.
 pub const STAFF_CHANGES_SHOWN: u32 = 30;
 

@@ -154,6 +154,23 @@ pub fn update_order(
     })
 }
 
+/// The request that writes the order's tracking link (`url`; `None`: cleared) to its Bitrix
+/// property `crmTrackUrl`, through `order.update`.
+///
+/// # Errors
+/// A transient [`Failure`] while the order has no Bitrix id.
+pub fn set_track_url(card: &OrderView, url: Option<&str>) -> Result<GatewayRequest, Failure> {
+    let Some(bitrix_order_id) = card.bitrix_order_id else {
+        return Err(Failure::transient("the order is not in Bitrix yet"));
+    };
+    Ok(GatewayRequest::UpdateOrder {
+        bitrix_order_id,
+        fields: json!({"properties": {crate::domain::track::TRACK_PROPERTY: url.unwrap_or("")}}),
+        basket: None,
+        seen: json!({"properties": {}}),
+    })
+}
+
 /// The status request for a CRM order, or why it cannot be sent yet.
 ///
 /// # Errors

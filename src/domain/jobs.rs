@@ -65,6 +65,9 @@ pub enum JobKind {
     /// An edit made in the CRM sent to Bitrix: `order_id`, `change`, `fields` (the names it
     /// touched), `lines` (whether it touched the basket), `seen` (the values the editor saw).
     UpdateBitrixOrder,
+    /// The buyer's tracking link written to the Bitrix order (`crmTrackUrl`): `order_id`,
+    /// `change`, `token` (null: the link was revoked, the property is cleared).
+    BitrixTrackUrl,
 }
 
 /// A job's shape with `{name}` placeholders: in the key, and as whole payload values.
@@ -113,6 +116,11 @@ impl JobKind {
                 Flow::ReverseSync,
                 "bitrix:update_order:{order_id}:{change}",
                 json!({"order_id": "{order_id}", "update": true, "fields": "{fields}", "lines": "{lines}", "seen": "{seen}"}),
+            ),
+            JobKind::BitrixTrackUrl => (
+                Flow::ReverseSync,
+                "bitrix:track_url:{order_id}:{change}",
+                json!({"order_id": "{order_id}", "occasion": "track_url", "token": "{token}"}),
             ),
             JobKind::SetBitrixStatus => (
                 Flow::StatusSync,
@@ -355,6 +363,9 @@ pub enum Task {
     /// Send an edit made in the CRM to Bitrix: the order's current values of these fields (and
     /// its basket when `lines`), with what the editor saw.
     UpdateBitrixOrder { order_id: String, fields: Vec<crate::domain::edit::EditField>, lines: bool, seen: Value },
+    /// Write the order's tracking link to Bitrix: the one the job was made for (`None`: cleared);
+    /// nothing when a later link or revocation superseded it.
+    SetBitrixTrackUrl { order_id: String, token: Option<String> },
 }
 
 impl JobRow {
@@ -386,6 +397,12 @@ impl JobRow {
                     fields,
                     lines: self.payload.get("lines").and_then(Value::as_bool).unwrap_or(false),
                     seen: self.payload.get("seen").cloned().unwrap_or(Value::Null),
+                })
+            }
+            Flow::ReverseSync if self.payload.get("occasion").and_then(Value::as_str) == Some("track_url") => {
+                Ok(Task::SetBitrixTrackUrl {
+                    order_id: text("order_id")?,
+                    token: self.payload.get("token").and_then(Value::as_str).map(str::to_owned),
                 })
             }
             Flow::ReverseSync => Ok(Task::CreateBitrixOrder { order_id: text("order_id")? }),
@@ -488,6 +505,7 @@ pub fn gate(task: &Task, switches: Switches) -> Gate {
         | Task::SetBitrixStatus { .. }
         | Task::SetBitrixAvailability { .. }
         | Task::UpdateBitrixOrder { .. }
+        | Task::SetBitrixTrackUrl { .. }
             if !switches.bitrix_sync_enabled =>
         {
             Gate::Hold { reason: "BITRIX_SYNC_ENABLED=false", recheck_in: HOLD_RECHECK }
@@ -702,7 +720,7 @@ mod tests {
         let values = json!({"order_id": order, "product_id": order, "change": "c", "status": "accepted", "stock": "159",
                             "run": order, "day": "2025-08-25", "slot": 18, "stage": "over", "minutes_left": -30,
                             "photo": "orders/o/bouquet-ab.jpg", "fields": ["recipient_name"], "lines": true,
-                            "seen": {"recipient_name": "A"}});
+                            "seen": {"recipient_name": "A"}, "token": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE"});
         for kind in [
             JobKind::NewOrderMessage,
             JobKind::StatusMessage,
@@ -715,6 +733,7 @@ mod tests {
             JobKind::SetAvailability,
             JobKind::BouquetPhoto,
             JobKind::UpdateBitrixOrder,
+            JobKind::BitrixTrackUrl,
         ] {
             let made = kind.job(&values);
             let row = JobRow { flow: made.flow.as_str().into(), payload: made.payload, ..job("telegram", json!({})) };

@@ -31,4 +31,5 @@ pub mod staff_login;
 pub mod status;
 pub mod stock;
 pub mod text;
+pub mod track;
 pub mod views;

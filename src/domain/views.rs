@@ -123,6 +123,9 @@ pub struct OrderView {
     /// The courier's photo of the handover, when they took one.
     #[serde(default)]
     pub handover_photo: Option<PhotoView>,
+    /// The buyer's live tracking link's token (never sent out by the API).
+    #[serde(default, skip_serializing)]
+    pub track_token: Option<String>,
     pub items: Vec<ItemView>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
@@ -328,6 +331,9 @@ pub enum TimelineEntry {
 pub struct OrderPage {
     pub order: OrderView,
     pub timeline: Vec<TimelineEntry>,
+    /// The buyer's phone, as Bitrix gave it (for the WhatsApp link to the tracking page).
+    #[serde(default)]
+    pub buyer_phone: Option<String>,
 }
 
 /// A delivery slot with its times (when the CRM knows them).

@@ -174,6 +174,13 @@ store_calls! {
     AttachHandoverPhoto<'a> = "crm_attach_handover_photo" -> bool {
         p_order_id: &'a CrmId => "uuid", p_photo: &'a PhotoView => "jsonb", p_actor: &'a Actor => "jsonb",
     }
+    MakeTrackLink<'a> = "crm_make_track_link" -> crate::app::team::TrackLinkMade {
+        p_order_id: &'a CrmId => "uuid", p_token: &'a str => "text", p_actor: &'a Actor => "jsonb", p_jobs: Value => "jsonb",
+    }
+    RevokeTrackLink<'a> = "crm_revoke_track_link" -> crate::app::team::TrackLinkRevoked {
+        p_order_id: &'a CrmId => "uuid", p_actor: &'a Actor => "jsonb", p_jobs: Value => "jsonb",
+    }
+    TrackPage<'a> = "track_page" -> crate::domain::track::TrackView { p_token: &'a str => "text" }
     CourierList = "courier_list" -> Vec<Courier> {}
     SetCourier<'a> = "crm_set_courier" -> CourierSet {
         p_order_id: Option<&'a CrmId> => "uuid", p_date: Option<NaiveDate> => "date", p_slot: Option<u64> => "bigint",

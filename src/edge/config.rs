@@ -33,6 +33,7 @@ pub mod names {
     pub const DELIVERY_RISK_MINUTES: &str = "DELIVERY_RISK_MINUTES";
     pub const CHAT_DIGEST_AFTER: &str = "CHAT_DIGEST_AFTER";
     pub const CRM_PUBLIC_URL: &str = "CRM_PUBLIC_URL";
+    pub const SHOP_PHONE: &str = "SHOP_PHONE";
     pub const ENVIRONMENT: &str = "ENVIRONMENT";
     /// The queue for jobs and delayed webhook applies (wrangler.toml).
     pub const JOBS_QUEUE: &str = "JOBS";
@@ -40,6 +41,8 @@ pub mod names {
     pub const DEDUP_KV: &str = "WEBHOOK_DEDUP";
     /// The R2 bucket for photos people upload (wrangler.toml).
     pub const PHOTOS_BUCKET: &str = "PHOTOS";
+    /// The rate limit of the buyer's tracking page, per network (wrangler.toml).
+    pub const TRACK_LIMIT: &str = "TRACK_LIMIT";
 }
 
 /// Everything the routes and the queue consumer need.
@@ -69,6 +72,8 @@ pub struct Config {
     pub chat_digest_after: u32,
     /// The CRM's own address, for links in messages.
     pub crm_public_url: String,
+    /// The shop's phone, on the buyer's tracking page.
+    pub shop_phone: String,
     /// Production (by `ENVIRONMENT` or the host) refuses to run half-configured.
     pub environment: Environment,
     /// `WEBHOOK_SIGNING_SECRET` is set (for production's checks).
@@ -111,6 +116,7 @@ impl Config {
             delivery_risk_minutes: delivery_risk_minutes(text(env, names::DELIVERY_RISK_MINUTES).as_deref()),
             chat_digest_after: chat_digest_after(text(env, names::CHAT_DIGEST_AFTER).as_deref()),
             crm_public_url: crm_public_url(text(env, names::CRM_PUBLIC_URL).as_deref()),
+            shop_phone: get(names::SHOP_PHONE),
             environment: Environment::from_vars(
                 text(env, names::ENVIRONMENT).as_deref(),
                 &crm_public_url(text(env, names::CRM_PUBLIC_URL).as_deref()),

@@ -19,6 +19,8 @@ pub mod pages;
 pub mod routes;
 #[cfg(target_arch = "wasm32")]
 pub mod store;
+#[cfg(target_arch = "wasm32")]
+pub mod track;
 
 #[cfg(target_arch = "wasm32")]
 use crate::domain::log::LogLine;

@@ -102,6 +102,7 @@ pub async fn handle(
         crm: bindings.crm(&gateway, now),
         session_secret: &bindings.config.session_secret,
         photos: &bindings.photos,
+        public_url: &bindings.config.crm_public_url,
     };
     let (answer, logs) = desk.serve(route, &page_request).await;
     emit_correlated(logs, bindings.store.correlation());

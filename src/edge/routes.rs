@@ -60,6 +60,8 @@ async fn serve(
         Route::BitrixOrderWebhook => bitrix_order_webhook(request, bindings, env, ctx).await?,
         Route::Api(api_route) => crm_api::handle(request, bindings, api_route, path).await,
         Route::Page(page_route) => return pages::handle(request, bindings, &page_route).await,
+        Route::Track(token) => return super::track::handle(request, bindings, env, &token, false).await,
+        Route::TrackPhoto(token) => return super::track::handle(request, bindings, env, &token, true).await,
         Route::Unknown(miss) => answers::route_missed(miss, path),
     };
     respond(&answer)

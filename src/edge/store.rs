@@ -476,6 +476,29 @@ impl CrmStore for PostgrestStore {
 }
 
 impl crate::app::ports::TeamStore for PostgrestStore {
+    async fn make_track_link(
+        &self,
+        order: &CrmId,
+        token: &str,
+        actor: &Actor,
+    ) -> Result<Option<crate::app::team::TrackLinkMade>, StoreError> {
+        let p_jobs = JobKind::templates(&[("bitrix_track_url", JobKind::BitrixTrackUrl)]);
+        self.call(&calls::MakeTrackLink { p_order_id: order, p_token: token, p_actor: actor, p_jobs }).await
+    }
+
+    async fn revoke_track_link(
+        &self,
+        order: &CrmId,
+        actor: &Actor,
+    ) -> Result<Option<crate::app::team::TrackLinkRevoked>, StoreError> {
+        let p_jobs = JobKind::templates(&[("bitrix_track_url", JobKind::BitrixTrackUrl)]);
+        self.call(&calls::RevokeTrackLink { p_order_id: order, p_actor: actor, p_jobs }).await
+    }
+
+    async fn track_page(&self, token: &str) -> Result<Option<crate::domain::track::TrackView>, StoreError> {
+        self.call(&calls::TrackPage { p_token: token }).await
+    }
+
     async fn attach_handover_photo(
         &self,
         order: &CrmId,

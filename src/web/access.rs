@@ -35,7 +35,9 @@ pub fn rule(route: &PageRoute) -> Who {
         | PageRoute::AssignSlotCourier
         | PageRoute::EditOrder(_)
         | PageRoute::UpdateOrder(_)
-        | PageRoute::HandoverPhoto(_) => Who::Office,
+        | PageRoute::HandoverPhoto(_)
+        | PageRoute::MakeTrackLink(_)
+        | PageRoute::RevokeTrackLink(_) => Who::Office,
         PageRoute::Staff | PageRoute::AddStaff | PageRoute::ChangeStaff(_) => Who::Owner,
         PageRoute::MyDeliveries | PageRoute::Picked(_) | PageRoute::Delivered(_) => Who::Courier,
     }
@@ -83,6 +85,8 @@ pub(crate) mod tests {
             PageRoute::Photo(id.clone()),
             PageRoute::EditOrder(id.clone()),
             PageRoute::HandoverPhoto(id.clone()),
+            PageRoute::MakeTrackLink(id.clone()),
+            PageRoute::RevokeTrackLink(id.clone()),
             PageRoute::UpdateOrder(id.clone()),
             PageRoute::ChangeStaff(id),
         ]

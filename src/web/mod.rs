@@ -14,3 +14,4 @@ pub mod routes;
 pub mod session;
 pub mod staff_pages;
 pub mod telegram;
+pub mod track_page;

@@ -147,6 +147,10 @@ pub enum PageRoute {
     EditOrder(CrmId),
     /// `POST /crm/orders/{id}/edit`: the edit, sent on to Bitrix.
     UpdateOrder(CrmId),
+    /// `POST /crm/orders/{id}/track`: the buyer's tracking link (made, or the live one).
+    MakeTrackLink(CrmId),
+    /// `POST /crm/orders/{id}/track/revoke`: the link stops working.
+    RevokeTrackLink(CrmId),
 }
 
 impl PageRoute {
@@ -172,6 +176,8 @@ impl PageRoute {
                 | PageRoute::ChangeStaff(_)
                 | PageRoute::AttachPhoto(_)
                 | PageRoute::UpdateOrder(_)
+                | PageRoute::MakeTrackLink(_)
+                | PageRoute::RevokeTrackLink(_)
         )
     }
 }
@@ -203,6 +209,12 @@ fn page(method: Method, segments: &[&str]) -> Result<PageRoute, Miss> {
                 &[(Get, PageRoute::Photo(order.clone())), (Post, PageRoute::AttachPhoto(order))],
                 "GET, POST",
             )
+        }
+        ["orders", order, "track"] => {
+            page_only(method, &[(Post, PageRoute::MakeTrackLink(id(order, Record::Order)?))], "POST")
+        }
+        ["orders", order, "track", "revoke"] => {
+            page_only(method, &[(Post, PageRoute::RevokeTrackLink(id(order, Record::Order)?))], "POST")
         }
         ["orders", order, "handover-photo"] => {
             page_only(method, &[(Get, PageRoute::HandoverPhoto(id(order, Record::Order)?))], "GET")
@@ -278,6 +290,11 @@ pub enum Route {
     Api(Result<ApiRoute, Miss>),
     /// Under `/crm`: a staff page, or why there is none (answered after the session check).
     Page(Result<PageRoute, Miss>),
+    /// `GET /t/{token}`: the buyer's tracking page. The token is kept as sent: the edge reads it
+    /// (after the rate limit), so that every miss answers the same 404.
+    Track(String),
+    /// `GET /t/{token}/photo`: the bouquet's photo on that page.
+    TrackPhoto(String),
     /// Any other path.
     Unknown(Miss),
 }
@@ -341,6 +358,14 @@ pub fn route(method: Method, path: &str) -> Route {
         },
         ["api", rest @ ..] => Route::Api(api(method, rest)),
         ["crm", rest @ ..] => Route::Page(page(method, rest)),
+        ["t", token] => match method {
+            Method::Get | Method::Head => Route::Track((*token).to_owned()),
+            _ => Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }),
+        },
+        ["t", token, "photo"] => match method {
+            Method::Get | Method::Head => Route::TrackPhoto((*token).to_owned()),
+            _ => Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }),
+        },
         _ => Route::Unknown(Miss::NotFound),
     }
 }
@@ -429,6 +454,14 @@ mod tests {
     }
 
     #[test]
+    fn a_tracking_path_keeps_its_token_as_sent_for_the_edge_to_read() {
+        assert_eq!(route(Method::Get, "/t/abc"), Route::Track("abc".into()));
+        assert_eq!(route(Method::Head, "/t/abc/photo"), Route::TrackPhoto("abc".into()));
+        assert_eq!(route(Method::Post, "/t/abc"), Route::Unknown(Miss::MethodNotAllowed { allow: "GET" }));
+        assert_eq!(route(Method::Get, "/t"), Route::Unknown(Miss::NotFound));
+    }
+
+    #[test]
     fn the_root_is_the_way_home_for_a_get_and_nothing_else() {
         assert_eq!(route(Method::Get, "/"), Route::Home);
         assert_eq!(route(Method::Head, ""), Route::Home);
@@ -485,6 +518,8 @@ mod tests {
             (Method::Get, format!("/crm/orders/{ORDER}/edit"), PageRoute::EditOrder(order())),
             (Method::Get, format!("/crm/orders/{ORDER}/handover-photo"), PageRoute::HandoverPhoto(order())),
             (Method::Post, format!("/crm/orders/{ORDER}/edit"), PageRoute::UpdateOrder(order())),
+            (Method::Post, format!("/crm/orders/{ORDER}/track"), PageRoute::MakeTrackLink(order())),
+            (Method::Post, format!("/crm/orders/{ORDER}/track/revoke"), PageRoute::RevokeTrackLink(order())),
         ];
         for (method, path, expected) in table {
             assert_eq!(route(method, &path), Route::Page(Ok(expected.clone())), "{method:?} {path}");

@@ -182,6 +182,10 @@ fn flash(query: &[(String, String)]) -> Option<Flash> {
         "staff_bad" => Flash::error("Такого действия нет: ничего не изменено"),
         "photo" => Flash::done("Букет собран: фото сохранено и отправлено в чат"),
         "edited" => Flash::done("Заказ изменён, изменения отправлены в Битрикс"),
+        "track_made" => Flash::done("Ссылка для покупателя создана и записана в заказ в Битриксе"),
+        "track_live" => Flash::done("У заказа уже есть ссылка для покупателя"),
+        "track_revoked" => Flash::done("Ссылка отозвана: по ней больше ничего не открывается"),
+        "track_none" => Flash::done("У заказа нет действующей ссылки"),
         "edit_same" => Flash::done("Ничего не изменилось"),
         "same_photo" => Flash::done("Это фото уже прикреплено"),
         _ => return None,
@@ -261,6 +265,8 @@ pub struct Desk<'a, S, Q, G, P> {
     pub session_secret: &'a str,
     /// R2's `PHOTOS`.
     pub photos: &'a P,
+    /// `CRM_PUBLIC_URL`: the buyer's tracking links start with it.
+    pub public_url: &'a str,
 }
 
 impl<
@@ -519,7 +525,34 @@ impl<
                 } else {
                     Vec::new()
                 };
-                html(200, pages::orders::card(&chrome(Section::Orders), &page, &couriers, None))
+                html(200, pages::orders::card(&chrome(Section::Orders), &page, &couriers, None, self.public_url))
+            }
+            PageRoute::MakeTrackLink(id) => {
+                // The token: 32 random bytes the edge drew for this request.
+                let made = self.crm.make_track_link(id, request.fresh_secret, &actor).await?;
+                logs.push(
+                    LogLine::new("info", "crm_page.track_link")
+                        .with("order_id", id.as_str())
+                        .with("made", made.made)
+                        .with("staff", staff.login.as_str()),
+                );
+                redirect(&format!(
+                    "/crm/orders/{id}?done={}#track",
+                    if made.made { "track_made" } else { "track_live" }
+                ))
+            }
+            PageRoute::RevokeTrackLink(id) => {
+                let revoked = self.crm.revoke_track_link(id, &actor).await?;
+                logs.push(
+                    LogLine::new("info", "crm_page.track_link_revoked")
+                        .with("order_id", id.as_str())
+                        .with("revoked", revoked)
+                        .with("staff", staff.login.as_str()),
+                );
+                redirect(&format!(
+                    "/crm/orders/{id}?done={}#track",
+                    if revoked { "track_revoked" } else { "track_none" }
+                ))
             }
             PageRoute::AttachPhoto(id) => {
                 let outcome = match request.upload.unwrap_or(Err(crate::domain::photo::PhotoProblem::Missing)) {
@@ -549,7 +582,10 @@ impl<
                             422
                         };
                         let message = problem.message_ru();
-                        html(status, pages::orders::card(&chrome(Section::Orders), &page, &[], Some(&message)))
+                        html(
+                            status,
+                            pages::orders::card(&chrome(Section::Orders), &page, &[], Some(&message), self.public_url),
+                        )
                     }
                 }
             }

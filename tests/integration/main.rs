@@ -16,4 +16,5 @@ mod security;
 mod sync;
 mod team;
 mod tracing;
+mod track;
 mod webhooks;

@@ -404,8 +404,8 @@ class RolesDay(unittest.TestCase):
         fits_a_phone(self, page, "card with photo")
         self.check(page, "card-with-photo")
         page.locator("section[aria-labelledby=bouquet]").screenshot(path=f"{SHOTS}/card-bouquet.png")
-        sent = eventually(lambda: [c for c in received(TELEGRAM, "Букет собран") if c["path"].endswith("/sendPhoto")],
-                          "the photo in the chat")
+        sent = eventually(lambda: [c for c in received(TELEGRAM, f"заказ №{self.bitrix_id}")
+                                   if c["path"].endswith("/sendPhoto")], "the photo in the chat")
         time.sleep(1)
         self.assertEqual(len([c for c in received(TELEGRAM, str(self.bitrix_id)) if c["path"].endswith("/sendPhoto")]), 1)
         self.assertIn(str(self.bitrix_id), sent[0]["body"]["caption"])
@@ -472,6 +472,102 @@ class RolesDay(unittest.TestCase):
         expect(other).to_have_url(f"{BASE}/crm/my")
         other.context.close()
         page.context.close()
+
+
+class BuyerPage(unittest.TestCase):
+    """The buyer's tracking page (issue 20) on a 360×740 phone: made on the card by the manager,
+    before and after the bouquet's photo, after delivery, and revoked; never a phone number, an
+    address or a price in its HTML."""
+
+    @classmethod
+    def setUpClass(cls):
+        sql("insert into delivery_time_slots (bitrix_slot_id, label, starts_at, ends_at) values "
+            "(94, '18:00-19:00', '18:00', '19:00') on conflict do nothing")
+        cls.bitrix_id = 8_500_000 + int(RUN, 16) % 100_000
+        cls.order = webhook(cls.bitrix_id, f"Сауле {RUN}", "+77012223344", 94, "Для мамы")
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        cls.manager = cls.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True,
+                                              viewport={"width": 1280, "height": 900}).new_page()
+        cls.buyer = cls.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True, viewport=PHONE,
+                                            is_mobile=True, has_touch=True, device_scale_factor=2).new_page()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+
+    def check(self, page, name):
+        page.add_script_tag(path=AXE)
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+        self.assertEqual(bad, [], f"axe on {name}")
+
+    def private_parts_absent(self, html):
+        for private in ["7012223344", "701) 222", "+7 (701) 555", "7015551234", "Абая", f"Сауле {RUN}", "Для мамы",
+                        "16 500", "16500", "7 500", "7500", "₸"]:
+            self.assertNotIn(private, html, f"the buyer's page shows {private}")
+
+    def test_18_the_buyer_follows_the_order_from_the_link_to_its_revocation(self):
+        manager, buyer = self.manager, self.buyer
+        manager.goto(f"{BASE}/crm/login")
+        manager.get_by_label("Логин").fill("manager-ui")
+        manager.get_by_label("Пароль").fill("manager-password")
+        manager.get_by_role("button", name="Войти").click()
+        manager.goto(f"{BASE}/crm/orders/{self.order}")
+        manager.get_by_role("button", name="Создать ссылку").click()
+        expect(manager.get_by_role("status")).to_contain_text("Ссылка для покупателя создана")
+        link = manager.locator(".track-url a").get_attribute("href")
+        self.assertRegex(link, r"/t/[A-Za-z0-9_-]{43}$")
+        expect(manager.get_by_role("link", name="Отправить покупателю в WhatsApp")).to_have_attribute(
+            "href", re.compile(r"^https://wa\.me/\d*\?text=.*%2Ft%2F"))
+        path = link[link.index("/t/"):]
+
+        buyer.goto(f"{BASE}{path}")
+        expect(buyer.get_by_role("heading", level=1)).to_have_text(f"Заказ №{self.bitrix_id}")
+        expect(buyer.get_by_role("list", name="Как идёт заказ")).to_contain_text("Принят")
+        expect(buyer.get_by_text("Фото букета появится здесь")).to_be_visible()
+        self.private_parts_absent(buyer.content())
+        fits_a_phone(self, buyer, "the buyer's page")
+        self.check(buyer, "track-before-photo")
+
+        shot = buyer.context.new_page()
+        shot.set_content("<body style='margin:0;background:radial-gradient(circle,#fff176,#f06292 45%,#2e7d32)'></body>")
+        photo = f"{SHOTS}/buyer-bouquet-{RUN}.jpg"
+        shot.screenshot(path=photo, type="jpeg", quality=80)
+        shot.close()
+        manager.get_by_label("Фото букета").set_input_files(photo)
+        manager.get_by_role("button", name="Собран — сохранить фото").click()
+        expect(manager.get_by_role("status")).to_contain_text("Букет собран")
+
+        buyer.reload()
+        image = buyer.get_by_role("img", name="Фото вашего букета")
+        self.assertGreater(image.evaluate("img => img.decode().then(() => img.naturalWidth)"), 0)
+        expect(buyer.locator("li.done")).to_have_count(2)
+        self.private_parts_absent(buyer.content())
+        self.check(buyer, "track-with-photo")
+
+        status, _ = http("PATCH", f"{BASE}/api/orders/{self.order}/status", {"status": "completed"},
+                         {"Authorization": f"Bearer {os.environ['CRM_TOKEN']}"})
+        self.assertEqual(status, 200)
+        buyer.reload()
+        expect(buyer.locator("li.done")).to_have_count(4)
+        expect(buyer.locator("li[aria-current=step]")).to_contain_text("Доставлен")
+        self.private_parts_absent(buyer.content())
+        self.check(buyer, "track-delivered")
+
+        manager.get_by_role("button", name="Отозвать ссылку").click()
+        expect(manager.get_by_role("status")).to_contain_text("Ссылка отозвана")
+        answer = buyer.goto(f"{BASE}{path}")
+        self.assertEqual(answer.status, 404)
+        expect(buyer.get_by_role("heading", name="Страница не найдена")).to_be_visible()
+        self.check(buyer, "track-revoked")
+        self.assertEqual(answer.headers["cache-control"], "private, no-store")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,32 @@ final class BitrixShop implements Shop, Deferrer
             return Kit::connect($config, $shop, $shop);
         });
         EventManager::getInstance()->addEventHandler('sale', 'OnSaleOrderSaved', [self::class, 'onOrderSaved']);
+        // sale's status e-mails (modules/sale/lib/compatible/eventcompatibility.php
+        // EVENT_COMPATIBILITY_ORDER_STATUS_SEND_EMAIL: handler($orderId, &$eventName, &$fields, $statusId)).
+        EventManager::getInstance()->addEventHandlerCompatible('sale', 'OnOrderStatusSendEmail', [self::class, 'onStatusEmail']);
+    }
+
+    /**
+     * sale:OnOrderStatusSendEmail: adds #CRM_TRACK_URL# (the buyer's tracking link, from the order
+     * property crmTrackUrl) to the e-mail's fields. Never stops the e-mail.
+     *
+     * @param array<string, mixed> $fields
+     */
+    public static function onStatusEmail(mixed $orderId, mixed &$eventName, array &$fields, mixed $statusId = null): bool
+    {
+        $url = null;
+        try {
+            $order = Sale\Order::load((int) $orderId);
+            foreach ($order?->getPropertyCollection() ?? [] as $property) {
+                if ($property->getField('CODE') === \CvetyCrm\Shop\MailFields::TRACK_PROPERTY) {
+                    $url = (string) $property->getValue();
+                }
+            }
+        } catch (\Throwable $failure) {
+            \AddMessage2Log('cvety-crm: the tracking link was not added to the e-mail: ' . $failure->getMessage(), 'cvetycrm');
+        }
+        $fields = \CvetyCrm\Shop\MailFields::withTrackUrl($fields, $url);
+        return true;
     }
 
     /** sale:OnSaleOrderSaved. A failure here is logged and never breaks the order's save. */

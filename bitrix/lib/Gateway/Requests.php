@@ -3,6 +3,8 @@ declare(strict_types=1);
 
 namespace CvetyCrm\Gateway;
 
+use CvetyCrm\Shop\MailFields;
+
 /**
  * Reads a gateway request (docs/bitrix-gateway.md) into checked values, or says which field is
  * wrong. Money and quantities stay decimal strings; every list is bounded.
@@ -15,7 +17,8 @@ final class Requests
     public const MAX_SNAPSHOT_PAGE = 500;
     public const MAX_SNAPSHOT_DAYS = 92;
     /** The order properties an edit made in the CRM may change (docs/bitrix-gateway.md). */
-    public const EDITABLE_PROPERTIES = ['nameRecipient', 'phoneRecipient', 'addressRecipient', 'postcardText', 'data', 'when'];
+    public const EDITABLE_PROPERTIES = ['nameRecipient', 'phoneRecipient', 'addressRecipient', 'postcardText', 'data', 'when',
+        MailFields::TRACK_PROPERTY];
 
     /**
      * @param array<string, mixed> $body

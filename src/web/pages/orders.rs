@@ -187,6 +187,7 @@ fn job_what(flow: Flow, occasion: Option<&str>) -> &'static str {
         (Flow::Telegram, Some("bouquet_photo")) => "Фото букета в Telegram",
         (Flow::Telegram, _) => "Сообщение в Telegram о смене статуса",
         (Flow::ReverseSync, Some("update")) => "Передача изменений в Битрикс",
+        (Flow::ReverseSync, Some("track_url")) => "Ссылка для покупателя в Битрикс",
         (Flow::ReverseSync, _) => "Передача заказа в Битрикс",
         (Flow::StatusSync, _) => "Передача статуса в Битрикс",
         (Flow::AvailabilitySync, _) => "Передача наличия в Битрикс",
@@ -279,6 +280,8 @@ fn timeline_entry(entry: &TimelineEntry) -> Markup {
                 },
                 "order_edited" => { "Заказ изменён: " (edit_text(detail)) },
                 "handover_photo" => "Курьер приложил фото вручения",
+                "track_link_made" => "Создана ссылка для покупателя",
+                "track_link_revoked" => "Ссылка для покупателя отозвана",
                 "photo_attached" => {
                     @if detail["replaced"].as_bool() == Some(true) { "Фото букета заменено" } @else { "Букет собран, фото прикреплено" }
                 },
@@ -370,6 +373,47 @@ fn bouquet_section(chrome: &Chrome, order: &OrderView, problem: Option<&str>) ->
     }
 }
 
+/// The buyer's tracking link (for those who may make one): the link, «Отправить покупателю в
+/// WhatsApp» with the buyer's number and a prefilled message, «Отозвать ссылку»; or «Создать
+/// ссылку».
+fn track_section(chrome: &Chrome, page: &OrderPage, public_url: &str) -> Markup {
+    use crate::domain::track::{track_url, whatsapp_link, whatsapp_text};
+    let order = &page.order;
+    if !chrome.may(&crate::web::routes::PageRoute::MakeTrackLink(order.id.clone())) {
+        return html! {};
+    }
+    html! {
+        section id="track" aria-labelledby="track-title" {
+            h2 id="track-title" { "Ссылка для покупателя" }
+            @match &order.track_token {
+                Some(token) => {
+                    @let url = track_url(public_url, token);
+                    p { "Покупатель видит по ней статус, время доставки и фото букета — без адреса, телефонов и цен." }
+                    p class="track-url" { a href=(url) rel="noreferrer" { (url) } }
+                    p class="actions" {
+                        a class="button-link" rel="noreferrer" target="_blank"
+                            href=(whatsapp_link(page.buyer_phone.as_deref(), &whatsapp_text(&order.number(), &url))) {
+                            "Отправить покупателю в WhatsApp"
+                        }
+                    }
+                    @if page.buyer_phone.is_none() {
+                        p class="note" { "Телефон покупателя неизвестен: WhatsApp спросит, кому отправить." }
+                    }
+                    form method="post" action={ "/crm/orders/" (order.id) "/track/revoke" } {
+                        button type="submit" { "Отозвать ссылку" }
+                    }
+                },
+                None => {
+                    p { "Ссылки нет. Её запишут в заказ в Битриксе (свойство crmTrackUrl), и её можно отправить покупателю." }
+                    form method="post" action={ "/crm/orders/" (order.id) "/track" } {
+                        button type="submit" class="primary" { "Создать ссылку" }
+                    }
+                },
+            }
+        }
+    }
+}
+
 /// The card's courier: who has the order, and (for those who assign) the form to change it.
 fn courier_section(order: &OrderView, couriers: &[crate::domain::views::Courier]) -> Markup {
     let current = order.courier.as_ref().map(|c| &c.id);
@@ -402,6 +446,7 @@ pub fn card(
     page: &OrderPage,
     couriers: &[crate::domain::views::Courier],
     photo_problem: Option<&str>,
+    public_url: &str,
 ) -> Markup {
     let money = chrome.sees_money();
     let order = &page.order;
@@ -508,6 +553,7 @@ pub fn card(
             }
             (courier_section(order, couriers))
             (bouquet_section(chrome, order, photo_problem))
+            (track_section(chrome, page, public_url))
             section aria-labelledby="change-status" {
                 h2 id="change-status" { "Сменить статус" }
                 div class="status-buttons" {
@@ -915,11 +961,12 @@ mod tests {
                     ),
                 },
             ],
+            buyer_phone: Some("+77015550000".into()),
         };
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
 
-        let html = card(&chrome, &page, &[], None).into_string();
+        let html = card(&chrome, &page, &[], None, "https://crm.cvety.kz").into_string();
 
         for part in [
             "Заказ №122183",
@@ -990,9 +1037,9 @@ mod tests {
         order.customer_comment = Some("Позвонить получателю за час".into());
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
-        let page = OrderPage { order: order.clone(), timeline: vec![] };
+        let page = OrderPage { order: order.clone(), timeline: vec![], buyer_phone: None };
 
-        let card = card(&chrome, &page, &[], None).into_string();
+        let card = card(&chrome, &page, &[], None, "https://crm.cvety.kz").into_string();
         let printed = ticket(&order).into_string();
         order.customer_comment = None;
         let bare = ticket(&order).into_string();
@@ -1013,9 +1060,23 @@ mod tests {
         });
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Orders, flash: None };
-        let in_shop = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[], None).into_string();
+        let in_shop = card(
+            &chrome,
+            &OrderPage { order: order.clone(), timeline: vec![], buyer_phone: None },
+            &[],
+            None,
+            "https://crm.cvety.kz",
+        )
+        .into_string();
         order.status = CrmStatus::Delivering;
-        let on_its_way = card(&chrome, &OrderPage { order: order.clone(), timeline: vec![] }, &[], None).into_string();
+        let on_its_way = card(
+            &chrome,
+            &OrderPage { order: order.clone(), timeline: vec![], buyer_phone: None },
+            &[],
+            None,
+            "https://crm.cvety.kz",
+        )
+        .into_string();
         let printed = ticket(&order).into_string();
 
         assert!(

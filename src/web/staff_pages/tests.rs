@@ -50,6 +50,8 @@ struct Store {
     attached: RefCell<Vec<String>>,
     /// Every edit stored.
     edits: RefCell<Vec<crate::domain::edit::OrderEdit>>,
+    /// The live tracking links made.
+    track_links: RefCell<Vec<String>>,
 }
 
 fn staff() -> Staff {
@@ -75,6 +77,26 @@ impl crate::app::ports::PhotoStore for Store {
 }
 
 impl TeamStore for Store {
+    async fn make_track_link(
+        &self,
+        _order: &CrmId,
+        token: &str,
+        _actor: &Actor,
+    ) -> Result<Option<crate::app::team::TrackLinkMade>, StoreError> {
+        self.track_links.borrow_mut().push(token.to_owned());
+        Ok(Some(crate::app::team::TrackLinkMade { token: token.to_owned(), made: true, jobs: vec![test_id(12)] }))
+    }
+    async fn revoke_track_link(
+        &self,
+        _order: &CrmId,
+        _actor: &Actor,
+    ) -> Result<Option<crate::app::team::TrackLinkRevoked>, StoreError> {
+        self.track_links.borrow_mut().clear();
+        Ok(Some(crate::app::team::TrackLinkRevoked { revoked: true, jobs: vec![test_id(13)] }))
+    }
+    async fn track_page(&self, _token: &str) -> Result<Option<crate::domain::track::TrackView>, StoreError> {
+        Ok(None)
+    }
     async fn attach_handover_photo(
         &self,
         _order: &CrmId,
@@ -243,7 +265,7 @@ impl CrmStore for Store {
         Ok(vec![])
     }
     async fn order_page(&self, id: &CrmId) -> Result<Option<OrderPage>, StoreError> {
-        Ok(self.order(id).await?.map(|order| OrderPage { order, timeline: vec![] }))
+        Ok(self.order(id).await?.map(|order| OrderPage { order, timeline: vec![], buyer_phone: None }))
     }
     async fn day_orders(&self, _date: chrono::NaiveDate) -> Result<DayOrders, StoreError> {
         Ok(DayOrders { slots: vec![], orders: vec![] })
@@ -487,6 +509,7 @@ fn serve(store: &Store, call: &Call) -> PageAnswer {
         crm: Crm { store, queue: store, gateway: store, switches: Switches::all_on(), now: now(), risk_window: 120 },
         session_secret: SECRET,
         photos: store,
+        public_url: OWN,
     };
     let request = PageRequest {
         target: call.target,
@@ -727,6 +750,7 @@ fn the_login_form_asks_the_store_with_the_network_and_never_logs_the_typed_login
         },
         session_secret: SECRET,
         photos: &store,
+        public_url: OWN,
     };
     let form = pairs(&[("login", "my-secret-password"), ("password", "x")]);
     let request = PageRequest {
@@ -930,4 +954,24 @@ fn a_courier_cannot_attach_a_bouquet_photo() {
     let (store, answer) = photo_post(Role::Courier, Ok(crate::domain::photo::tests::jpeg()));
     assert_eq!(answer.status, 403);
     assert!(store.photos.borrow().is_empty());
+}
+
+#[test]
+fn the_manager_makes_the_buyers_link_with_the_requests_fresh_random_token_and_a_florist_cannot() {
+    let (store, answer) = as_role(Role::Manager, PageRoute::MakeTrackLink(test_id(1)), &[]);
+    assert_eq!(answer.status, 303);
+    assert_eq!(*store.track_links.borrow(), ["BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"]);
+    assert_eq!(store.queued.borrow().len(), 1, "the job that writes it to Bitrix");
+    let (store, answer) = as_role(Role::Florist, PageRoute::MakeTrackLink(test_id(1)), &[]);
+    assert_eq!(answer.status, 403);
+    assert!(store.track_links.borrow().is_empty());
+}
+
+#[test]
+fn the_card_offers_the_buyers_link_with_whatsapp_and_revocation_once_it_exists() {
+    let store = Store::as_role(Role::Manager);
+    store.sessions.borrow_mut().push(SESSION.into());
+    let answer = serve(&store, &Call::get(PageRoute::Order(test_id(1)), "/crm").logged_in());
+    assert!(answer.html.contains("Создать ссылку"));
+    assert!(!answer.html.contains("wa.me"));
 }

@@ -5,7 +5,8 @@ CREATE FUNCTION public.order_page(p_order_id uuid) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select jsonb_build_object('order', public.order_view_of(o), 'timeline', public.order_timeline(o.id))
+  select jsonb_build_object('order', public.order_view_of(o), 'timeline', public.order_timeline(o.id),
+    'buyer_phone', (select u.phone from public.users u where u.bitrix_user_id = o.bitrix_user_id))
   from public.orders o where o.id = p_order_id
 $$;
 

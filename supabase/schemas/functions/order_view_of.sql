@@ -23,6 +23,7 @@ CREATE FUNCTION public.order_view_of(o public.orders, p_items boolean DEFAULT tr
         'pay_system_id', o.pay_system_id, 'pay_system_name', o.pay_system_name) end,
     'courier', (select jsonb_build_object('id', s.id, 'name', s.name) from public.staff s where s.id = o.courier_id),
     'bouquet_photo', o.bouquet_photo, 'assembled_at', o.assembled_at, 'handover_photo', o.handover_photo,
+    'track_token', (select t.token from public.track_links t where t.order_id = o.id and t.revoked_at is null),
     'items', case when p_items then coalesce((
       select jsonb_agg(jsonb_build_object(
                'id', i.id, 'bitrix_basket_id', i.bitrix_basket_id, 'bitrix_product_id', i.bitrix_product_id,

@@ -12,7 +12,7 @@ CREATE TABLE public.crm_changes (
     kind text NOT NULL,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
     subject_staff_id uuid,
-    CONSTRAINT crm_changes_kind_check CHECK ((kind = ANY (ARRAY['order_created'::text, 'status_set'::text, 'availability_set'::text, 'dead_letter_replayed'::text, 'courier_set'::text, 'photo_attached'::text, 'handover_photo'::text, 'order_edited'::text, 'staff_added'::text, 'staff_disabled'::text, 'staff_enabled'::text, 'staff_password_reset'::text, 'staff_unlocked'::text, 'staff_role_set'::text])))
+    CONSTRAINT crm_changes_kind_check CHECK ((kind = ANY (ARRAY['order_created'::text, 'status_set'::text, 'availability_set'::text, 'dead_letter_replayed'::text, 'courier_set'::text, 'photo_attached'::text, 'handover_photo'::text, 'order_edited'::text, 'track_link_made'::text, 'track_link_revoked'::text, 'staff_added'::text, 'staff_disabled'::text, 'staff_enabled'::text, 'staff_password_reset'::text, 'staff_unlocked'::text, 'staff_role_set'::text])))
 );
 
 ALTER TABLE public.crm_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (

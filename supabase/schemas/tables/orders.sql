@@ -38,6 +38,8 @@ CREATE TABLE public.orders (
     bouquet_photo jsonb,
     assembled_at timestamp with time zone,
     handover_photo jsonb,
+    delivering_at timestamp with time zone,
+    delivered_at timestamp with time zone,
     CONSTRAINT orders_delivery_fee_check CHECK (((delivery_fee >= (0)::numeric) AND (scale(delivery_fee) <= 4))),
     CONSTRAINT orders_origin_check CHECK ((origin = ANY (ARRAY['bitrix'::text, 'crm'::text]))),
     CONSTRAINT orders_total_amount_check CHECK (((total_amount >= (0)::numeric) AND (scale(total_amount) <= 4)))
@@ -52,6 +54,10 @@ COMMENT ON COLUMN public.orders.bouquet_photo IS 'The bouquet''s photo in R2: {k
 COMMENT ON COLUMN public.orders.assembled_at IS 'When the florist marked the bouquet «Собран» (with its photo)';
 
 COMMENT ON COLUMN public.orders.handover_photo IS 'The courier''s photo of the handover in R2: {key, content_type, size, at, by}';
+
+COMMENT ON COLUMN public.orders.delivering_at IS 'When the order first became «Доставляется» (the buyer''s «В пути»)';
+
+COMMENT ON COLUMN public.orders.delivered_at IS 'When the order first became «Доставлен» or «Завершён»';
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_bitrix_order_id_key UNIQUE (bitrix_order_id);
@@ -81,6 +87,8 @@ ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
 GRANT ALL ON TABLE public.orders TO service_role;
 
 -- after every table and function: its foreign keys and triggers
+
+CREATE TRIGGER orders_delivery_steps BEFORE INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.note_delivery_steps();
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_courier_id_fkey FOREIGN KEY (courier_id) REFERENCES public.staff(id) ON DELETE SET NULL;
