@@ -14,6 +14,8 @@
 #     webhook-to-Telegram p50 (BENCH=rtt runs only this)
 #   - the bouquet's photo: upload time of 1, 5 and 10 MB photos and workerd's peak memory
 #     (BENCH=photos runs only this)
+#   - the buyer's page: how long a malformed, an unknown and a revoked token take to be told
+#     404, beside a live page (BENCH=track runs only this)
 # Each created order also queues a Telegram message; the stand-in of scripts/fake_peers.py
 # answers them here so that the jobs run as in production. Not a test: figures depend on the machine.
 # REQUESTS and CONCURRENCY can be overridden.
@@ -107,6 +109,36 @@ photos() {
   sql "select 'photo_jobs=' || count(*) from sync_jobs where payload ->> 'order_id' = '$order' and payload ->> 'occasion' = 'bouquet_photo'"
 }
 
+# The buyer's page: how long a miss takes, by kind (malformed: no database; unknown and revoked:
+# one indexed lookup each), 200 of each, one at a time, each from its own network (the rate
+# limit is per network), and a live page for comparison.
+track() {
+  local order live revoked kind path n times
+  order="$(sql "insert into orders (bitrix_order_id, order_number, status, delivery_date, recipient_name)
+                values (5999998, '5999998', 'accepted', current_date, 'Замер ссылки')
+                on conflict (bitrix_order_id) do update set recipient_name = excluded.recipient_name returning id")"
+  live="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | cut -c1-43)"
+  revoked="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | cut -c1-43)"
+  sql "delete from track_links where order_id = '$order';
+       insert into track_links (token, order_id, created_by, revoked_at) values ('$revoked', '$order', 'bench', now());
+       insert into track_links (token, order_id, created_by) values ('$live', '$order', 'bench')" >/dev/null
+  for kind in malformed unknown revoked live; do
+    times=()
+    for n in $(seq 1 200); do
+      case "$kind" in
+        malformed) path="/t/short$n" ;;
+        unknown) path="/t/$(printf '%043d' "$n")" ;;
+        revoked) path="/t/$revoked" ;;
+        live) path="/t/$live" ;;
+      esac
+      times+=("$(curl -sS -o /dev/null -w '%{time_total}' -H "CF-Connecting-IP: 198.18.$((n / 250)).$((n % 250))" \
+          "http://127.0.0.1:8788$path")")
+    done
+    echo "track_${kind}_p50_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')" \
+         "p90_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int(NR * 0.9)] * 1000 }')"
+  done
+}
+
 # The critical path at RTT_MS: the stack again, with the delaying proxy in front of PostgREST.
 rtt() {
   bash scripts/stack.sh down >/dev/null 2>&1 || true
@@ -121,6 +153,7 @@ rtt() {
 case "${BENCH:-all}" in
   pages) bash scripts/stack.sh up; pages; exit 0 ;;
   photos) bash scripts/stack.sh up; photos; exit 0 ;;
+  track) bash scripts/stack.sh up; track; exit 0 ;;
   rtt) rtt; exit 0 ;;
 esac
 bash scripts/stack.sh up
@@ -162,4 +195,5 @@ wasm=build/index_bg.wasm
 echo "wasm_bytes=$(stat -c %s "$wasm") wasm_gzip_bytes=$(gzip -9 -c "$wasm" | wc -c)"
 pages
 photos
+track
 rtt

@@ -434,3 +434,17 @@ pub async fn log_in(login: &str, password: &str, network: &str) -> (u16, Option<
 pub async fn login_failures(login: &str) -> i64 {
     db().await.query_one("select count(*) from staff_login_failures where login = $1", &[&login]).await.unwrap().get(0)
 }
+
+/// A `multipart/form-data` body with one file in the field `photo`, as a phone's browser sends
+/// it: its content type (with the boundary) and its bytes.
+pub fn photo_form(file: &[u8], filename: &str, content_type: &str) -> (String, Vec<u8>) {
+    let boundary = "----cvetyTestBoundary7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{filename}\"\r\n\
+         Content-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

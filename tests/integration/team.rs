@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    db, ensure_stack, eventually, fixture, fresh_id, log_in, order_id_of, post_webhook, staff_account_as, url,
-    STAFF_PASSWORD, WORKER,
+    db, ensure_stack, eventually, fixture, fresh_id, log_in, order_id_of, photo_form, post_webhook, staff_account_as,
+    url, STAFF_PASSWORD, WORKER,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -235,19 +235,12 @@ fn png() -> Vec<u8> {
 
 /// The photo form's POST as a phone's browser sends it.
 async fn post_photo(cookie: &str, order_id: &str, file: &[u8], filename: &str) -> Page {
-    let boundary = "----cvetyTestBoundary7MA4YWxk";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{filename}\"\r\n\
-         Content-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = photo_form(file, filename, "image/jpeg");
     let request = client()
         .post(url(&format!("/crm/orders/{order_id}/photo")))
         .header("Cookie", cookie)
         .header("Origin", WORKER)
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .header("Content-Type", content_type)
         .body(body);
     read(request.send().await.unwrap()).await
 }
@@ -476,21 +469,14 @@ async fn an_edit_of_an_order_changed_since_the_form_opened_or_with_bad_fields_ch
     assert_eq!(post(&florist, &format!("/crm/orders/{order_id}/edit"), &edit_form(&[])).await.status, 403);
 }
 
-/// «Доставлено» as the courier's phone sends it, with or without a photo of the handover.
+/// «Доставлено» as the courier's phone sends it, with a photo of the handover.
 async fn deliver_with_photo(cookie: &str, order_id: &str, file: &[u8]) -> Page {
-    let boundary = "----cvetyHandover";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"handover.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = photo_form(file, "handover.png", "image/png");
     let request = client()
         .post(url(&format!("/crm/my/{order_id}/delivered")))
         .header("Cookie", cookie)
         .header("Origin", WORKER)
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .header("Content-Type", content_type)
         .body(body);
     read(request.send().await.unwrap()).await
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::harness::{
-    crm, db, ensure_stack, eventually, fixture, fresh_id, log_in, order_id_of, post_webhook, staff_account_as, url,
-    STAFF_PASSWORD, WORKER,
+    crm, db, ensure_stack, eventually, fixture, fresh_id, log_in, order_id_of, photo_form, post_webhook,
+    staff_account_as, url, STAFF_PASSWORD, WORKER,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -141,18 +141,12 @@ async fn the_page_shows_the_bouquets_photo_and_the_steps_as_the_order_goes() {
             .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
             .unwrap()
     };
-    let boundary = "----track";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"b.png\"\r\nContent-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&png);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = photo_form(&png, "b.png", "image/png");
     let attached = client()
         .post(url(&format!("/crm/orders/{order_id}/photo")))
         .header("Cookie", &manager)
         .header("Origin", WORKER)
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .header("Content-Type", content_type)
         .body(body)
         .send()
         .await

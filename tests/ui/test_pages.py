@@ -78,6 +78,26 @@ def webhook(bitrix_id, name, phone, slot, postcard):
     return answer["order_id"]
 
 
+def launch():
+    """Playwright and Debian's Chromium (never a downloaded browser)."""
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync"])
+    return playwright, browser
+
+
+def axe_check(test, page, name):
+    """axe-core finds no serious or critical violation; the page is photographed."""
+    page.add_script_tag(path=AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    test.assertEqual(bad, [], f"axe on {name}")
+
+
 class StaffPages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -102,11 +122,7 @@ class StaffPages(unittest.TestCase):
         eventually(lambda: sql(f"select status from sync_jobs where payload ->> 'product_id' = '{cls.dead_product}'") == "dead",
                    "the dead letter")
 
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+        cls.playwright, cls.browser = launch()
         # bypass_csp: only so that axe-core can be added to the pages it checks.
         cls.context = cls.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True,
                                               viewport={"width": 1280, "height": 900})
@@ -122,14 +138,7 @@ class StaffPages(unittest.TestCase):
 
     # ------------------------------------------------------------------ helpers
     def check(self, name):
-        """axe-core finds no serious or critical violation; the page is photographed."""
-        page = self.page
-        page.add_script_tag(path=AXE)
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-        self.assertEqual(bad, [], f"axe on {name}")
+        axe_check(self, self.page, name)
 
     def log_in(self, login="admin", password="dev-staff-password"):
         page = self.page
@@ -321,11 +330,7 @@ class RolesDay(unittest.TestCase):
             "(92, '22:00-23:00', '22:00', '23:00'), (93, '23:00-23:59', '23:00', '23:59') on conflict do nothing")
         cls.bitrix_id = 8_300_000 + int(RUN, 16) % 100_000
         cls.order = webhook(cls.bitrix_id, f"Динара {RUN}", "+77017778899", 92, "С любовью")
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+        cls.playwright, cls.browser = launch()
         desk = {"locale": "ru-RU", "timezone_id": "Asia/Almaty", "bypass_csp": True}
         phone = {**desk, "viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
         cls.manager = cls.browser.new_context(**desk, viewport={"width": 1280, "height": 900}).new_page()
@@ -338,12 +343,7 @@ class RolesDay(unittest.TestCase):
         cls.playwright.stop()
 
     def check(self, page, name):
-        page.add_script_tag(path=AXE)
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-        self.assertEqual(bad, [], f"axe on {name}")
+        axe_check(self, page, name)
 
     def log_in(self, page, login, password):
         page.goto(f"{BASE}/crm/login")
@@ -485,11 +485,7 @@ class BuyerPage(unittest.TestCase):
             "(94, '18:00-19:00', '18:00', '19:00') on conflict do nothing")
         cls.bitrix_id = 8_500_000 + int(RUN, 16) % 100_000
         cls.order = webhook(cls.bitrix_id, f"Сауле {RUN}", "+77012223344", 94, "Для мамы")
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+        cls.playwright, cls.browser = launch()
         cls.manager = cls.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True,
                                               viewport={"width": 1280, "height": 900}).new_page()
         cls.buyer = cls.browser.new_context(locale="ru-RU", timezone_id="Asia/Almaty", bypass_csp=True, viewport=PHONE,
@@ -501,12 +497,7 @@ class BuyerPage(unittest.TestCase):
         cls.playwright.stop()
 
     def check(self, page, name):
-        page.add_script_tag(path=AXE)
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-        self.assertEqual(bad, [], f"axe on {name}")
+        axe_check(self, page, name)
 
     def private_parts_absent(self, html):
         for private in ["7012223344", "701) 222", "+7 (701) 555", "7015551234", "Абая", f"Сауле {RUN}", "Для мамы",

@@ -132,17 +132,7 @@ final class BitrixShop implements Shop, Deferrer
 
         $basket = Sale\Basket::create($siteId);
         foreach ($request['basket'] as $line) {
-            $item = $basket->createItem('catalog', $line['product_id']);
-            $this->check($item->setFields([
-                'NAME' => $line['name'],
-                'QUANTITY' => (float) $line['quantity'],
-                'CURRENCY' => $currency,
-                'LID' => $siteId,
-                'PRICE' => (float) $line['price'],
-                'BASE_PRICE' => (float) $line['price'],
-                'CUSTOM_PRICE' => 'Y',
-                'PRODUCT_PROVIDER_CLASS' => '\\Bitrix\\Catalog\\Product\\CatalogProvider',
-            ]), $line['product_id']);
+            $this->addLine($basket, $line, $currency, $siteId);
         }
         $this->check($order->setBasket($basket));
 
@@ -233,6 +223,28 @@ final class BitrixShop implements Shop, Deferrer
     }
 
     /**
+     * A catalogue line at the CRM's price (CUSTOM_PRICE: Bitrix keeps it as given).
+     *
+     * @param array<string, mixed> $line product_id, name, price, quantity
+     * @param array<string, mixed> $extra more basket fields (XML_ID)
+     */
+    private function addLine(Sale\BasketBase $basket, array $line, string $currency, string $siteId, array $extra = []): Sale\BasketItemBase
+    {
+        $item = $basket->createItem('catalog', $line['product_id']);
+        $this->check($item->setFields([
+            'NAME' => $line['name'],
+            'QUANTITY' => (float) $line['quantity'],
+            'CURRENCY' => $currency,
+            'LID' => $siteId,
+            'PRICE' => (float) $line['price'],
+            'BASE_PRICE' => (float) $line['price'],
+            'CUSTOM_PRICE' => 'Y',
+            'PRODUCT_PROVIDER_CLASS' => '\\Bitrix\\Catalog\\Product\\CatalogProvider',
+        ] + $extra), $line['product_id']);
+        return $item;
+    }
+
+    /**
      * The order's basket made exactly $lines: found by ID, or by XML_ID (the CRM line's id) for a
      * line added by an earlier edit; missing ones deleted; new ones created at the CRM's price.
      *
@@ -254,18 +266,7 @@ final class BitrixShop implements Shop, Deferrer
                 }
             }
             if ($item === null) {
-                $item = $basket->createItem('catalog', $line['product_id']);
-                $this->check($item->setFields([
-                    'NAME' => $line['name'],
-                    'QUANTITY' => (float) $line['quantity'],
-                    'CURRENCY' => $currency,
-                    'LID' => $siteId,
-                    'PRICE' => (float) $line['price'],
-                    'BASE_PRICE' => (float) $line['price'],
-                    'CUSTOM_PRICE' => 'Y',
-                    'XML_ID' => $line['crm_item_id'],
-                    'PRODUCT_PROVIDER_CLASS' => '\\Bitrix\\Catalog\\Product\\CatalogProvider',
-                ]), $line['product_id']);
+                $item = $this->addLine($basket, $line, $currency, $siteId, ['XML_ID' => $line['crm_item_id']]);
                 if ($shipment !== null) {
                     $this->check($shipment->getShipmentItemCollection()->createItem($item)->setQuantity($item->getQuantity()));
                 }

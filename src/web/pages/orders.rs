@@ -326,6 +326,27 @@ fn status_choices(current: CrmStatus) -> impl Iterator<Item = CrmStatus> {
     CrmStatus::settable().filter(move |status| *status != current)
 }
 
+/// A photo of the order with what it shows, when and who took it; its address names its bytes
+/// (`?v=`), so a new photo is never an old one from the browser's memory.
+fn photo_figure(
+    src: &str,
+    photo: &crate::domain::views::PhotoView,
+    alt: &str,
+    caption: &str,
+    at: Option<&chrono::DateTime<chrono::FixedOffset>>,
+) -> Markup {
+    html! {
+        figure class="bouquet-photo" {
+            img src={ (src) "?v=" (photo.key.rsplit('/').next().unwrap_or("")) } alt=(alt) loading="lazy";
+            figcaption {
+                (caption)
+                @if let Some(at) = at { " " (human::moment(at)) }
+                @if let Some(by) = &photo.by { " — " (by) }
+            }
+        }
+    }
+}
+
 /// The bouquet: its photo once attached, and the florist's «Собран» with a photo from the
 /// phone's camera (a plain form: it works without JavaScript).
 fn bouquet_section(chrome: &Chrome, order: &OrderView, problem: Option<&str>) -> Markup {
@@ -334,29 +355,15 @@ fn bouquet_section(chrome: &Chrome, order: &OrderView, problem: Option<&str>) ->
         section aria-labelledby="bouquet" {
             h2 id="bouquet" { "Букет" }
             @if let Some(photo) = &order.bouquet_photo {
-                figure class="bouquet-photo" {
-                    img src={ "/crm/orders/" (order.id) "/photo?v=" (photo.key.rsplit('/').next().unwrap_or("")) }
-                        alt={ "Фото букета к заказу №" (order.number()) } loading="lazy";
-                    figcaption {
-                        "Собран"
-                        @if let Some(at) = &order.assembled_at { " " (human::moment(at)) }
-                        @if let Some(by) = &photo.by { " — " (by) }
-                    }
-                }
+                (photo_figure(&format!("/crm/orders/{}/photo", order.id), photo,
+                    &format!("Фото букета к заказу №{}", order.number()), "Собран", order.assembled_at.as_ref()))
             } @else {
                 p class="none" { "Фото ещё нет." }
             }
             @if let (Some(photo), true) = (&order.handover_photo,
                     chrome.may(&crate::web::routes::PageRoute::HandoverPhoto(order.id.clone()))) {
-                figure class="bouquet-photo" {
-                    img src={ "/crm/orders/" (order.id) "/handover-photo?v=" (photo.key.rsplit('/').next().unwrap_or("")) }
-                        alt={ "Фото вручения заказа №" (order.number()) } loading="lazy";
-                    figcaption {
-                        "Вручён"
-                        @if let Some(at) = &photo.at { " " (human::moment(at)) }
-                        @if let Some(by) = &photo.by { " — " (by) }
-                    }
-                }
+                (photo_figure(&format!("/crm/orders/{}/handover-photo", order.id), photo,
+                    &format!("Фото вручения заказа №{}", order.number()), "Вручён", photo.at.as_ref()))
             }
             @if may_attach {
                 form method="post" action={ "/crm/orders/" (order.id) "/photo" } enctype="multipart/form-data" class="stacked" {
@@ -685,6 +692,24 @@ fn text_input(state: &FormState, name: &str, kind: &str, required: bool) -> Mark
     }
 }
 
+fn textarea(state: &FormState, name: &str, rows: u8) -> Markup {
+    html! {
+        textarea id=(name) name=(name) rows=(rows) { (state.values.get(name).cloned().unwrap_or_default()) }
+    }
+}
+
+/// The recipient's three fields, as the create and the edit forms ask them.
+fn recipient_fields(state: &FormState) -> Markup {
+    html! {
+        fieldset {
+            legend { "Получатель" }
+            (field(state, "recipient_name", "Имя", text_input(state, "recipient_name", "text", true)))
+            (field(state, "recipient_phone", "Телефон", text_input(state, "recipient_phone", "tel", true)))
+            (field(state, "delivery_address", "Адрес", text_input(state, "delivery_address", "text", true)))
+        }
+    }
+}
+
 fn select(state: &FormState, name: &str, options: &[(String, String)]) -> Markup {
     let value = state.values.get(name).cloned().unwrap_or_default();
     html! {
@@ -718,12 +743,7 @@ pub fn form(chrome: &Chrome, reference: &Reference, state: &FormState, today: Na
             }
             form class="card order-form" method="post" action="/crm/orders/new" novalidate {
                 input type="hidden" name="request_key" value=(state.request_key);
-                fieldset {
-                    legend { "Получатель" }
-                    (field(state, "recipient_name", "Имя", text_input(state, "recipient_name", "text", true)))
-                    (field(state, "recipient_phone", "Телефон", text_input(state, "recipient_phone", "tel", true)))
-                    (field(state, "delivery_address", "Адрес", text_input(state, "delivery_address", "text", true)))
-                }
+                (recipient_fields(state))
                 fieldset {
                     legend { "Доставка" }
                     (field(state, "delivery_date", "Дата", text_input(state, "delivery_date", "date", true)))
@@ -734,11 +754,7 @@ pub fn form(chrome: &Chrome, reference: &Reference, state: &FormState, today: Na
                 }
                 fieldset {
                     legend { "Открытка и комментарий" }
-                    (field(state, "postcard_text", "Текст открытки", html! {
-                        textarea id="postcard_text" name="postcard_text" rows="3" {
-                            (state.values.get("postcard_text").cloned().unwrap_or_default())
-                        }
-                    }))
+                    (field(state, "postcard_text", "Текст открытки", textarea(state, "postcard_text", 3)))
                     (field(state, "comment", "Комментарий", text_input(state, "comment", "text", false)))
                 }
                 fieldset {
@@ -829,12 +845,7 @@ pub fn edit_form(
                     @let seen = format!("seen.{}", field.name());
                     input type="hidden" name=(seen) value=(state.values.get(&seen).cloned().unwrap_or_default());
                 }
-                fieldset {
-                    legend { "Получатель" }
-                    (field(state, "recipient_name", "Имя", text_input(state, "recipient_name", "text", true)))
-                    (field(state, "recipient_phone", "Телефон", text_input(state, "recipient_phone", "tel", true)))
-                    (field(state, "delivery_address", "Адрес", text_input(state, "delivery_address", "text", true)))
-                }
+                (recipient_fields(state))
                 fieldset {
                     legend { "Доставка" }
                     (field(state, "delivery_date", "Дата", text_input(state, "delivery_date", "date", true)))
@@ -843,16 +854,8 @@ pub fn edit_form(
                 }
                 fieldset {
                     legend { "Открытка и комментарий" }
-                    (field(state, "postcard_text", "Текст открытки", html! {
-                        textarea id="postcard_text" name="postcard_text" rows="3" {
-                            (state.values.get("postcard_text").cloned().unwrap_or_default())
-                        }
-                    }))
-                    (field(state, "customer_comment", "Комментарий покупателя", html! {
-                        textarea id="customer_comment" name="customer_comment" rows="2" {
-                            (state.values.get("customer_comment").cloned().unwrap_or_default())
-                        }
-                    }))
+                    (field(state, "postcard_text", "Текст открытки", textarea(state, "postcard_text", 3)))
+                    (field(state, "customer_comment", "Комментарий покупателя", textarea(state, "customer_comment", 2)))
                 }
                 fieldset {
                     legend { "Состав" }
