@@ -12,6 +12,7 @@
 //! and says which fields Bitrix had changed meanwhile (`overwritten`, shown on the timeline).
 //! Bitrix's webhook after any save then brings the CRM to Bitrix's values.
 
+pub use crate::app::changes::EditStored;
 use crate::app::crm_input::{problem, Problem};
 use crate::domain::dates::parse_date;
 use crate::domain::decimal::{Money, Quantity};
@@ -25,19 +26,6 @@ pub const MAX_TEXT_CHARS: usize = 1000;
 pub const MAX_QUANTITY: i64 = 999;
 /// How many new lines the edit form offers.
 pub const NEW_ROWS: usize = 3;
-
-/// What the store did with an edit (`crm_edit_order`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum EditStored {
-    Done {
-        jobs: Vec<crate::domain::ids::JobId>,
-    },
-    /// The order changed since the form was opened: these fields no longer have the value seen.
-    Moved {
-        fields: Vec<String>,
-    },
-}
 
 /// What became of an edit.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! `worker`, no I/O of its own.
 
 pub mod catalog_run;
+pub mod changes;
 pub mod crm;
 pub mod crm_input;
 pub mod edit;

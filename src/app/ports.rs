@@ -321,7 +321,7 @@ pub trait CrmStore {
         id: &CrmId,
         edit: &crate::domain::edit::OrderEdit,
         actor: &Actor,
-    ) -> Result<Option<crate::app::edit::EditStored>, StoreError>;
+    ) -> Result<Option<crate::app::changes::EditStored>, StoreError>;
     /// MUST answer at most `filter.page.limit` products, by name.
     async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError>;
     async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError>;
@@ -430,14 +430,14 @@ pub trait TeamStore {
         order: &CrmId,
         token: &str,
         actor: &Actor,
-    ) -> Result<Option<crate::app::team::TrackLinkMade>, StoreError>;
+    ) -> Result<Option<crate::app::changes::TrackLinkMade>, StoreError>;
     /// `None` for an unknown order. MUST revoke the live link (its page then answers 404) and
     /// add the job that clears it in Bitrix; `revoked: false` when there is none.
     async fn revoke_track_link(
         &self,
         order: &CrmId,
         actor: &Actor,
-    ) -> Result<Option<crate::app::team::TrackLinkRevoked>, StoreError>;
+    ) -> Result<Option<crate::app::changes::TrackLinkRevoked>, StoreError>;
     /// What the buyer's page shows for a live link's token; `None` for an unknown or revoked one.
     async fn track_page(&self, token: &str) -> Result<Option<crate::domain::track::TrackView>, StoreError>;
     /// The active couriers, by name.
@@ -447,10 +447,10 @@ pub trait TeamStore {
     /// a slot's closed orders (delivered, refused) keep theirs.
     async fn set_courier(
         &self,
-        target: &crate::app::team::CourierTarget,
+        target: &crate::app::changes::CourierTarget,
         courier: Option<&CrmId>,
         actor: &Actor,
-    ) -> Result<crate::app::team::CourierSet, StoreError>;
+    ) -> Result<crate::app::changes::CourierSet, StoreError>;
     /// Every account, with its failed logins within `window`.
     async fn staff_list(
         &self,
@@ -463,9 +463,9 @@ pub trait TeamStore {
     async fn change_staff(
         &self,
         staff: Option<&CrmId>,
-        change: &crate::app::team::AccountChange,
+        change: &crate::app::changes::AccountChange,
         actor: &Actor,
-    ) -> Result<crate::app::team::AccountOutcome, StoreError>;
+    ) -> Result<crate::app::changes::AccountOutcome, StoreError>;
 }
 
 /// The Bitrix PHP gateway.

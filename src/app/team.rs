@@ -4,8 +4,10 @@
 //! and records it with who made it.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
+pub use crate::app::changes::{
+    AccountChange, AccountOutcome, CourierSet, CourierTarget, TrackLinkMade, TrackLinkRevoked,
+};
 use crate::app::crm::{Crm, CrmError};
 use crate::app::crm_input::{problem, Actor, Problem};
 use crate::app::handoff::enqueue_jobs;
@@ -21,34 +23,6 @@ use crate::domain::views::{OrderView, Staff};
 
 /// The longest name of a staff member (the staff table's check).
 pub const MAX_NAME_CHARS: usize = 200;
-
-/// A change to the staff accounts, as the store takes it (`crm_change_staff`'s `p_change`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum AccountChange {
-    Add { login: String, name: String, role: Role, password_hash: String },
-    Disable,
-    Enable,
-    Reset { password_hash: String },
-    Unlock,
-    Role { role: Role },
-}
-
-/// What the store did with an [`AccountChange`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum AccountOutcome {
-    Done {
-        id: CrmId,
-    },
-    /// The login belongs to another account already.
-    LoginTaken,
-    NotFound,
-    /// The account was already so (disabled, enabled, in that role).
-    Same {
-        id: CrmId,
-    },
-}
 
 /// A change the owner asked for on `/crm/staff/{id}`, before any password is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,33 +91,6 @@ pub fn parse_new_account(
     match role {
         Some(role) if problems.is_empty() => Ok(NewAccount { login, name, role }),
         _ => Err(problems),
-    }
-}
-
-/// The orders a courier assignment is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CourierTarget {
-    Order(CrmId),
-    /// Every open order of a day's slot (`None`: the orders without a slot).
-    Slot {
-        date: NaiveDate,
-        slot: Option<u64>,
-    },
-}
-
-/// What a courier assignment did.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct CourierSet {
-    /// `ok`, or `not_a_courier` when the account is not an active courier.
-    pub courier: String,
-    /// The orders whose courier changed.
-    pub orders: Vec<CrmId>,
-}
-
-impl CourierSet {
-    #[must_use]
-    pub fn is_a_courier(&self) -> bool {
-        self.courier == "ok"
     }
 }
 
@@ -302,21 +249,6 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
     ) -> Result<AccountOutcome, CrmError> {
         Ok(self.store.change_staff(staff, change, actor).await?)
     }
-}
-
-/// A link the store made, or the live one it already had.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TrackLinkMade {
-    pub token: String,
-    pub made: bool,
-    pub jobs: Vec<crate::domain::ids::JobId>,
-}
-
-/// A link the store revoked (or found none to).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TrackLinkRevoked {
-    pub revoked: bool,
-    pub jobs: Vec<crate::domain::ids::JobId>,
 }
 
 impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: BitrixGateway> Crm<'_, S, Q, G> {
