@@ -28,12 +28,13 @@ if (!in_array('--status', $argv, true)) {
 }
 $status = $outbox->status();
 printf(
-    "%s agent: sent %d, failed %d; waiting %d (failing %d)%s%s\n",
+    "%s agent: sent %d, failed %d; waiting %d (failing %d); dead %d%s%s\n",
     date('c'),
     $result['sent'],
     $result['failed'],
     $status['unsent'],
     $status['failing'],
+    $status['dead'],
     $status['oldest_unsent_at'] === null ? '' : ', oldest since ' . date('c', $status['oldest_unsent_at']),
     $status['last_error'] === null ? '' : '; last error: ' . $status['last_error'],
 );

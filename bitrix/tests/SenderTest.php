@@ -85,7 +85,8 @@ final class SenderTest extends KitCase
         }
         self::assertSame(['sent' => 2, 'failed' => 0], $this->kit->sender->flush(2));
         self::assertSame(['sent' => 3, 'failed' => 0], $this->kit->sender->flush(10));
-        self::assertSame(['unsent' => 0, 'failing' => 0, 'oldest_unsent_at' => null, 'last_error' => null], $this->kit->outbox->status());
+        self::assertSame(['unsent' => 0, 'failing' => 0, 'dead' => 0, 'oldest_unsent_at' => null, 'last_error' => null],
+            $this->kit->outbox->status());
     }
 
     public function testAnEventHeldByAnotherSenderIsLeftToIt(): void
@@ -106,5 +107,57 @@ final class SenderTest extends KitCase
         self::assertSame(0, $this->kit->outbox->prune($this->now + 29 * 86400));
         self::assertSame(1, $this->kit->outbox->prune($this->now + 31 * 86400));
         self::assertCount(1, $this->outbox());
+    }
+
+    public function testAnEventTheWorkerRefusesFiveTimesIsDeadAndNoLongerHoldsItsOrdersLaterEventsBack(): void
+    {
+        $id = $this->storefrontOrder();
+        $this->shop->setStatus($id, 'AP');
+        $this->worker->script = array_fill(0, RetryPolicy::DEAD_AFTER_REFUSALS, 422);
+
+        for ($n = 0; $n < RetryPolicy::DEAD_AFTER_REFUSALS; $n++) {
+            $this->kit->sender->flush();
+            $this->now += 3600;
+        }
+        self::assertSame(array_merge(array_fill(0, 5, "order.create $id"), ["order.status.change $id"]), $this->worker->sent(),
+            'the status change waited behind four refusals, and went as soon as the fifth made the create dead');
+        $status = $this->kit->outbox->status();
+        self::assertSame([0, 1], [$status['unsent'], $status['dead']]);
+        $dead = $this->kit->outbox->dead();
+        self::assertSame([422, 'order.create'], [$dead[0]['last_status'], $dead[0]['event']]);
+
+        $this->now += 3600;
+        self::assertSame(['sent' => 0, 'failed' => 0], $this->kit->sender->flush(), 'a dead event is not sent on its own');
+        self::assertTrue($this->kit->outbox->retry($dead[0]['id'], $this->now));
+        self::assertSame(['sent' => 1, 'failed' => 0], $this->kit->sender->flush(), 'retried, it goes');
+        self::assertSame(0, $this->kit->outbox->status()['dead']);
+    }
+
+    public function testABusyOrAbsentWorkerNeverKillsAnEventAndARefusalBetweenThemStartsTheCountAgain(): void
+    {
+        $this->storefrontOrder();
+        $this->worker->script = [429, 503, 0, 408, 422, 422, 422, 422, 500, 422, 422, 422, 422];
+        for ($n = 0; $n < 13; $n++) {
+            $this->kit->sender->flush();
+            $this->now += 3600;
+        }
+        self::assertSame(0, $this->kit->outbox->status()['dead'], 'four refusals, a 500, four more: never five in a row');
+        $this->kit->sender->flush();
+        self::assertNotNull($this->outbox()[0]['sent_at']);
+    }
+
+    public function testADeadEventSkippedForGoodLeavesTheOutboxAndSaysSo(): void
+    {
+        $this->storefrontOrder();
+        $this->worker->script = array_fill(0, RetryPolicy::DEAD_AFTER_REFUSALS, 400);
+        for ($n = 0; $n < RetryPolicy::DEAD_AFTER_REFUSALS; $n++) {
+            $this->kit->sender->flush();
+            $this->now += 3600;
+        }
+        $id = $this->kit->outbox->dead()[0]['id'];
+        self::assertFalse($this->kit->outbox->retry($id + 1000, $this->now), 'only a dead event');
+        self::assertTrue($this->kit->outbox->skip($id, $this->now));
+        self::assertSame([0, 0], [$this->kit->outbox->status()['unsent'], $this->kit->outbox->status()['dead']]);
+        self::assertStringEndsWith('(skipped)', $this->outbox()[0]['last_error']);
     }
 }

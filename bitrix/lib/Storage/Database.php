@@ -51,8 +51,13 @@ final class Database
             locked_until BIGINT,
             sent_at BIGINT,
             last_status INTEGER,
-            last_error $text
+            last_error $text,
+            refusals INTEGER NOT NULL DEFAULT 0,
+            dead_at BIGINT
         )");
+        // Added after the first installs: a table made before has them added.
+        $this->addColumn('cvety_crm_outbox', 'refusals', 'INTEGER NOT NULL DEFAULT 0');
+        $this->addColumn('cvety_crm_outbox', 'dead_at', 'BIGINT');
         $this->createIndex('cvety_crm_outbox_pending', 'cvety_crm_outbox', 'sent_at, order_id, id');
         $this->pdo->exec("CREATE TABLE IF NOT EXISTS cvety_crm_gateway_requests (
             request_key $key NOT NULL PRIMARY KEY,
@@ -64,6 +69,22 @@ final class Database
             updated_at BIGINT NOT NULL
         )");
         $this->createIndex('cvety_crm_gateway_requests_created', 'cvety_crm_gateway_requests', 'created_at');
+    }
+
+    private function addColumn(string $table, string $column, string $type): void
+    {
+        if ($this->isSqlite()) {
+            $columns = $this->pdo->query("PRAGMA table_info($table)")->fetchAll(PDO::FETCH_COLUMN, 1);
+            $exists = in_array($column, $columns, true);
+        } else {
+            $find = $this->pdo->prepare('SELECT COUNT(*) FROM information_schema.columns
+                WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?');
+            $find->execute([$table, $column]);
+            $exists = (int) $find->fetchColumn() > 0;
+        }
+        if (!$exists) {
+            $this->pdo->exec("ALTER TABLE $table ADD COLUMN $column $type");
+        }
     }
 
     private function createIndex(string $name, string $table, string $columns): void

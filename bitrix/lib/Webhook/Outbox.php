@@ -38,9 +38,10 @@ final class Outbox
     public function claimNext(int $now): ?array
     {
         $heads = $this->db->pdo->prepare('SELECT o.id, o.order_id, o.event, o.body, o.attempts FROM cvety_crm_outbox o
-            WHERE o.sent_at IS NULL AND o.next_attempt_at <= :now AND (o.locked_until IS NULL OR o.locked_until < :now)
+            WHERE o.sent_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= :now
+              AND (o.locked_until IS NULL OR o.locked_until < :now)
               AND NOT EXISTS (SELECT 1 FROM cvety_crm_outbox p
-                              WHERE p.order_id = o.order_id AND p.sent_at IS NULL AND p.id < o.id)
+                              WHERE p.order_id = o.order_id AND p.sent_at IS NULL AND p.dead_at IS NULL AND p.id < o.id)
             ORDER BY o.id LIMIT 20');
         $heads->execute(['now' => $now]);
         $claim = $this->db->pdo->prepare('UPDATE cvety_crm_outbox SET locked_until = ?
@@ -66,28 +67,86 @@ final class Outbox
             locked_until = NULL WHERE id = ?')->execute([$now, $status, $id]);
     }
 
-    /** Records a failed attempt; the event is due again `$delay` seconds later. */
-    public function markFailed(int $id, int $attempts, int $now, ?int $status, string $error, int $delay): void
+    /**
+     * Records a failed attempt; the event is due again `$delay` seconds later, or, refused by the
+     * Worker RetryPolicy::DEAD_AFTER_REFUSALS times in a row, dead. Answers whether it is dead.
+     */
+    public function markFailed(int $id, int $attempts, int $now, ?int $status, string $error, int $delay): bool
     {
-        $next = $now + $delay;
+        // Read, then written with plain values: MySQL evaluates SET clauses left to right on the
+        // new values, SQLite on the old ones.
+        $current = $this->db->pdo->prepare('SELECT refusals FROM cvety_crm_outbox WHERE id = ?');
+        $current->execute([$id]);
+        $refusals = RetryPolicy::isRefusal($status) ? (int) $current->fetchColumn() + 1 : 0;
+        $dead = $refusals >= RetryPolicy::DEAD_AFTER_REFUSALS;
         $this->db->pdo->prepare('UPDATE cvety_crm_outbox SET attempts = ?, next_attempt_at = ?, last_status = ?,
-            last_error = ?, locked_until = NULL WHERE id = ?')
-            ->execute([$attempts + 1, $next, $status, mb_substr($error, 0, 500), $id]);
+            last_error = ?, locked_until = NULL, refusals = ?, dead_at = ? WHERE id = ?')
+            ->execute([$attempts + 1, $now + $delay, $status, mb_substr($error, 0, 500), $refusals, $dead ? $now : null, $id]);
+        return $dead;
     }
 
-    /** @return array{unsent: int, failing: int, oldest_unsent_at: ?int, last_error: ?string} */
+    /** Puts a dead event back in line, due now, its refusals forgotten; false if it is not dead. */
+    public function retry(int $id, int $now): bool
+    {
+        $update = $this->db->pdo->prepare('UPDATE cvety_crm_outbox SET dead_at = NULL, refusals = 0, next_attempt_at = ?
+            WHERE id = ? AND dead_at IS NOT NULL AND sent_at IS NULL');
+        $update->execute([$now, $id]);
+        return $update->rowCount() === 1;
+    }
+
+    /**
+     * Gives up a dead event for good: marked sent with no answer (last_status 0), so the record
+     * stays (pruned like any sent one) and says it was skipped. False if it is not dead.
+     */
+    public function skip(int $id, int $now): bool
+    {
+        $update = $this->db->pdo->prepare("UPDATE cvety_crm_outbox SET sent_at = ?, last_status = 0,
+            last_error = COALESCE(last_error, '') || ' (skipped)' WHERE id = ? AND dead_at IS NOT NULL AND sent_at IS NULL");
+        if (!$this->db->isSqlite()) {
+            $update = $this->db->pdo->prepare("UPDATE cvety_crm_outbox SET sent_at = ?, last_status = 0,
+                last_error = CONCAT(COALESCE(last_error, ''), ' (skipped)') WHERE id = ? AND dead_at IS NOT NULL AND sent_at IS NULL");
+        }
+        $update->execute([$now, $id]);
+        return $update->rowCount() === 1;
+    }
+
+    /**
+     * What waits (unsent and alive, of which failing), what is dead, since when the oldest
+     * waits, and the newest error.
+     *
+     * @return array{unsent: int, failing: int, dead: int, oldest_unsent_at: ?int, last_error: ?string}
+     */
     public function status(): array
     {
-        $row = $this->db->pdo->query('SELECT COUNT(*) AS unsent, SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS failing,
-            MIN(created_at) AS oldest FROM cvety_crm_outbox WHERE sent_at IS NULL')->fetch();
+        $row = $this->db->pdo->query('SELECT SUM(CASE WHEN dead_at IS NULL THEN 1 ELSE 0 END) AS unsent,
+            SUM(CASE WHEN dead_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END) AS failing,
+            SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
+            MIN(CASE WHEN dead_at IS NULL THEN created_at END) AS oldest FROM cvety_crm_outbox WHERE sent_at IS NULL')->fetch();
         $error = $this->db->pdo->query('SELECT last_error FROM cvety_crm_outbox
             WHERE sent_at IS NULL AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1')->fetchColumn();
         return [
-            'unsent' => (int) $row['unsent'],
+            'unsent' => (int) ($row['unsent'] ?? 0),
             'failing' => (int) ($row['failing'] ?? 0),
+            'dead' => (int) ($row['dead'] ?? 0),
             'oldest_unsent_at' => $row['oldest'] === null ? null : (int) $row['oldest'],
             'last_error' => $error === false ? null : (string) $error,
         ];
+    }
+
+    /**
+     * The dead events, newest first, at most $limit: what to retry or skip.
+     *
+     * @return list<array{id: int, order_id: int, event: string, attempts: int, last_status: ?int, last_error: ?string, dead_at: int}>
+     */
+    public function dead(int $limit = 100): array
+    {
+        $rows = $this->db->pdo->query('SELECT id, order_id, event, attempts, last_status, last_error, dead_at
+            FROM cvety_crm_outbox WHERE dead_at IS NOT NULL AND sent_at IS NULL ORDER BY id DESC LIMIT ' . max(1, $limit));
+        return array_map(static fn (array $r): array => [
+            'id' => (int) $r['id'], 'order_id' => (int) $r['order_id'], 'event' => (string) $r['event'],
+            'attempts' => (int) $r['attempts'], 'last_status' => $r['last_status'] === null ? null : (int) $r['last_status'],
+            'last_error' => $r['last_error'], 'dead_at' => (int) $r['dead_at'],
+        ], $rows->fetchAll());
     }
 
     /** Deletes sent events older than KEEP_SENT_SECONDS, at most $limit; returns how many. */
