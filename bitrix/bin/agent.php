@@ -2,7 +2,8 @@
 // The cron agent: sends what is waiting in the outbox (events a page's background job could not
 // deliver), prunes old records, and prints one status line. Every minute:
 //   * * * * * php /path/to/site/local/php_interface/cvetycrm/bin/agent.php >> /var/log/cvetycrm-agent.log 2>&1
-// It needs no Bitrix: only the kit's database and the network. --status prints and sends nothing.
+// It needs no Bitrix: only the kit's database and the network. After sending, it reports the
+// outbox (waiting, failing, dead) to the Worker. --status prints and sends nothing.
 declare(strict_types=1);
 
 require dirname(__DIR__) . '/autoload.php';
@@ -12,6 +13,7 @@ use CvetyCrm\Gateway\IdempotencyStore;
 use CvetyCrm\Storage\Database;
 use CvetyCrm\Webhook\CurlClient;
 use CvetyCrm\Webhook\Outbox;
+use CvetyCrm\Webhook\Reporter;
 use CvetyCrm\Webhook\Sender;
 use CvetyCrm\Webhook\Signer;
 
@@ -25,6 +27,8 @@ if (!in_array('--status', $argv, true)) {
     $result = $sender->flush(2000, 50);
     $outbox->prune(time());
     (new IdempotencyStore($db))->prune(time());
+    // The CRM's sync page shows the shop's side too (and notices when this agent stops).
+    (new Reporter($outbox, new Signer($config->signingSecret()), new CurlClient(), $config->workerUrl()))->report(time());
 }
 $status = $outbox->status();
 printf(

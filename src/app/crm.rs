@@ -116,6 +116,11 @@ impl<S: CrmStore + JobStore + ReconcileStore, Q: JobQueue, G: BitrixGateway> Crm
         Ok(())
     }
 
+    /// The Bitrix kit's newest outbox report.
+    pub async fn kit_outbox(&self) -> Result<Option<crate::domain::kit_outbox::KitOutbox>, CrmError> {
+        Ok(self.store.kit_outbox().await?)
+    }
+
     pub async fn sync_status(&self) -> Result<SyncStatus, CrmError> {
         Ok(self.store.sync_status().await?)
     }

@@ -161,6 +161,28 @@ fn authenticate(
     }
 }
 
+/// The kit's outbox report (`POST /webhooks/bitrix/outbox`): (1) size, (2) the same
+/// authentication as a webhook, (3) read into [`KitOutbox`], (4) kept as the newest.
+///
+/// # Errors
+/// [`WebhookError`]: too large, not authenticated, not a report (`InvalidJson`, naming what), or
+/// the store.
+pub async fn ingest_kit_outbox<S: crate::app::ports::CrmStore>(
+    store: &S,
+    settings: &WebhookSettings,
+    credentials: &Credentials<'_>,
+    body: &[u8],
+) -> Result<crate::domain::kit_outbox::KitOutbox, WebhookError> {
+    if body.len() > MAX_WEBHOOK_BYTES {
+        return Err(WebhookError::TooLarge { size: body.len() });
+    }
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    authenticate(&settings.auth, credentials, body, &json)?;
+    let report = crate::domain::kit_outbox::KitOutbox::parse(body).map_err(WebhookError::InvalidJson)?;
+    store.record_kit_outbox(&report).await?;
+    Ok(report)
+}
+
 /// (1) size, (2) authenticate, (3) remove U+0000 and parse into domain types, (4) apply through
 /// the store: the one round trip the answer waits for. Only when the store cannot be reached:
 /// (5) the KV fast path (so that Bitrix's repeats during an outage are not queued again), then

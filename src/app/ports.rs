@@ -322,6 +322,10 @@ pub trait CrmStore {
         edit: &crate::domain::edit::OrderEdit,
         actor: &Actor,
     ) -> Result<Option<crate::app::changes::EditStored>, StoreError>;
+    /// MUST keep the kit's newest outbox report (one, replacing the last) with when it arrived.
+    async fn record_kit_outbox(&self, report: &crate::domain::kit_outbox::KitOutbox) -> Result<(), StoreError>;
+    /// The kit's newest outbox report, `None` before the first.
+    async fn kit_outbox(&self) -> Result<Option<crate::domain::kit_outbox::KitOutbox>, StoreError>;
     /// MUST answer at most `filter.page.limit` products, by name.
     async fn products(&self, filter: &ProductFilter) -> Result<Vec<ProductView>, StoreError>;
     async fn product(&self, id: &CrmId) -> Result<Option<ProductView>, StoreError>;

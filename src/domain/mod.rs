@@ -16,6 +16,7 @@ pub mod flow;
 pub mod gateway;
 pub mod ids;
 pub mod jobs;
+pub mod kit_outbox;
 pub mod log;
 pub mod ops;
 pub mod order;

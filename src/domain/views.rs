@@ -434,6 +434,9 @@ pub struct SyncPage {
     /// The newest refresh of the reference data.
     #[serde(default)]
     pub reference: Option<ReferenceRefresh>,
+    /// The Bitrix kit's own outbox, as its agent last reported it.
+    #[serde(default)]
+    pub kit_outbox: Option<crate::domain::kit_outbox::KitOutbox>,
 }
 
 /// The catalogue as `/crm/sync` shows it.

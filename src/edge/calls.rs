@@ -13,6 +13,7 @@ use crate::domain::apply::{Applied, ApplyCommand};
 use crate::domain::catalog::{CatalogDue, CatalogOutcome, CatalogProduct};
 use crate::domain::ids::{CrmId, JobId, ShopId};
 use crate::domain::jobs::{BackfillLoad, BacklogJob, JobRow, NewJob};
+use crate::domain::kit_outbox::KitOutbox;
 use crate::domain::reconciliation::{CrmRow, Reconciliation, RunId, RunOutcome};
 use crate::domain::reference::{RefreshOutcome, RefreshTrigger, ShopReference};
 use crate::domain::staff_login::LockScope;
@@ -181,6 +182,8 @@ store_calls! {
         p_order_id: &'a CrmId => "uuid", p_actor: &'a Actor => "jsonb", p_jobs: Value => "jsonb",
     }
     TrackPage<'a> = "track_page" -> crate::domain::track::TrackView { p_token: &'a str => "text" }
+    RecordKitOutbox<'a> = "record_kit_outbox" -> IgnoredAny { p_report: &'a KitOutbox => "jsonb" }
+    KitOutboxReport = "kit_outbox" -> KitOutbox {}
     CourierList = "courier_list" -> Vec<Courier> {}
     SetCourier<'a> = "crm_set_courier" -> CourierSet {
         p_order_id: Option<&'a CrmId> => "uuid", p_date: Option<NaiveDate> => "date", p_slot: Option<u64> => "bigint",

@@ -58,6 +58,7 @@ async fn serve(
         Route::Home => return pages::respond(&staff_pages::home()),
         Route::Health => health(bindings, &missing).await,
         Route::BitrixOrderWebhook => bitrix_order_webhook(request, bindings, env, ctx).await?,
+        Route::BitrixOutboxReport => kit_outbox_report(request, bindings).await?,
         Route::Api(api_route) => crm_api::handle(request, bindings, api_route, path).await,
         Route::Page(page_route) => return pages::handle(request, bindings, &page_route).await,
         Route::Track(token) => return super::track::handle(request, bindings, env, &token, false).await,
@@ -75,6 +76,42 @@ fn respond(answer: &Answer) -> Result<Response> {
         response.headers_mut().set(name, value)?;
     }
     Ok(response)
+}
+
+/// `POST /webhooks/bitrix/outbox`: (1) read, (2) authenticate as a webhook and keep the kit's
+/// report, (3) answer.
+async fn kit_outbox_report(request: &mut Request, bindings: &Bindings) -> Result<Answer> {
+    let headers = request.headers();
+    let (authorization, id, timestamp, signature) = (
+        headers.get("Authorization")?,
+        headers.get("webhook-id")?,
+        headers.get("webhook-timestamp")?,
+        headers.get("webhook-signature")?,
+    );
+    let body = match read_capped(request, MAX_WEBHOOK_BYTES).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { size, .. }) => return Ok(answers::webhook_refused(&WebhookError::TooLarge { size })),
+        Err(BodyError::Unreadable(reason)) => return Ok(answers::error(400, "invalid_body", unreadable_body(&reason))),
+    };
+    let config = &bindings.config;
+    let settings = WebhookSettings { auth: config.webhook_auth.clone(), sync_enabled: config.switches.sync_enabled };
+    let credentials = Credentials {
+        authorization: authorization.as_deref(),
+        signed: SignedHeaders { id: id.as_deref(), timestamp: timestamp.as_deref(), signature: signature.as_deref() },
+        #[allow(clippy::cast_possible_truncation)]
+        now: (worker::Date::now().as_millis() / 1000) as i64,
+    };
+    Ok(match crate::app::ingest::ingest_kit_outbox(&bindings.store, &settings, &credentials, &body).await {
+        Ok(report) => {
+            emit(
+                &LogLine::new(if report.dead > 0 { "warn" } else { "info" }, "kit.outbox_reported")
+                    .with("waiting", report.waiting)
+                    .with("dead", report.dead),
+            );
+            answers::kit_outbox_recorded()
+        }
+        Err(failure) => answers::webhook_refused(&failure),
+    })
 }
 
 /// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer,

@@ -334,6 +334,14 @@ impl ReferenceStore for PostgrestStore {
 }
 
 impl CrmStore for PostgrestStore {
+    async fn record_kit_outbox(&self, report: &crate::domain::kit_outbox::KitOutbox) -> Result<(), StoreError> {
+        self.call(&calls::RecordKitOutbox { p_report: report }).await.map(|_| ())
+    }
+
+    async fn kit_outbox(&self) -> Result<Option<crate::domain::kit_outbox::KitOutbox>, StoreError> {
+        self.call(&calls::KitOutboxReport {}).await
+    }
+
     async fn edit_order(
         &self,
         id: &CrmId,

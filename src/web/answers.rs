@@ -370,14 +370,36 @@ pub fn product(view: &ProductView) -> Answer {
 
 /// Every flow's health, the switches and the newest reconciliation (null before the first).
 #[must_use]
-pub fn sync_status(flows: &SyncStatus, switches: Switches, reconciliation: Option<&Reconciliation>) -> Answer {
+pub fn sync_status(
+    flows: &SyncStatus,
+    switches: Switches,
+    reconciliation: Option<&Reconciliation>,
+    kit_outbox: Option<&crate::domain::kit_outbox::KitOutbox>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Answer {
+    #[derive(Serialize)]
+    struct KitSide<'a> {
+        #[serde(flatten)]
+        report: &'a crate::domain::kit_outbox::KitOutbox,
+        /// The kit's agent has not reported for a quarter hour.
+        stale: bool,
+    }
     #[derive(Serialize)]
     struct Status<'a> {
         flows: &'a SyncStatus,
         switches: Switches,
         reconciliation: Option<&'a Reconciliation>,
+        /// The Bitrix kit's own outbox: what waits and what is dead on the shop's side.
+        bitrix_outbox: Option<KitSide<'a>>,
     }
-    success(200, Status { flows, switches, reconciliation })
+    let bitrix_outbox = kit_outbox.map(|report| KitSide { report, stale: report.is_stale(now) });
+    success(200, Status { flows, switches, reconciliation, bitrix_outbox })
+}
+
+/// `POST /webhooks/bitrix/outbox`: the kit's report kept (200), or why not.
+#[must_use]
+pub fn kit_outbox_recorded() -> Answer {
+    success(200, serde_json::json!({"recorded": true}))
 }
 
 /// A reconciliation that ran.

@@ -131,6 +131,8 @@ impl<S: CrmStore + JobStore + ReconcileStore + ReferenceStore + CatalogStore, Q:
                 &self.sync_status().await?,
                 self.switches,
                 self.newest_reconciliation().await?.as_ref(),
+                self.kit_outbox().await?.as_ref(),
+                self.now,
             ),
             ApiRoute::DeadLetters => answers::dead_letters(&self.dead_letters().await?),
             ApiRoute::ReplayAllDeadLetters | ApiRoute::ReplayDeadLetter(_) => {

@@ -285,6 +285,8 @@ pub enum Route {
     Health,
     /// `POST /webhooks/bitrix/order`
     BitrixOrderWebhook,
+    /// `POST /webhooks/bitrix/outbox`: the kit's agent reports its own outbox.
+    BitrixOutboxReport,
     /// Under `/api/`: the CRM token is checked before the route or its miss is answered, so a
     /// caller without it learns nothing about which paths exist.
     Api(Result<ApiRoute, Miss>),
@@ -356,6 +358,10 @@ pub fn route(method: Method, path: &str) -> Route {
             Method::Post => Route::BitrixOrderWebhook,
             _ => Route::Unknown(Miss::MethodNotAllowed { allow: "POST" }),
         },
+        ["webhooks", "bitrix", "outbox"] => match method {
+            Method::Post => Route::BitrixOutboxReport,
+            _ => Route::Unknown(Miss::MethodNotAllowed { allow: "POST" }),
+        },
         ["api", rest @ ..] => Route::Api(api(method, rest)),
         ["crm", rest @ ..] => Route::Page(page(method, rest)),
         ["t", token] => match method {
@@ -385,6 +391,7 @@ mod tests {
         let table = [
             (Method::Get, "/health".to_owned(), Route::Health),
             (Method::Post, "/webhooks/bitrix/order".to_owned(), Route::BitrixOrderWebhook),
+            (Method::Post, "/webhooks/bitrix/outbox".to_owned(), Route::BitrixOutboxReport),
             (Method::Get, "/api/orders".to_owned(), Route::Api(Ok(ApiRoute::ListOrders))),
             (Method::Post, "/api/orders/".to_owned(), Route::Api(Ok(ApiRoute::CreateOrder))),
             (Method::Get, format!("/api/orders/{ORDER}"), Route::Api(Ok(ApiRoute::Order(order())))),

@@ -675,7 +675,7 @@ impl<
             }
             PageRoute::Sync => {
                 let data = self.crm.sync_page().await?;
-                html(200, pages::sync::page(&chrome(Section::Sync), &data, self.crm.switches))
+                html(200, pages::sync::page(&chrome(Section::Sync), &data, self.crm.switches, request.now))
             }
             PageRoute::ReplayAllDeadLetters | PageRoute::ReplayDeadLetter(_) => {
                 let job = match route {

@@ -11,6 +11,7 @@ mod faults;
 mod harness;
 mod health;
 mod hostile;
+mod kit_outbox;
 mod schema;
 mod security;
 mod sync;

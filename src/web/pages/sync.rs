@@ -61,6 +61,45 @@ fn switch(on: bool) -> Markup {
     }
 }
 
+/// The Bitrix kit's own outbox, as its agent last reported it: what waits and what is dead on the
+/// shop's side (events the Worker refused five times), and whether the report is fresh.
+fn kit_outbox(data: &SyncPage, now: chrono::DateTime<chrono::Utc>) -> Markup {
+    html! {
+        section aria-labelledby="kit-outbox" {
+            h2 id="kit-outbox" { "Очередь на стороне Битрикса" }
+            @match &data.kit_outbox {
+                None => p class="none" { "Модуль Битрикса ещё не присылал отчёт о своей очереди." },
+                Some(report) => {
+                    p {
+                        "Ждут отправки: " strong { (report.waiting) }
+                        @if report.failing > 0 { " (с ошибками: " (report.failing) ")" }
+                        ". Не доставлены: "
+                        strong class=[(report.dead > 0).then_some("late")] { (report.dead) } "."
+                        @if let Some(at) = &report.reported_at { " Отчёт от " (human::moment(at)) "." }
+                    }
+                    @if report.is_stale(now) {
+                        p class="warning" role="alert" {
+                            "⚠ Отчёта не было больше 15 минут: агент модуля в Битриксе не запускается или не достучался до CRM."
+                        }
+                    }
+                    @if !report.dead_events.is_empty() {
+                        p { "Повторить или пропустить их можно в Битриксе, на странице модуля." }
+                        ul {
+                            @for event in &report.dead_events {
+                                li {
+                                    "Заказ " (event.order_id) ", " (event.event)
+                                    @if let Some(status) = event.last_status { ": HTTP " (status) }
+                                    @if let Some(error) = &event.last_error { " — " span class="error" { (error) } }
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
 /// The newest catalogue load and reference refresh: when, what changed, what went wrong.
 fn catalog_and_reference(data: &SyncPage) -> Markup {
     html! {
@@ -122,7 +161,7 @@ fn catalog_and_reference(data: &SyncPage) -> Markup {
 
 /// The page.
 #[must_use]
-pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches) -> Markup {
+pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches, now: chrono::DateTime<chrono::Utc>) -> Markup {
     layout(
         chrome,
         "Синхронизация",
@@ -172,6 +211,7 @@ pub fn page(chrome: &Chrome, data: &SyncPage, switches: Switches) -> Markup {
             }
             (reconciliation(data.reconciliation.as_ref()))
             (catalog_and_reference(data))
+            (kit_outbox(data, now))
             section aria-labelledby="dead" {
                 h2 id="dead" { "Не доставлено (" (data.dead_letters.len()) ")" }
                 @if data.dead_letters.is_empty() {
@@ -237,13 +277,38 @@ mod tests {
         .unwrap();
         let staff = staff();
         let chrome = Chrome { staff: Some(&staff), section: Section::Sync, flash: None };
-        let html = page(&chrome, &data, Switches::all_on()).into_string();
+        let html = page(&chrome, &data, Switches::all_on(), noon()).into_string();
         assert!(html.contains("товаров из Битрикса: 5\u{a0}000, снято с продажи: 3"), "{html}");
         assert!(html.contains("новых 2, изменено 5, снято 1, замечаний 1"), "{html}");
         assert!(html.contains("<li>slot 24: no times</li>"), "{html}");
 
         let never = SyncPage { catalog: None, reference: None, ..data };
-        let html = page(&chrome, &never, Switches::all_on()).into_string();
+        let html = page(&chrome, &never, Switches::all_on(), noon()).into_string();
         assert!(html.contains("ещё не загружался") && html.contains("ещё не обновлялись"));
+    }
+
+    fn noon() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-12-02T12:00:00+05:00").unwrap().with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn the_sync_page_shows_the_kits_dead_events_and_says_when_its_report_is_stale() {
+        let data: SyncPage = serde_json::from_value(serde_json::json!({
+            "flows": {}, "dead_letters": [],
+            "kit_outbox": {"waiting": 2, "failing": 1, "dead": 1, "oldest_waiting_at": null,
+                "dead_events": [{"id": 5, "order_id": 122183, "event": "order.create", "last_status": 422,
+                                 "last_error": "HTTP 422: data.PAYED"}],
+                "reported_at": "2026-12-02T10:00:00+05:00"}
+        }))
+        .unwrap();
+        let staff = staff();
+        let chrome = Chrome { staff: Some(&staff), section: Section::Sync, flash: None };
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-02T10:05:00+05:00").unwrap().with_timezone(&chrono::Utc);
+        let fresh = page(&chrome, &data, Switches::all_on(), at).into_string();
+        assert!(fresh.contains("Ждут отправки: <strong>2</strong>"), "{fresh}");
+        assert!(fresh.contains("Заказ 122183, order.create: HTTP 422"));
+        assert!(!fresh.contains("Отчёта не было больше 15 минут"));
+        let stale = page(&chrome, &data, Switches::all_on(), at + chrono::Duration::minutes(20)).into_string();
+        assert!(stale.contains("Отчёта не было больше 15 минут"));
     }
 }

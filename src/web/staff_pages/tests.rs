@@ -202,6 +202,12 @@ impl StaffStore for Store {
 }
 
 impl CrmStore for Store {
+    async fn record_kit_outbox(&self, _report: &crate::domain::kit_outbox::KitOutbox) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn kit_outbox(&self) -> Result<Option<crate::domain::kit_outbox::KitOutbox>, StoreError> {
+        Ok(None)
+    }
     async fn edit_order(
         &self,
         _id: &CrmId,
@@ -283,6 +289,7 @@ impl CrmStore for Store {
             reconciliation: None,
             catalog: None,
             reference: None,
+            kit_outbox: None,
         })
     }
     async fn daily_report(

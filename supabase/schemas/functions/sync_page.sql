@@ -10,7 +10,8 @@ CREATE FUNCTION public.sync_page(p_limit integer) RETURNS jsonb
                             'catalog', public.catalog_status(),
                             'reference', (select jsonb_build_object('at', r.at, 'trigger', r.trigger, 'outcome', r.outcome,
                                                                     'error', r.error)
-                                          from public.reference_refreshes r order by r.at desc limit 1))
+                                          from public.reference_refreshes r order by r.at desc limit 1),
+                            'kit_outbox', public.kit_outbox())
 $$;
 
 REVOKE ALL ON FUNCTION public.sync_page(p_limit integer) FROM PUBLIC;
