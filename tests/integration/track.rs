@@ -174,6 +174,7 @@ async fn a_burst_of_a_thousand_guesses_from_one_network_is_limited_and_finds_not
     ensure_stack();
     let network = format!("203.0.113.{}", 100 + fresh_id() % 100);
     let mut statuses = Vec::new();
+    let started = std::time::Instant::now();
     for batch in 0..20 {
         let guesses = (0..50).map(|n| {
             let network = network.clone();
@@ -186,8 +187,10 @@ async fn a_burst_of_a_thousand_guesses_from_one_network_is_limited_and_finds_not
     }
     assert_eq!(statuses.len(), 1000);
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 0, "nothing found");
+    // The limit counts per fixed minute: a burst that spans a minute's turn gets a second 60.
+    let windows = usize::try_from(started.elapsed().as_secs() / 60).unwrap() + 2;
     let limited = statuses.iter().filter(|s| **s == 429).count();
-    assert!(limited >= 900, "{limited} of 1000 limited");
+    assert!(limited >= 1000 - 60 * windows, "{limited} of 1000 limited over {windows} windows");
     assert!(statuses.iter().all(|s| *s == 404 || *s == 429));
     let (other, _, _) = open(&format!("/t/{}", "B".repeat(43)), "192.0.2.77").await;
     assert_eq!(other, 404, "another network is not limited by this one's burst");
