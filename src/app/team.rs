@@ -14,12 +14,12 @@ use crate::app::handoff::enqueue_jobs;
 use crate::app::ports::{BitrixGateway, CrmStore, JobQueue, JobStore, PhotoStore, ReconcileStore, TeamStore};
 use crate::domain::ids::{CrmId, Record};
 use crate::domain::jobs::echo_window;
-use crate::domain::photo::{photo_key, sniff, PhotoProblem};
+use crate::domain::photo::{photo_key, sniff, ImageKind, PhotoProblem};
 use crate::domain::roles::Role;
 use crate::domain::staff_login::MAX_LOGIN_CHARS;
 use crate::domain::status::CrmStatus;
 use crate::domain::views::PhotoView;
-use crate::domain::views::{OrderView, Staff};
+use crate::domain::views::{DayOrders, Staff};
 
 /// The longest name of a staff member (the staff table's check).
 pub const MAX_NAME_CHARS: usize = 200;
@@ -150,11 +150,25 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
         Ok(self.store.set_courier(target, courier, actor).await?)
     }
 
-    /// The courier's deliveries of `day`, in slot order.
-    pub async fn deliveries(&self, courier: &Staff, day: NaiveDate) -> Result<Vec<OrderView>, CrmError> {
+    /// The courier's own deliveries of `day`, with the day's slots (to put them in order).
+    pub async fn deliveries(&self, courier: &Staff, day: NaiveDate) -> Result<DayOrders, CrmError> {
         let mut day = self.store.day_orders(day).await?;
         day.orders.retain(|order| order.courier.as_ref().is_some_and(|c| c.id == courier.id));
-        Ok(day.orders)
+        Ok(day)
+    }
+
+    /// Keeps a photo already told by its bytes (`kind`) in `photos`, under a key its bytes name.
+    async fn keep_photo<P: PhotoStore>(
+        photos: &P,
+        order: &CrmId,
+        purpose: &str,
+        kind: ImageKind,
+        bytes: Vec<u8>,
+    ) -> Result<PhotoView, CrmError> {
+        let key = photo_key(order.as_str(), purpose, kind, &bytes);
+        let size = bytes.len() as u64;
+        photos.put(&key, bytes, kind.content_type()).await?;
+        Ok(PhotoView { key, content_type: kind.content_type().to_owned(), size, at: None, by: None })
     }
 
     /// The courier's «Забрал» or «Доставлено» on one of their own orders; «Доставлено» may carry
@@ -178,10 +192,7 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
                 Ok(kind) => kind,
                 Err(problem) => return Ok(Err(StepRefusal::Photo(problem))),
             };
-            let key = photo_key(id.as_str(), "handover", kind, &bytes);
-            let size = bytes.len() as u64;
-            photos.put(&key, bytes, kind.content_type()).await?;
-            let photo = PhotoView { key, content_type: kind.content_type().to_owned(), size, at: None, by: None };
+            let photo = Self::keep_photo(photos, id, "handover", kind, bytes).await?;
             self.store.attach_handover_photo(id, &photo, &Actor::staff(courier)).await?;
         }
         let change = self
@@ -209,10 +220,7 @@ impl<S: CrmStore + JobStore + ReconcileStore + TeamStore, Q: JobQueue, G: Bitrix
         };
         // An unknown order gets no object in R2.
         self.store.order(order).await?.ok_or(CrmError::NotFound(Record::Order))?;
-        let key = photo_key(order.as_str(), "bouquet", kind, &bytes);
-        let size = bytes.len() as u64;
-        photos.put(&key, bytes, kind.content_type()).await?;
-        let photo = PhotoView { key, content_type: kind.content_type().to_owned(), size, at: None, by: None };
+        let photo = Self::keep_photo(photos, order, "bouquet", kind, bytes).await?;
         let change = self.store.attach_photo(order, &photo, actor).await?.ok_or(CrmError::NotFound(Record::Order))?;
         enqueue_jobs(self.queue, &change.jobs).await;
         Ok(Ok(change.changed))

@@ -93,12 +93,10 @@ pub fn create_order(card: &OrderView) -> GatewayRequest {
     }
 }
 
-/// The value of an edited field as Bitrix keeps it (`when` as the slot's id, `data` as the date).
-fn bitrix_value(field: EditField, text: Option<&str>) -> Value {
-    match (field, text) {
-        (_, None) => Value::Null,
-        (_, Some(text)) => Value::String(text.to_owned()),
-    }
+/// A field's text as Bitrix takes it (the CRM keeps each as Bitrix does: the slot's id, the
+/// date as `YYYY-MM-DD`), or null for an empty one.
+fn bitrix_value(text: Option<&str>) -> Value {
+    text.map_or(Value::Null, |text| Value::String(text.to_owned()))
 }
 
 /// The update request for an edit made in the CRM: the order's current values of the `fields`
@@ -118,8 +116,8 @@ pub fn update_order(
     let (mut properties, mut own, mut seen_properties, mut seen_own) =
         (serde_json::Map::new(), serde_json::Map::new(), serde_json::Map::new(), serde_json::Map::new());
     for &field in fields {
-        let now = bitrix_value(field, crate::domain::edit::current(card, field).as_deref());
-        let seen = bitrix_value(field, saw.get(field.name()).and_then(Value::as_str));
+        let now = bitrix_value(crate::domain::edit::current(card, field).as_deref());
+        let seen = bitrix_value(saw.get(field.name()).and_then(Value::as_str));
         match field.bitrix() {
             BitrixField::Property(code) => {
                 properties.insert(code.to_owned(), now);

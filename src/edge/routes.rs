@@ -78,30 +78,58 @@ fn respond(answer: &Answer) -> Result<Response> {
     Ok(response)
 }
 
+/// A body from Bitrix's sender with what authenticates it: the token header and the Standard
+/// Webhooks headers, read once for the webhook and the outbox report alike.
+struct SignedBody {
+    authorization: Option<String>,
+    id: Option<String>,
+    timestamp: Option<String>,
+    signature: Option<String>,
+    body: Vec<u8>,
+}
+
+impl SignedBody {
+    /// The headers and the body (at most [`MAX_WEBHOOK_BYTES`]), or the answer that refuses it.
+    async fn read(request: &mut Request) -> Result<std::result::Result<SignedBody, Answer>> {
+        let headers = request.headers();
+        let (authorization, id, timestamp, signature) = (
+            headers.get("Authorization")?,
+            headers.get("webhook-id")?,
+            headers.get("webhook-timestamp")?,
+            headers.get("webhook-signature")?,
+        );
+        Ok(match read_capped(request, MAX_WEBHOOK_BYTES).await {
+            Ok(body) => Ok(SignedBody { authorization, id, timestamp, signature, body }),
+            Err(BodyError::TooLarge { size, .. }) => Err(answers::webhook_refused(&WebhookError::TooLarge { size })),
+            Err(BodyError::Unreadable(reason)) => Err(answers::error(400, "invalid_body", unreadable_body(&reason))),
+        })
+    }
+
+    fn credentials(&self) -> Credentials<'_> {
+        Credentials {
+            authorization: self.authorization.as_deref(),
+            signed: SignedHeaders {
+                id: self.id.as_deref(),
+                timestamp: self.timestamp.as_deref(),
+                signature: self.signature.as_deref(),
+            },
+            #[allow(clippy::cast_possible_truncation)]
+            now: (worker::Date::now().as_millis() / 1000) as i64,
+        }
+    }
+}
+
 /// `POST /webhooks/bitrix/outbox`: (1) read, (2) authenticate as a webhook and keep the kit's
 /// report, (3) answer.
 async fn kit_outbox_report(request: &mut Request, bindings: &Bindings) -> Result<Answer> {
-    let headers = request.headers();
-    let (authorization, id, timestamp, signature) = (
-        headers.get("Authorization")?,
-        headers.get("webhook-id")?,
-        headers.get("webhook-timestamp")?,
-        headers.get("webhook-signature")?,
-    );
-    let body = match read_capped(request, MAX_WEBHOOK_BYTES).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge { size, .. }) => return Ok(answers::webhook_refused(&WebhookError::TooLarge { size })),
-        Err(BodyError::Unreadable(reason)) => return Ok(answers::error(400, "invalid_body", unreadable_body(&reason))),
+    let signed = match SignedBody::read(request).await? {
+        Ok(signed) => signed,
+        Err(refused) => return Ok(refused),
     };
     let config = &bindings.config;
     let settings = WebhookSettings { auth: config.webhook_auth.clone(), sync_enabled: config.switches.sync_enabled };
-    let credentials = Credentials {
-        authorization: authorization.as_deref(),
-        signed: SignedHeaders { id: id.as_deref(), timestamp: timestamp.as_deref(), signature: signature.as_deref() },
-        #[allow(clippy::cast_possible_truncation)]
-        now: (worker::Date::now().as_millis() / 1000) as i64,
-    };
-    Ok(match crate::app::ingest::ingest_kit_outbox(&bindings.store, &settings, &credentials, &body).await {
+    let credentials = signed.credentials();
+    Ok(match crate::app::ingest::ingest_kit_outbox(&bindings.store, &settings, &credentials, &signed.body).await {
         Ok(report) => {
             emit(
                 &LogLine::new(if report.dead > 0 { "warn" } else { "info" }, "kit.outbox_reported")
@@ -117,28 +145,15 @@ async fn kit_outbox_report(request: &mut Request, bindings: &Bindings) -> Result
 /// `POST /webhooks/bitrix/order`: (1) read, (2) authenticate + parse + apply in core, (3) answer,
 /// and after the answer (`waitUntil`) hand the new jobs to the queue and remember the event in KV.
 async fn bitrix_order_webhook(request: &mut Request, bindings: &Bindings, env: &Env, ctx: &Context) -> Result<Answer> {
-    let headers = request.headers();
-    let (authorization, id, timestamp, signature) = (
-        headers.get("Authorization")?,
-        headers.get("webhook-id")?,
-        headers.get("webhook-timestamp")?,
-        headers.get("webhook-signature")?,
-    );
-    let body = match read_capped(request, MAX_WEBHOOK_BYTES).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge { size, .. }) => return Ok(answers::webhook_refused(&WebhookError::TooLarge { size })),
-        Err(BodyError::Unreadable(reason)) => return Ok(answers::error(400, "invalid_body", unreadable_body(&reason))),
+    let signed = match SignedBody::read(request).await? {
+        Ok(signed) => signed,
+        Err(refused) => return Ok(refused),
     };
     let config = &bindings.config;
     let settings = WebhookSettings { auth: config.webhook_auth.clone(), sync_enabled: config.switches.sync_enabled };
     let ports = WebhookPorts { store: &bindings.store, queue: &bindings.queue, cache: &bindings.cache };
-    let credentials = Credentials {
-        authorization: authorization.as_deref(),
-        signed: SignedHeaders { id: id.as_deref(), timestamp: timestamp.as_deref(), signature: signature.as_deref() },
-        #[allow(clippy::cast_possible_truncation)]
-        now: (worker::Date::now().as_millis() / 1000) as i64,
-    };
-    let result = ingest_webhook(&ports, &settings, &credentials, &body).await;
+    let credentials = signed.credentials();
+    let result = ingest_webhook(&ports, &settings, &credentials, &signed.body).await;
     Ok(match result {
         Ok((done, deferred)) => {
             let env = env.clone();

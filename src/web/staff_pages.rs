@@ -857,13 +857,14 @@ impl<
                                         .with("role", account.role.as_str())
                                         .with("staff", staff.login.as_str()),
                                 );
-                                let shown = pages::staff::ShownPassword { login: account.login, password };
+                                let shown =
+                                    Shown::Added(pages::staff::ShownPassword { login: account.login, password });
                                 let chrome = Chrome {
                                     staff: Some(staff),
                                     section: Section::Staff,
                                     flash: Some(Flash::done("Сотрудник добавлен")),
                                 };
-                                self.staff_page(&chrome, Some(&shown), &pages::staff::AddForm::default(), 200).await?
+                                self.staff_page(&chrome, Some(shown), &pages::staff::AddForm::default(), 200).await?
                             }
                         }
                     }
@@ -902,15 +903,13 @@ impl<
                     (AccountOutcome::NotFound, _) => return Err(CrmError::NotFound(Record::Staff)),
                     (AccountOutcome::Same { .. }, _) => redirect("/crm/staff?done=staff_same"),
                     (_, Some(password)) => {
-                        let (accounts, _) = self.crm.staff_page(staff_login::LOGIN_LIMITS.window).await?;
-                        let login = accounts.iter().find(|a| a.id == *id).map_or_else(String::new, |a| a.login.clone());
-                        let shown = pages::staff::ShownPassword { login, password };
+                        let shown = Shown::Account { id, password };
                         let chrome = Chrome {
                             staff: Some(staff),
                             section: Section::Staff,
                             flash: Some(Flash::done("Пароль заменён, входы этого сотрудника завершены")),
                         };
-                        self.staff_page(&chrome, Some(&shown), &pages::staff::AddForm::default(), 200).await?
+                        self.staff_page(&chrome, Some(shown), &pages::staff::AddForm::default(), 200).await?
                     }
                     (_, None) => redirect("/crm/staff?done=staff_done"),
                 }
@@ -927,26 +926,28 @@ impl<
         problem: Option<(&crate::domain::ids::CrmId, String)>,
         status: u16,
     ) -> Result<PageAnswer, CrmError> {
-        let data = self.crm.day_orders(day).await?;
-        let mine: Vec<_> = data
-            .orders
-            .iter()
-            .filter(|order| order.courier.as_ref().is_some_and(|c| c.id == staff.id))
-            .cloned()
-            .collect();
-        let sorted = pages::my::in_slot_order(&mine, &data.slots);
+        let mine = self.crm.deliveries(staff, day).await?;
+        let sorted = pages::my::in_slot_order(&mine.orders, &mine.slots);
         Ok(html(status, pages::my::page(chrome, day, &sorted, problem)))
     }
 
     async fn staff_page(
         &self,
         chrome: &Chrome<'_>,
-        shown: Option<&pages::staff::ShownPassword>,
+        shown: Option<Shown<'_>>,
         form: &pages::staff::AddForm,
         status: u16,
     ) -> Result<PageAnswer, CrmError> {
         let (accounts, changes) = self.crm.staff_page(staff_login::LOGIN_LIMITS.window).await?;
-        Ok(html(status, pages::staff::page(chrome, &accounts, &changes, shown, form)))
+        // A new password for an account: its login from the list this page reads anyway.
+        let shown = shown.map(|shown| match shown {
+            Shown::Added(shown) => shown,
+            Shown::Account { id, password } => pages::staff::ShownPassword {
+                login: accounts.iter().find(|a| a.id == *id).map_or_else(String::new, |a| a.login.clone()),
+                password,
+            },
+        });
+        Ok(html(status, pages::staff::page(chrome, &accounts, &changes, shown.as_ref(), form)))
     }
 
     /// Every order the filter matches, a page at a time, at most [`MAX_EXPORT_ROWS`].
@@ -967,6 +968,13 @@ impl<
         }
         Ok(all)
     }
+}
+
+/// A temporary password to show once on the staff page: of an account just added, or the new
+/// one of an existing account (named by its id; the page finds its login).
+enum Shown<'a> {
+    Added(pages::staff::ShownPassword),
+    Account { id: &'a crate::domain::ids::CrmId, password: String },
 }
 
 /// The most orders one export holds (50 pages of 200).

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use maud::{html, Markup};
 
 use super::{layout, or_dash, phone_link, status_badge, Chrome};
+use crate::app::team::{step_fits, CourierStep};
 use crate::domain::ids::CrmId;
 use crate::domain::views::{to_collect, OrderView, SlotView};
 use crate::web::human;
@@ -81,12 +82,12 @@ pub fn page(chrome: &Chrome, day: NaiveDate, orders: &[&OrderView], problem: Opt
                                 }
                             }
                             div class="road" {
-                                @if order.status.waits_for_courier() {
+                                @if step_fits(CourierStep::Picked, order.status) {
                                     form method="post" action={ "/crm/my/" (order.id) "/picked" } {
                                         button type="submit" data-busy="⏳" { "Забрал" }
                                     }
                                 }
-                                @if order.status.waits_for_courier() || order.status == crate::domain::status::CrmStatus::Delivering {
+                                @if step_fits(CourierStep::Delivered, order.status) {
                                     @let refused = problem.as_ref().filter(|(id, _)| **id == order.id).map(|(_, message)| message);
                                     @let input = format!("handover-{}", order.id);
                                     form class="delivered" method="post" action={ "/crm/my/" (order.id) "/delivered" }

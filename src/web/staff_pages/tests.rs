@@ -224,6 +224,7 @@ impl CrmStore for Store {
         Ok((*id == test_id(1)).then(|| {
             let mut order = crate::web::telegram::tests::card();
             order.courier = self.courier.borrow().clone();
+            order.track_token = self.track_links.borrow().last().cloned();
             order
         }))
     }
@@ -978,7 +979,14 @@ fn the_manager_makes_the_buyers_link_with_the_requests_fresh_random_token_and_a_
 fn the_card_offers_the_buyers_link_with_whatsapp_and_revocation_once_it_exists() {
     let store = Store::as_role(Role::Manager);
     store.sessions.borrow_mut().push(SESSION.into());
-    let answer = serve(&store, &Call::get(PageRoute::Order(test_id(1)), "/crm").logged_in());
-    assert!(answer.html.contains("Создать ссылку"));
-    assert!(!answer.html.contains("wa.me"));
+    let card = || serve(&store, &Call::get(PageRoute::Order(test_id(1)), "/crm").logged_in()).html;
+    let before = card();
+    assert!(before.contains("Создать ссылку"));
+    assert!(!before.contains("wa.me"));
+    serve(&store, &Call::post(PageRoute::MakeTrackLink(test_id(1)), &[]).logged_in());
+    let after = card();
+    let token = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    assert!(after.contains(&format!("{OWN}/t/{token}")), "the link on the card");
+    assert!(after.contains("https://wa.me/?text="), "WhatsApp, the buyer's phone unknown here");
+    assert!(after.contains("Отозвать ссылку") && !after.contains("Создать ссылку"));
 }
