@@ -123,6 +123,8 @@ install() {
     log "installing PHP 8.2 (php-cli, php-curl, php-sqlite3) and PHPUnit"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli php-curl php-sqlite3 phpunit >/dev/null
   fi
+  # The module's tables run on a real MariaDB in the tests, as production Bitrix runs MySQL.
+  bash scripts/mariadb.sh install
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
   fi

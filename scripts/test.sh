@@ -7,8 +7,9 @@
 # default). The kit's own PHPUnit suite runs first, beside the core's tests: neither needs a stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-trap 'CRM_STACK=test bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
+trap 'CRM_STACK=test bash scripts/stack.sh down >/dev/null 2>&1 || true; bash scripts/mariadb.sh down || true' EXIT
 cargo test --lib
-phpunit -c bitrix/tests/phpunit.xml
+bash scripts/mariadb.sh up
+CVETY_TEST_MYSQL_DSN="$(bash scripts/mariadb.sh dsn)" phpunit -c bitrix/tests/phpunit.xml
 cargo test --no-fail-fast --test integration --test outage --test switches --test load --test day --test ui --test bitrix
 cargo test --test soak -- --nocapture

@@ -172,7 +172,7 @@ final class ControllerTest extends KitCase
 
         self::assertCount(1, $before->body['orders']);
         self::assertCount(2, $after->body['orders'], 'the repeat reads again, it does not replay');
-        $kept = $this->kit->db->pdo->query("SELECT COUNT(*) FROM cvety_crm_gateway_requests WHERE request_key = 'snap:same'");
+        $kept = $this->kit->db->pdo()->query("SELECT COUNT(*) FROM cvety_crm_gateway_requests WHERE request_key = 'snap:same'");
         self::assertSame(0, (int) $kept->fetchColumn());
     }
 

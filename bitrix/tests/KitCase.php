@@ -57,6 +57,6 @@ abstract class KitCase extends TestCase
     /** @return list<array<string, mixed>> the outbox, oldest first */
     protected function outbox(): array
     {
-        return $this->kit->db->pdo->query('SELECT * FROM cvety_crm_outbox ORDER BY id')->fetchAll();
+        return $this->kit->db->pdo()->query('SELECT * FROM cvety_crm_outbox ORDER BY id')->fetchAll();
     }
 }

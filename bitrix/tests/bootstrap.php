@@ -1,7 +1,7 @@
 <?php
 declare(strict_types=1);
 
-require dirname(__DIR__) . '/autoload.php';
+require dirname(__DIR__) . "/cvety.crm/include.php";
 
 spl_autoload_register(static function (string $class): void {
     $prefix = 'CvetyCrm\\Tests\\';

@@ -106,7 +106,7 @@ switch (true) {
         $json(200, ['in_stock' => $shop->inStock((int) ($_GET['id'] ?? 0))]);
         break;
     case $parts === ['outbox']:
-        $json(200, $db->pdo->query('SELECT id, order_id, event, body, attempts, sent_at, last_status, last_error
+        $json(200, $db->pdo()->query('SELECT id, order_id, event, body, attempts, sent_at, last_status, last_error
             FROM cvety_crm_outbox ORDER BY id')->fetchAll());
         break;
     case $parts === ['gateway-log']:

@@ -52,16 +52,12 @@ final class IdempotencyStore
                VALUES (?, ?, \'in_flight\', ?, ?)'
             : 'INSERT IGNORE INTO cvety_crm_gateway_requests (request_key, request_hash, state, created_at, updated_at)
                VALUES (?, ?, \'in_flight\', ?, ?)';
-        $statement = $this->db->pdo->prepare($insert);
-        $statement->execute([$key, $hash, $now, $now]);
-        if ($statement->rowCount() === 1) {
+        if ($this->db->run($insert, [$key, $hash, $now, $now]) === 1) {
             return [self::NEW, null, null];
         }
-        $select = $this->db->pdo->prepare('SELECT request_hash, state, status, answer, updated_at
-            FROM cvety_crm_gateway_requests WHERE request_key = ?');
-        $select->execute([$key]);
-        $row = $select->fetch();
-        if ($row === false) {
+        $row = $this->db->row('SELECT request_hash, state, status, answer, updated_at
+            FROM cvety_crm_gateway_requests WHERE request_key = ?', [$key]);
+        if ($row === null) {
             return null;
         }
         if (!hash_equals((string) $row['request_hash'], $hash)) {
@@ -74,32 +70,29 @@ final class IdempotencyStore
             return [self::IN_FLIGHT, null, null];
         }
         // The first request died mid-way: this one takes the key over (once, however many try).
-        $take = $this->db->pdo->prepare('UPDATE cvety_crm_gateway_requests SET updated_at = ?
-            WHERE request_key = ? AND state = \'in_flight\' AND updated_at = ?');
-        $take->execute([$now, $key, $row['updated_at']]);
-        return $take->rowCount() === 1 ? [self::NEW, null, null] : [self::IN_FLIGHT, null, null];
+        $taken = $this->db->run('UPDATE cvety_crm_gateway_requests SET updated_at = ?
+            WHERE request_key = ? AND state = \'in_flight\' AND updated_at = ?', [$now, $key, (int) $row['updated_at']]);
+        return $taken === 1 ? [self::NEW, null, null] : [self::IN_FLIGHT, null, null];
     }
 
     /** Keeps the answer for repeats. */
     public function finish(string $key, int $status, array $answer, int $now): void
     {
-        $this->db->pdo->prepare('UPDATE cvety_crm_gateway_requests SET state = \'done\', status = ?, answer = ?, updated_at = ?
-            WHERE request_key = ?')->execute([$status, json_encode($answer, JSON_UNESCAPED_UNICODE), $now, $key]);
+        $this->db->run('UPDATE cvety_crm_gateway_requests SET state = \'done\', status = ?, answer = ?, updated_at = ?
+            WHERE request_key = ?', [$status, json_encode($answer, JSON_UNESCAPED_UNICODE), $now, $key]);
     }
 
     /** Forgets a key whose request may succeed if sent again (a 5xx): the retry runs it anew. */
     public function release(string $key): void
     {
-        $this->db->pdo->prepare('DELETE FROM cvety_crm_gateway_requests WHERE request_key = ?')->execute([$key]);
+        $this->db->run('DELETE FROM cvety_crm_gateway_requests WHERE request_key = ?', [$key]);
     }
 
     /** Deletes answers older than KEEP_SECONDS, at most $limit. */
     public function prune(int $now, int $limit = 1000): int
     {
-        $old = $this->db->pdo->prepare('SELECT request_key FROM cvety_crm_gateway_requests WHERE created_at < ? LIMIT '
-            . (int) $limit);
-        $old->execute([$now - self::KEEP_SECONDS]);
-        $keys = $old->fetchAll(\PDO::FETCH_COLUMN);
+        $keys = array_column($this->db->rows('SELECT request_key FROM cvety_crm_gateway_requests WHERE created_at < ? LIMIT '
+            . (int) $limit, [$now - self::KEEP_SECONDS]), 'request_key');
         foreach ($keys as $key) {
             $this->release((string) $key);
         }
