@@ -17,7 +17,7 @@ final class ControllerTest extends KitCase
             $request['idempotency_key'] = $key;
         }
         $headers = array_filter(['x-api-token' => $token, 'idempotency-key' => $key], fn ($v) => $v !== null);
-        return $this->kit->gateway->handle($method, $headers, json_encode($request, JSON_UNESCAPED_UNICODE));
+        return $this->kit->gateway()->handle($method, $headers, json_encode($request, JSON_UNESCAPED_UNICODE));
     }
 
     private function create(array $change = []): array
@@ -108,7 +108,7 @@ final class ControllerTest extends KitCase
             [$this->call($this->create(), token: 'wrong'), 401, 'unauthorized'],
             [$this->call($this->create(), token: null), 401, 'unauthorized'],
             [$this->call($this->create(), method: 'GET'), 405, 'method_not_allowed'],
-            [$this->kit->gateway->handle('POST', ['x-api-token' => self::TOKEN, 'idempotency-key' => 'k'], '{"action": '), 400, 'invalid_json'],
+            [$this->kit->gateway()->handle('POST', ['x-api-token' => self::TOKEN, 'idempotency-key' => 'k'], '{"action": '), 400, 'invalid_json'],
             [$this->call($this->create(), null), 400, 'missing_idempotency_key'],
             [$this->call($this->create() + ['idempotency_key' => 'other'], 'k'), 422, 'idempotency_key_mismatch'],
         ];

@@ -14,7 +14,7 @@ final class ReporterTest extends KitCase
         $id = $this->storefrontOrder();
         $this->worker->script = array_fill(0, RetryPolicy::DEAD_AFTER_REFUSALS, 422);
         for ($n = 0; $n < RetryPolicy::DEAD_AFTER_REFUSALS; $n++) {
-            $this->kit->sender->flush();
+            $this->kit->sender()->flush();
             $this->now += 3600;
         }
         $this->storefrontOrder('Второй');

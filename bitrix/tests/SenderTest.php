@@ -11,7 +11,7 @@ final class SenderTest extends KitCase
     public function testEachEventGoesSignedWithItsOwnIdAndTheAttemptsTimestamp(): void
     {
         $id = $this->storefrontOrder();
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
 
         $request = $this->worker->requests[0];
         self::assertSame('http://worker.test/webhooks/bitrix/order', $request['url']);
@@ -28,13 +28,13 @@ final class SenderTest extends KitCase
         $this->storefrontOrder();
         $this->worker->script = [503, 0];
 
-        $first = $this->kit->sender->flush();
+        $first = $this->kit->sender()->flush();
         $this->now += 10;
-        $early = $this->kit->sender->flush();
+        $early = $this->kit->sender()->flush();
         $this->now += RetryPolicy::DELAYS[0];
-        $second = $this->kit->sender->flush();
+        $second = $this->kit->sender()->flush();
         $this->now += RetryPolicy::DELAYS[1];
-        $third = $this->kit->sender->flush();
+        $third = $this->kit->sender()->flush();
 
         self::assertSame([['sent' => 0, 'failed' => 1], ['sent' => 0, 'failed' => 0], ['sent' => 0, 'failed' => 1],
             ['sent' => 1, 'failed' => 0]], [$first, $early, $second, $third]);
@@ -53,12 +53,12 @@ final class SenderTest extends KitCase
         $second = $this->storefrontOrder('Второй');
         $this->worker->script = [500];
 
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
         self::assertSame(["order.create $first", "order.create $second"], $this->worker->sent(),
             "the first order's status change waits behind its create");
 
         $this->now += RetryPolicy::DELAYS[0];
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
         self::assertSame(["order.create $first", "order.create $second", "order.create $first", "order.status.change $first"],
             $this->worker->sent());
     }
@@ -68,10 +68,10 @@ final class SenderTest extends KitCase
         $this->storefrontOrder();
         $this->worker->script = array_fill(0, 30, 0);
         for ($hour = 0; $hour < 30; $hour++) {
-            $this->kit->sender->flush();
+            $this->kit->sender()->flush();
             $this->now += 3600;
         }
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
         $row = $this->outbox()[0];
         self::assertNotNull($row['sent_at']);
         self::assertSame(31, (int) $row['attempts']);
@@ -83,8 +83,8 @@ final class SenderTest extends KitCase
         for ($n = 0; $n < 5; $n++) {
             $this->storefrontOrder("Получатель $n");
         }
-        self::assertSame(['sent' => 2, 'failed' => 0], $this->kit->sender->flush(2));
-        self::assertSame(['sent' => 3, 'failed' => 0], $this->kit->sender->flush(10));
+        self::assertSame(['sent' => 2, 'failed' => 0], $this->kit->sender()->flush(2));
+        self::assertSame(['sent' => 3, 'failed' => 0], $this->kit->sender()->flush(10));
         self::assertSame(['unsent' => 0, 'failing' => 0, 'dead' => 0, 'oldest_unsent_at' => null, 'last_error' => null],
             $this->kit->outbox->status());
     }
@@ -100,10 +100,10 @@ final class SenderTest extends KitCase
     public function testSentEventsArePrunedAfterThirtyDaysAndUnsentOnesNever(): void
     {
         $this->storefrontOrder();
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
         $this->worker->script = [0];
         $this->storefrontOrder();
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
         self::assertSame(0, $this->kit->outbox->prune($this->now + 29 * 86400));
         self::assertSame(1, $this->kit->outbox->prune($this->now + 31 * 86400));
         self::assertCount(1, $this->outbox());
@@ -116,7 +116,7 @@ final class SenderTest extends KitCase
         $this->worker->script = array_fill(0, RetryPolicy::DEAD_AFTER_REFUSALS, 422);
 
         for ($n = 0; $n < RetryPolicy::DEAD_AFTER_REFUSALS; $n++) {
-            $this->kit->sender->flush();
+            $this->kit->sender()->flush();
             $this->now += 3600;
         }
         self::assertSame(array_merge(array_fill(0, 5, "order.create $id"), ["order.status.change $id"]), $this->worker->sent(),
@@ -127,9 +127,9 @@ final class SenderTest extends KitCase
         self::assertSame([422, 'order.create'], [$dead[0]['last_status'], $dead[0]['event']]);
 
         $this->now += 3600;
-        self::assertSame(['sent' => 0, 'failed' => 0], $this->kit->sender->flush(), 'a dead event is not sent on its own');
+        self::assertSame(['sent' => 0, 'failed' => 0], $this->kit->sender()->flush(), 'a dead event is not sent on its own');
         self::assertTrue($this->kit->outbox->retry($dead[0]['id'], $this->now));
-        self::assertSame(['sent' => 1, 'failed' => 0], $this->kit->sender->flush(), 'retried, it goes');
+        self::assertSame(['sent' => 1, 'failed' => 0], $this->kit->sender()->flush(), 'retried, it goes');
         self::assertSame(0, $this->kit->outbox->status()['dead']);
     }
 
@@ -138,11 +138,11 @@ final class SenderTest extends KitCase
         $this->storefrontOrder();
         $this->worker->script = [429, 503, 0, 408, 422, 422, 422, 422, 500, 422, 422, 422, 422];
         for ($n = 0; $n < 13; $n++) {
-            $this->kit->sender->flush();
+            $this->kit->sender()->flush();
             $this->now += 3600;
         }
         self::assertSame(0, $this->kit->outbox->status()['dead'], 'four refusals, a 500, four more: never five in a row');
-        $this->kit->sender->flush();
+        $this->kit->sender()->flush();
         self::assertNotNull($this->outbox()[0]['sent_at']);
     }
 
@@ -151,7 +151,7 @@ final class SenderTest extends KitCase
         $this->storefrontOrder();
         $this->worker->script = array_fill(0, RetryPolicy::DEAD_AFTER_REFUSALS, 400);
         for ($n = 0; $n < RetryPolicy::DEAD_AFTER_REFUSALS; $n++) {
-            $this->kit->sender->flush();
+            $this->kit->sender()->flush();
             $this->now += 3600;
         }
         $id = $this->kit->outbox->dead()[0]['id'];

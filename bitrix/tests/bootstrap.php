@@ -12,3 +12,9 @@ spl_autoload_register(static function (string $class): void {
         }
     }
 });
+
+// The double of Bitrix's API (each class names the core file it mirrors), for Bitrix\BitrixShop.
+require __DIR__ . '/Double/World.php';
+require __DIR__ . '/Double/Main.php';
+require __DIR__ . '/Double/Sale.php';
+require __DIR__ . '/Double/Legacy.php';

@@ -4,30 +4,45 @@ declare(strict_types=1);
 namespace CvetyCrm;
 
 /**
- * The kit's settings: the installed config.php (see config.example.php), then the environment
- * (CVETY_* and the two secrets), which wins. Secrets never have a default.
+ * The module's settings: what the settings page saved (Bitrix's options of cvety.crm), then the
+ * environment (CVETY_WORKER_URL and the two secrets), which wins. Secrets never have a default.
  */
 final class Config
 {
+    /** The settings the page edits, by option name. */
+    public const WORKER_URL = 'worker_url';
+    public const SIGNING_SECRET = 'signing_secret';
+    public const GATEWAY_TOKEN = 'gateway_token';
+    public const SITE_ID = 'site_id';
+    public const PERSON_TYPE_ID = 'person_type_id';
+    public const DELIVERY_ID = 'delivery_id';
+    public const PAY_SYSTEM_ID = 'pay_system_id';
+    public const BUYER_USER_ID = 'buyer_user_id';
+    public const CATALOG_IBLOCK_ID = 'catalog_iblock_id';
+    public const STOREFRONT_URL = 'storefront_url';
+    /** Numbers the page refuses to save unless they are positive whole numbers. */
+    public const IDS = [self::PERSON_TYPE_ID, self::DELIVERY_ID, self::PAY_SYSTEM_ID, self::BUYER_USER_ID, self::CATALOG_IBLOCK_ID];
+    public const SECRETS = [self::SIGNING_SECRET, self::GATEWAY_TOKEN];
+    public const ALL = [self::WORKER_URL, self::SIGNING_SECRET, self::GATEWAY_TOKEN, self::SITE_ID, self::PERSON_TYPE_ID,
+        self::DELIVERY_ID, self::PAY_SYSTEM_ID, self::BUYER_USER_ID, self::CATALOG_IBLOCK_ID, self::STOREFRONT_URL];
+
     /** @param array<string, mixed> $values */
     private function __construct(private array $values)
     {
     }
 
-    /** @param array<string, mixed> $file the array config.php returns */
-    public static function from(array $file, ?array $environment = null): self
+    /** @param array<string, mixed> $settings the saved options (or a test's) */
+    public static function from(array $settings, ?array $environment = null): self
     {
         $environment ??= getenv();
         $names = [
-            'worker_url' => 'CVETY_WORKER_URL',
-            'signing_secret' => 'WEBHOOK_SIGNING_SECRET',
-            'gateway_token' => 'BITRIX_API_TOKEN',
+            self::WORKER_URL => 'CVETY_WORKER_URL',
+            self::SIGNING_SECRET => 'WEBHOOK_SIGNING_SECRET',
+            self::GATEWAY_TOKEN => 'BITRIX_API_TOKEN',
             'database_dsn' => 'CVETY_KIT_DSN',
-            'database_user' => 'CVETY_KIT_DB_USER',
-            'database_password' => 'CVETY_KIT_DB_PASSWORD',
             'retry_delays' => 'CVETY_RETRY_DELAYS',
         ];
-        $values = $file;
+        $values = $settings;
         foreach ($names as $key => $variable) {
             if (isset($environment[$variable]) && $environment[$variable] !== '') {
                 $values[$key] = $environment[$variable];
@@ -36,43 +51,32 @@ final class Config
         return new self($values);
     }
 
-    /** Loads config.php next to the kit (the installed copy of config.example.php). */
-    public static function load(string $directory): self
+    /** A setting as text ('' when unset). */
+    public function value(string $name): string
     {
-        $path = $directory . '/config.php';
-        $file = is_file($path) ? require $path : [];
-        return self::from(is_array($file) ? $file : []);
+        $value = $this->values[$name] ?? '';
+        return is_scalar($value) ? (string) $value : '';
     }
 
     public function workerUrl(): string
     {
-        return $this->required('worker_url');
+        return $this->required(self::WORKER_URL);
     }
 
     public function signingSecret(): string
     {
-        return $this->required('signing_secret');
+        return $this->required(self::SIGNING_SECRET);
     }
 
     public function gatewayToken(): string
     {
-        return $this->required('gateway_token');
+        return $this->required(self::GATEWAY_TOKEN);
     }
 
-    /** PDO DSN of the kit's own database: its outbox and idempotency keys, never Bitrix's tables. */
+    /** PDO DSN of a database of the kit's own (the stand-in's; the module uses Bitrix's connection). */
     public function databaseDsn(): string
     {
         return $this->required('database_dsn');
-    }
-
-    public function databaseUser(): ?string
-    {
-        return $this->values['database_user'] ?? null;
-    }
-
-    public function databasePassword(): ?string
-    {
-        return $this->values['database_password'] ?? null;
     }
 
     /** The outbox's retry policy: `retry_delays` (seconds, a list or "30,60,..."), else the default. */
@@ -87,22 +91,29 @@ final class Config
     }
 
     /**
-     * Bitrix's own ids the gateway needs to build an order: site_id, person_type_id,
-     * delivery_id, pay_system_id, user_id (the buyer of CRM orders).
+     * Bitrix's ids the gateway needs to build an order: site_id, person_type_id, delivery_id,
+     * pay_system_id, buyer_user_id (the dedicated buyer of CRM orders), catalog_iblock_id,
+     * storefront_url. Unset ones are absent.
      *
-     * @return array<string, mixed>
+     * @return array<string, string>
      */
     public function bitrix(): array
     {
-        $bitrix = $this->values['bitrix'] ?? [];
-        return is_array($bitrix) ? $bitrix : [];
+        $ids = [];
+        foreach ([self::SITE_ID, self::PERSON_TYPE_ID, self::DELIVERY_ID, self::PAY_SYSTEM_ID, self::BUYER_USER_ID,
+                  self::CATALOG_IBLOCK_ID, self::STOREFRONT_URL] as $name) {
+            if ($this->value($name) !== '') {
+                $ids[$name] = $this->value($name);
+            }
+        }
+        return $ids;
     }
 
     private function required(string $key): string
     {
-        $value = $this->values[$key] ?? '';
-        if (!is_string($value) || $value === '') {
-            throw new \RuntimeException("cvety-crm kit: the setting '$key' is missing (config.php or the environment)");
+        $value = $this->value($key);
+        if ($value === '') {
+            throw new \RuntimeException("cvety-crm: the setting '$key' is not set (the module's settings page)");
         }
         return $value;
     }

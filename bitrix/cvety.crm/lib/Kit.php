@@ -12,6 +12,7 @@ use CvetyCrm\Webhook\Deferrer;
 use CvetyCrm\Webhook\HttpClient;
 use CvetyCrm\Webhook\OrderSaved;
 use CvetyCrm\Webhook\Outbox;
+use CvetyCrm\Webhook\Reporter;
 use CvetyCrm\Webhook\Sender;
 use CvetyCrm\Webhook\Signer;
 
@@ -23,10 +24,13 @@ final class Kit
     private static $factory = null;
 
     public readonly Outbox $outbox;
-    public readonly Sender $sender;
     public readonly OrderSaved $events;
     public readonly IdempotencyStore $keys;
-    public readonly Controller $gateway;
+    private ?Sender $sender = null;
+    private ?Controller $gateway = null;
+    private HttpClient $http;
+    /** @var (callable(): int)|null */
+    private $clock;
 
     public function __construct(
         public readonly Config $config,
@@ -36,12 +40,32 @@ final class Kit
         ?HttpClient $http = null,
         ?callable $clock = null,
     ) {
+        $this->http = $http ?? new CurlClient();
+        $this->clock = $clock;
         $this->outbox = new Outbox($db);
-        $this->sender = new Sender($this->outbox, new Signer($config->signingSecret()), $http ?? new CurlClient(),
-            $config->workerUrl(), $clock, $config->retryPolicy());
-        $this->events = new OrderSaved($this->outbox, $deferrer, $this->sender, $clock);
+        // Recording an event needs no setting: a save is written to the outbox even before the
+        // secrets are set. The sender and the gateway read theirs when first used.
+        $this->events = new OrderSaved($this->outbox, $deferrer, $this->sender(...), $clock);
         $this->keys = new IdempotencyStore($db);
-        $this->gateway = new Controller($config->gatewayToken(), $this->keys, $shop, $this->events, $clock);
+    }
+
+    /** Sends the outbox (signed with the signing secret) to the Worker. */
+    public function sender(): Sender
+    {
+        return $this->sender ??= new Sender($this->outbox, new Signer($this->config->signingSecret()), $this->http,
+            $this->config->workerUrl(), $this->clock, $this->config->retryPolicy());
+    }
+
+    /** Reports the outbox's state to the Worker after an agent's run. */
+    public function reporter(): Reporter
+    {
+        return new Reporter($this->outbox, new Signer($this->config->signingSecret()), $this->http, $this->config->workerUrl());
+    }
+
+    /** The gateway (its token checked on every request). */
+    public function gateway(): Controller
+    {
+        return $this->gateway ??= new Controller($this->config->gatewayToken(), $this->keys, $this->shop, $this->events, $this->clock);
     }
 
     public static function connect(Config $config, Shop $shop, Deferrer $deferrer, ?HttpClient $http = null): self
@@ -50,13 +74,13 @@ final class Kit
         return new self($config, $db, $shop, $deferrer, $http);
     }
 
-    /** The kit of this PHP process (set once by the bootstrap: init.php, bin/*, the gateway file). */
+    /** The kit of this PHP process (set by the module's include.php, or a test's bootstrap). */
     public static function instance(): self
     {
         if (self::$instance === null && self::$factory !== null) {
             self::$instance = (self::$factory)();
         }
-        return self::$instance ?? throw new \LogicException('cvety-crm kit: not booted (see bitrix/init.php)');
+        return self::$instance ?? throw new \LogicException('cvety-crm kit: not booted (the module cvety.crm is not included)');
     }
 
     public static function boot(self $kit): self

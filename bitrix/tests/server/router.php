@@ -64,7 +64,7 @@ $after = static function (Later $later) use ($environment): void {
 
 if (!str_starts_with($path, '/__shop/')) {
     $headers = array_change_key_case(getallheaders() ?: [], CASE_LOWER);
-    $response = $kit->gateway->handle($_SERVER['REQUEST_METHOD'] ?? 'GET', $headers, $body);
+    $response = $kit->gateway()->handle($_SERVER['REQUEST_METHOD'] ?? 'GET', $headers, $body);
     $shop->pdo->prepare('INSERT INTO gateway_log (request_key, action, status, body) VALUES (?, ?, ?, ?)')
         ->execute([$headers['idempotency-key'] ?? null, $input['action'] ?? null, $response->status, $response->json()]);
     if ($flush === 'before') {
@@ -114,7 +114,7 @@ switch (true) {
         break;
     case $parts === ['flush']:
         // The cron agent's run.
-        $json(200, $kit->sender->flush(2000, 50) + $kit->outbox->status());
+        $json(200, $kit->sender()->flush(2000, 50) + $kit->outbox->status());
         break;
     default:
         $json(404, ['ok' => false, 'error' => 'not_found']);

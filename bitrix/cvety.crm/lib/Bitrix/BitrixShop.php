@@ -4,53 +4,70 @@ declare(strict_types=1);
 namespace CvetyCrm\Bitrix;
 
 use Bitrix\Main\Application;
+use Bitrix\Main\Config\Option;
 use Bitrix\Main\Event;
 use Bitrix\Main\EventManager;
 use Bitrix\Main\Loader;
+use Bitrix\Main\ModuleManager;
 use Bitrix\Main\Type\DateTime as BitrixDateTime;
 use Bitrix\Main\UserTable;
 use Bitrix\Sale;
 use CvetyCrm\Config;
 use CvetyCrm\Kit;
+use CvetyCrm\Module\Installer;
+use CvetyCrm\Module\Site;
+use CvetyCrm\Storage\Connection;
+use CvetyCrm\Storage\Database;
 use CvetyCrm\Shop\Shop;
 use CvetyCrm\Shop\ShopError;
 use CvetyCrm\Webhook\Deferrer;
 
 /**
- * The only class that calls Bitrix's API (D7 `sale`, `catalog`, `iblock`, `main`). Everything
- * it does goes through Bitrix's own objects and their save(), never a query on Bitrix's tables,
- * so Bitrix's events, caches and logs see every change. Not run in this repository's tests:
- * tests/Fake/SqliteShop stands in for it behind the same interface.
+ * The only class that calls Bitrix's API (D7 `sale`, `catalog`, `iblock`, `main`, and the old
+ * API where D7 has none). Everything it changes goes through Bitrix's own objects and their
+ * save(), never a query on Bitrix's tables, so Bitrix's events, caches and logs see every change;
+ * the kit's own tables sit on Bitrix's connection (Storage\Connection), so an order's event is
+ * written inside its save. The tests run it on a double of this slice of Bitrix's API
+ * (bitrix/tests/Double, each behaviour naming the core file it mirrors).
  */
-final class BitrixShop implements Shop, Deferrer
+final class BitrixShop implements Shop, Deferrer, Connection, Site
 {
     private const TIME_ZONE = 'Asia/Almaty';
-    private const IN_STOCK = 158;
-    private const OUT_OF_STOCK = 159;
+    public const IN_STOCK_CODE = 'IN_STOCK';
+    public const IN_STOCK = 158;
+    public const OUT_OF_STOCK = 159;
+    /** The admin notice of a failure (one at a time; the event log keeps each). */
+    public const ALARM_TAG = 'cvety_crm_failure';
 
-    /** @param array<string, mixed> $ids Config::bitrix() */
-    public function __construct(private array $ids)
+    /** @param array<string, string> $ids Config::bitrix() */
+    public function __construct(private array $ids = [])
     {
         Loader::includeModule('sale');
         Loader::includeModule('catalog');
         Loader::includeModule('iblock');
     }
 
-    /**
-     * For /local/php_interface/init.php: registers the sale:OnSaleOrderSaved handler; the kit
-     * itself is built on first use (most pages never need it).
-     */
-    public static function register(string $kitDirectory): void
+    /** The kit of this site: the module's saved settings (the environment wins), Bitrix's connection. */
+    public static function kit(): Kit
     {
-        Kit::bootLazily(static function () use ($kitDirectory): Kit {
-            $config = Config::load($kitDirectory);
-            $shop = new self($config->bitrix());
-            return Kit::connect($config, $shop, $shop);
-        });
-        EventManager::getInstance()->addEventHandler('sale', 'OnSaleOrderSaved', [self::class, 'onOrderSaved']);
-        // sale's status e-mails (modules/sale/lib/compatible/eventcompatibility.php
-        // EVENT_COMPATIBILITY_ORDER_STATUS_SEND_EMAIL: handler($orderId, &$eventName, &$fields, $statusId)).
-        EventManager::getInstance()->addEventHandlerCompatible('sale', 'OnOrderStatusSendEmail', [self::class, 'onStatusEmail']);
+        $config = Config::from(Option::getForModule(Installer::MODULE));
+        $shop = new self($config->bitrix());
+        return new Kit($config, new Database($shop), $shop, $shop);
+    }
+
+    /** The agent (CAgent, every minute; or Bitrix's cron_events.php): send, prune, report. */
+    public static function agent(): string
+    {
+        try {
+            $kit = Kit::instance();
+            $kit->sender()->flush(2000, 50);
+            $kit->outbox->prune(time());
+            $kit->keys->prune(time());
+            $kit->reporter()->report(time());
+        } catch (\Throwable $failure) {
+            (new self())->alarm(Installer::MODULE, self::ALARM_TAG, 'Агент модуля cvety.crm не отправил очередь: ' . $failure->getMessage());
+        }
+        return Installer::AGENT;
     }
 
     /**
@@ -70,20 +87,25 @@ final class BitrixShop implements Shop, Deferrer
                 }
             }
         } catch (\Throwable $failure) {
-            \AddMessage2Log('cvety-crm: the tracking link was not added to the e-mail: ' . $failure->getMessage(), 'cvetycrm');
+            (new self())->alarm(Installer::MODULE, self::ALARM_TAG, "Ссылка для отслеживания не добавлена в письмо о заказе $orderId: " . $failure->getMessage());
         }
         $fields = \CvetyCrm\Shop\MailFields::withTrackUrl($fields, $url);
         return true;
     }
 
-    /** sale:OnSaleOrderSaved. A failure here is logged and never breaks the order's save. */
+    /**
+     * sale:OnSaleOrderSaved (sale/lib/orderbase.php callEventOnSaleOrderSaved: ENTITY, IS_NEW,
+     * IS_CHANGED, VALUES). The event goes to the outbox on Bitrix's connection, inside the save's
+     * transaction when there is one. It never breaks the save; a failure is loud: the event log
+     * and a notice atop the admin panel name the order, so it can be sent again from the outbox page.
+     */
     public static function onOrderSaved(Event $event): void
     {
+        $order = $event->getParameter('ENTITY');
+        if (!$order instanceof Sale\Order) {
+            return;
+        }
         try {
-            $order = $event->getParameter('ENTITY');
-            if (!$order instanceof Sale\Order) {
-                return;
-            }
             Kit::instance()->events->handle(
                 self::record($order),
                 (bool) $event->getParameter('IS_NEW'),
@@ -91,23 +113,240 @@ final class BitrixShop implements Shop, Deferrer
                 (array) $event->getParameter('VALUES'),
             );
         } catch (\Throwable $failure) {
-            \AddMessage2Log('cvety-crm: the webhook of an order save was not recorded: ' . $failure->getMessage(), 'cvetycrm');
+            (new self())->alarm(Installer::MODULE, self::ALARM_TAG, sprintf(
+                'Заказ %d сохранён, но его событие не записано в очередь для CRM: %s. Отправьте его снова со страницы очереди (диапазон номеров).',
+                (int) $order->getId(), $failure->getMessage()));
         }
     }
 
-    /** The gateway's entry file: answers, then lets Bitrix finish (background jobs run after). */
+    /** main:OnBuildGlobalMenu: the outbox page under Магазин. */
+    public static function onAdminMenu(array &$globalMenu, array &$moduleMenu): void
+    {
+        $moduleMenu[] = [
+            'parent_menu' => 'global_menu_store',
+            'section' => Installer::MODULE,
+            'sort' => 900,
+            'text' => 'Очередь CRM',
+            'title' => 'События заказов для CRM: ожидают, с ошибкой, остановлены',
+            'url' => 'cvety_crm_outbox.php?lang=' . (defined('LANGUAGE_ID') ? LANGUAGE_ID : 'ru'),
+            'icon' => 'sale_menu_icon_orders',
+        ];
+    }
+
+    /**
+     * The gateway's entry (bitrix/tools/cvety.crm/gateway.php): reads the method, headers and
+     * body from Bitrix's request, answers through Bitrix's response, then Application::end()
+     * sends it and runs the background jobs (the outbox flush) after (main/lib/application.php).
+     */
     public static function serveGateway(): void
     {
-        $headers = array_change_key_case(function_exists('getallheaders') ? (getallheaders() ?: []) : [], CASE_LOWER);
-        $body = (string) file_get_contents('php://input');
-        Kit::instance()->gateway->handle($_SERVER['REQUEST_METHOD'] ?? 'GET', $headers, $body)->send();
-        \CMain::FinalActions();
+        $application = Application::getInstance();
+        $response = self::answerGateway(Kit::instance(), $application->getContext()->getRequest(), $application->getContext()->getResponse());
+        $application->end(0, $response);
+    }
+
+    /** The gateway's answer to Bitrix's request, written on Bitrix's response. */
+    public static function answerGateway(Kit $kit, \Bitrix\Main\HttpRequest $request, \Bitrix\Main\HttpResponse $response): \Bitrix\Main\HttpResponse
+    {
+        $headers = [];
+        foreach (['x-api-token', 'idempotency-key', 'content-type'] as $name) {
+            $value = $request->getHeader($name);
+            if ($value !== null) {
+                $headers[$name] = (string) $value;
+            }
+        }
+        $answer = $kit->gateway()->handle($request->getRequestMethod(), $headers, (string) $request->getInput());
+        $json = $answer->json();
+        $response->setStatus($answer->status);
+        $response->addHeader('Content-Type', 'application/json; charset=utf-8');
+        foreach ($answer->headers as $name => $value) {
+            $response->addHeader($name, $value);
+        }
+        $response->setContent($json);
+        return $response;
     }
 
     public function defer(callable $job): void
     {
         Application::getInstance()->addBackgroundJob($job);
     }
+
+    // ----------------------------------------------------------------- Storage\Connection
+
+    public function driver(): string
+    {
+        return Application::getConnection()->getType() === 'mysql' ? 'mysql' : 'sqlite';
+    }
+
+    public function execute(string $sql): int
+    {
+        $connection = Application::getConnection();
+        $connection->queryExecute($sql);
+        return (int) $connection->getAffectedRowsCount();
+    }
+
+    public function select(string $sql): array
+    {
+        $rows = [];
+        $result = Application::getConnection()->query($sql);
+        while ($row = $result->fetch()) {
+            $rows[] = $row;
+        }
+        return $rows;
+    }
+
+    public function insertedId(): int
+    {
+        return (int) Application::getConnection()->getInsertedId();
+    }
+
+    public function quote(string $value): string
+    {
+        return "'" . Application::getConnection()->getSqlHelper()->forSql($value) . "'";
+    }
+
+    public function begin(): void
+    {
+        Application::getConnection()->startTransaction();
+    }
+
+    public function commit(): void
+    {
+        Application::getConnection()->commitTransaction();
+    }
+
+    public function rollback(): void
+    {
+        Application::getConnection()->rollbackTransaction();
+    }
+
+    // ----------------------------------------------------------------- Module\Site
+
+    public function isUtf8(): bool
+    {
+        return (bool) Application::getInstance()->isUtfMode();
+    }
+
+    public function hasModule(string $module): bool
+    {
+        return ModuleManager::isModuleInstalled($module);
+    }
+
+    public function databaseType(): string
+    {
+        return (string) Application::getConnection()->getType();
+    }
+
+    public function registerModule(string $module): void
+    {
+        ModuleManager::registerModule($module);
+    }
+
+    public function unregisterModule(string $module): void
+    {
+        ModuleManager::unRegisterModule($module);
+    }
+
+    public function registerHandler(string $fromModule, string $event, string $module, string $class, string $method, bool $compatible): void
+    {
+        $compatible
+            ? EventManager::getInstance()->registerEventHandlerCompatible($fromModule, $event, $module, $class, $method)
+            : EventManager::getInstance()->registerEventHandler($fromModule, $event, $module, $class, $method);
+    }
+
+    public function unregisterHandler(string $fromModule, string $event, string $module, string $class, string $method, bool $compatible): void
+    {
+        EventManager::getInstance()->unRegisterEventHandler($fromModule, $event, $module, $class, $method);
+    }
+
+    public function addAgent(string $call, string $module, int $intervalSeconds): void
+    {
+        \CAgent::AddAgent($call, $module, 'N', $intervalSeconds);
+    }
+
+    public function removeAgents(string $module): void
+    {
+        \CAgent::RemoveModuleAgents($module);
+    }
+
+    public function copyFiles(string $from, string $to): void
+    {
+        \CopyDirFiles(dirname(__DIR__, 2) . '/' . $from, self::root() . '/' . $to, true, true);
+    }
+
+    public function deleteFiles(string $from, string $to): void
+    {
+        \DeleteDirFiles(dirname(__DIR__, 2) . '/' . $from, self::root() . '/' . $to);
+    }
+
+    public function options(string $module): array
+    {
+        return Option::getForModule($module);
+    }
+
+    public function setOption(string $module, string $name, string $value): void
+    {
+        Option::set($module, $name, $value);
+    }
+
+    public function deleteOptions(string $module): void
+    {
+        Option::delete($module);
+    }
+
+    public function alarm(string $module, string $tag, string $message): void
+    {
+        // main/classes/general/event_log.php and admin_notify.php; AddMessage2Log writes nothing
+        // unless LOG_FILENAME is defined, so it is never the only trace.
+        \CEventLog::Add(['SEVERITY' => 'ERROR', 'AUDIT_TYPE_ID' => 'CVETY_CRM_FAILURE', 'MODULE_ID' => $module,
+            'ITEM_ID' => $tag, 'DESCRIPTION' => $message]);
+        \CAdminNotify::Add(['MESSAGE' => 'CRM cvety: ' . $message, 'TAG' => $tag, 'MODULE_ID' => $module, 'ENABLE_CLOSE' => 'Y']);
+    }
+
+    public function calm(string $tag): void
+    {
+        \CAdminNotify::DeleteByTag($tag);
+    }
+
+    public function statuses(): array
+    {
+        return array_map('strval', Sale\OrderStatus::getAllStatusesNames(defined('LANGUAGE_ID') ? LANGUAGE_ID : 'ru'));
+    }
+
+    public function orderPropertyExists(string $code, int $personTypeId): bool
+    {
+        return Sale\Internals\OrderPropsTable::getList([
+            'select' => ['ID'], 'filter' => ['=CODE' => $code, '=PERSON_TYPE_ID' => $personTypeId],
+        ])->fetch() !== false;
+    }
+
+    public function listValueProperty(int $enumId): ?array
+    {
+        // iblock/classes/general/iblockpropertyenum.php, iblockproperty.php
+        $enum = \CIBlockPropertyEnum::GetByID($enumId);
+        if (!is_array($enum)) {
+            return null;
+        }
+        $property = \CIBlockProperty::GetByID((int) $enum['PROPERTY_ID'])->Fetch();
+        return is_array($property) ? ['iblock' => (int) $property['IBLOCK_ID'], 'code' => (string) $property['CODE']] : null;
+    }
+
+    public function user(int $id): ?array
+    {
+        $user = UserTable::getList(['select' => ['ID', 'ACTIVE'], 'filter' => ['=ID' => $id]])->fetch();
+        if (!$user) {
+            return null;
+        }
+        // main/classes/general/user.php: group 1 is the administrators'.
+        return ['active' => ($user['ACTIVE'] ?? 'Y') === 'Y', 'admin' => in_array(1, array_map('intval', \CUser::GetUserGroup($id)), true)];
+    }
+
+    private static function root(): string
+    {
+        return rtrim((string) Application::getDocumentRoot(), '/');
+    }
+
+    // ----------------------------------------------------------------- Shop
 
     public function findOrderByCrmId(string $crmOrderId): ?int
     {
@@ -119,26 +358,63 @@ final class BitrixShop implements Shop, Deferrer
         return $row ? (int) $row['ORDER_ID'] : null;
     }
 
+    /**
+     * Against sale's source (sale/lib/orderbase.php): create() takes the currency (setField
+     * ('CURRENCY') to another one throws), and save() reports the failures of the basket, the
+     * properties and verify() as *warnings* on a successful Result, in no transaction. So: the
+     * checks that need no write come first (currency, products, buyer); every step's Result is
+     * checked; the order's total is compared with the CRM's; save() runs in Bitrix's transaction
+     * and any error or warning rolls all of it back (the outbox's event with it); sale's e-mails
+     * are off for the save (sale/lib/notify.php setNotifyDisable).
+     */
     public function createOrder(array $request): int
     {
-        $siteId = (string) ($this->ids['site_id'] ?? 's1');
-        $currency = $request['currency'];
-        $order = Sale\Order::create($siteId, (int) ($this->ids['user_id'] ?? 0));
-        $order->setPersonTypeId((int) ($this->ids['person_type_id'] ?? 1));
-        $order->setField('CURRENCY', $currency);
-        if ($request['user_description'] !== null) {
-            $order->setField('USER_DESCRIPTION', $request['user_description']);
+        $siteId = $this->ids[Config::SITE_ID] ?? 's1';
+        $buyer = (int) ($this->ids[Config::BUYER_USER_ID] ?? 0);
+        if ($buyer <= 0) {
+            throw ShopError::notConfigured('не выбран покупатель для заказов из CRM (настройки модуля cvety.crm)');
         }
+        // sale/lib/internals/sitecurrency.php: the currency the site's orders are in.
+        $currency = (string) Sale\Internals\SiteCurrencyTable::getSiteCurrency($siteId);
+        if ($request['currency'] !== $currency) {
+            throw ShopError::currencyMismatch($request['currency'], $currency);
+        }
+        foreach ($request['basket'] as $line) {
+            if (\CIBlockElement::GetIBlockByID($line['product_id']) === false) {
+                throw ShopError::productNotFound($line['product_id']);
+            }
+        }
+        $connection = Application::getConnection();
+        Sale\Notify::setNotifyDisable(true);
+        $connection->startTransaction();
+        try {
+            $id = $this->buildAndSave($request, $siteId, $buyer, $currency);
+            $connection->commitTransaction();
+            return $id;
+        } catch (\Throwable $failure) {
+            $connection->rollbackTransaction();
+            throw $failure;
+        } finally {
+            Sale\Notify::setNotifyDisable(false);
+        }
+    }
 
+    private function buildAndSave(array $request, string $siteId, int $buyer, string $currency): int
+    {
+        $order = Sale\Order::create($siteId, $buyer, $currency);
+        $this->check($order->setPersonTypeId((int) ($this->ids[Config::PERSON_TYPE_ID] ?? 1)));
+        if ($request['user_description'] !== null) {
+            $this->check($order->setField('USER_DESCRIPTION', $request['user_description']));
+        }
         $basket = Sale\Basket::create($siteId);
         foreach ($request['basket'] as $line) {
             $this->addLine($basket, $line, $currency, $siteId);
         }
         $this->check($order->setBasket($basket));
 
-        $shipment = $order->getShipmentCollection()->createItem(
-            Sale\Delivery\Services\Manager::getObjectById((int) ($this->ids['delivery_id'] ?? 1)),
-        );
+        $delivery = Sale\Delivery\Services\Manager::getObjectById((int) ($this->ids[Config::DELIVERY_ID] ?? 0))
+            ?? throw ShopError::notConfigured('служба доставки из настроек модуля не найдена');
+        $shipment = $order->getShipmentCollection()->createItem($delivery);
         $this->check($shipment->setFields([
             'CUSTOM_PRICE_DELIVERY' => 'Y',
             'BASE_PRICE_DELIVERY' => (float) $request['price_delivery'],
@@ -147,23 +423,31 @@ final class BitrixShop implements Shop, Deferrer
         ]));
         $items = $shipment->getShipmentItemCollection();
         foreach ($basket as $basketItem) {
-            $items->createItem($basketItem)->setQuantity($basketItem->getQuantity());
+            $this->check($items->createItem($basketItem)->setQuantity($basketItem->getQuantity()), $basketItem->getProductId());
         }
 
-        $payment = $order->getPaymentCollection()->createItem(
-            Sale\PaySystem\Manager::getObjectById((int) ($this->ids['pay_system_id'] ?? 1)),
-        );
-        $payment->setField('SUM', $order->getPrice());
-        $payment->setField('CURRENCY', $currency);
-
+        $found = [];
         foreach ($order->getPropertyCollection() as $property) {
             $code = (string) $property->getField('CODE');
             if (array_key_exists($code, $request['properties']) && $request['properties'][$code] !== null) {
-                $property->setValue($request['properties'][$code]);
+                $this->check($property->setValue($request['properties'][$code]));
+                $found[$code] = true;
             }
         }
-        $order->setField('STATUS_ID', $request['status_id']);
-        // One save: before it nothing is written, so a failed step leaves nothing half-created.
+        if (!isset($found['crmOrderId'])) {
+            throw ShopError::notConfigured('у типа плательщика нет свойства заказа crmOrderId: создайте его (настройки модуля покажут)');
+        }
+        $this->check($order->setField('STATUS_ID', $request['status_id']));
+
+        // The total Bitrix computed (basket at the CRM's prices + delivery) is the CRM's, or nothing is saved.
+        if (abs($order->getPrice() - (float) $request['price']) > 0.005) {
+            throw ShopError::totalMismatch($request['price'], $order->getPrice());
+        }
+        $paySystem = Sale\PaySystem\Manager::getObjectById((int) ($this->ids[Config::PAY_SYSTEM_ID] ?? 0))
+            ?? throw ShopError::notConfigured('платёжная система из настроек модуля не найдена');
+        $payment = $order->getPaymentCollection()->createItem($paySystem);
+        $this->check($payment->setField('SUM', $order->getPrice()));
+
         $this->check($order->save());
         return (int) $order->getId();
     }
@@ -293,13 +577,27 @@ final class BitrixShop implements Shop, Deferrer
         return true;
     }
 
+    /**
+     * IN_STOCK of the product's own iblock: the list value must belong to that iblock's IN_STOCK
+     * (an offer in the SKU iblock has none, and SetPropertyValuesEx would ignore it in silence:
+     * iblock/classes/general/iblockelement.php), and the value is read back after the write.
+     */
     public function setAvailability(int $productId, bool $inStock): void
     {
         $iblockId = (int) \CIBlockElement::GetIBlockByID($productId);
         if ($iblockId <= 0) {
             throw ShopError::productNotFound($productId);
         }
-        \CIBlockElement::SetPropertyValuesEx($productId, $iblockId, ['IN_STOCK' => $inStock ? self::IN_STOCK : self::OUT_OF_STOCK]);
+        $value = $inStock ? self::IN_STOCK : self::OUT_OF_STOCK;
+        $property = $this->listValueProperty($value);
+        if ($property === null || $property['iblock'] !== $iblockId || $property['code'] !== self::IN_STOCK_CODE) {
+            throw ShopError::noStockProperty($productId, $iblockId, $value);
+        }
+        \CIBlockElement::SetPropertyValuesEx($productId, $iblockId, [self::IN_STOCK_CODE => $value]);
+        $saved = \CIBlockElement::GetProperty($iblockId, $productId, 'sort', 'asc', ['CODE' => self::IN_STOCK_CODE])->Fetch();
+        if ((int) ($saved['VALUE'] ?? 0) !== $value) {
+            throw ShopError::notKept($productId, $value, isset($saved['VALUE']) ? (string) $saved['VALUE'] : null);
+        }
     }
 
     public function snapshot(\DateTimeImmutable $from, \DateTimeImmutable $to, int $afterId, int $limit): array
@@ -352,7 +650,7 @@ final class BitrixShop implements Shop, Deferrer
 
     public function catalog(int $afterId, int $limit, ?\DateTimeImmutable $changedSince = null): array
     {
-        $iblockId = (int) ($this->ids['catalog_iblock_id'] ?? 0);
+        $iblockId = (int) ($this->ids[Config::CATALOG_IBLOCK_ID] ?? 0);
         $filter = ['=IBLOCK_ID' => $iblockId, '>ID' => $afterId];
         if ($changedSince !== null) {
             // TIMESTAMP_X moves on every save of the element (its properties, IN_STOCK among them).
@@ -398,7 +696,7 @@ final class BitrixShop implements Shop, Deferrer
         // iblock/classes/general/iblockelement.php: the IN_STOCK property of each element.
         $stock = [];
         \CIBlockElement::GetPropertyValuesArray($stock, $iblockId, ['ID' => $ids], ['CODE' => 'IN_STOCK']);
-        $storefront = rtrim((string) ($this->ids['storefront_url'] ?? ''), '/');
+        $storefront = rtrim((string) ($this->ids[Config::STOREFRONT_URL] ?? ''), '/');
         $products = [];
         foreach ($elements as $id => $row) {
             $picture = (int) ($row['DETAIL_PICTURE'] ?: $row['PREVIEW_PICTURE']);
@@ -451,7 +749,7 @@ final class BitrixShop implements Shop, Deferrer
     {
         $property = Sale\Internals\OrderPropsTable::getList([
             'select' => ['ID'],
-            'filter' => ['=CODE' => $code, '=PERSON_TYPE_ID' => (int) ($this->ids['person_type_id'] ?? 1)],
+            'filter' => ['=CODE' => $code, '=PERSON_TYPE_ID' => (int) ($this->ids[Config::PERSON_TYPE_ID] ?? 1)],
         ])->fetch();
         if ($property === false) {
             return [];
@@ -518,10 +816,16 @@ final class BitrixShop implements Shop, Deferrer
             break;
         }
         $userId = (int) $order->getUserId();
-        $user = $userId > 0 ? UserTable::getList([
-            'select' => ['ID', 'NAME', 'LAST_NAME', 'EMAIL', 'PERSONAL_PHONE'],
-            'filter' => ['=ID' => $userId],
-        ])->fetch() : false;
+        // The buyer's contact is the only read beyond the saved order: its failure costs the
+        // webhook the buyer's details, never the event.
+        try {
+            $user = $userId > 0 ? UserTable::getList([
+                'select' => ['ID', 'NAME', 'LAST_NAME', 'EMAIL', 'PERSONAL_PHONE'],
+                'filter' => ['=ID' => $userId],
+            ])->fetch() : false;
+        } catch (\Throwable) {
+            $user = false;
+        }
         return [
             'ID' => $order->getId(),
             'ACCOUNT_NUMBER' => $order->getField('ACCOUNT_NUMBER'),
@@ -551,17 +855,24 @@ final class BitrixShop implements Shop, Deferrer
         return (new \DateTimeImmutable('@' . $value->getTimestamp()))->setTimezone(new \DateTimeZone(self::TIME_ZONE));
     }
 
-    /** A Bitrix Result that failed becomes the contract's error; a missing product is named. */
+    /**
+     * A Bitrix Result with an error, or (sale/lib/result.php) a warning, becomes the contract's
+     * error: the product Bitrix cannot sell (basketitembase.php: SALE_BASKET_AVAILABLE_QUANTITY)
+     * is named; anything else is Bitrix refusing, with its messages.
+     */
     private function check(\Bitrix\Main\Result $result, ?int $productId = null): void
     {
-        if ($result->isSuccess()) {
+        $warnings = $result instanceof Sale\Result ? $result->getWarnings() : [];
+        if ($result->isSuccess() && $warnings === []) {
             return;
         }
         foreach ($result->getErrors() as $error) {
-            if ($error->getCode() === 'SALE_BASKET_ITEM_WRONG_AVAILABLE_QUANTITY' && $productId !== null) {
+            if (in_array($error->getCode(), ['SALE_BASKET_AVAILABLE_QUANTITY', 'SALE_BASKET_ITEM_WRONG_AVAILABLE_QUANTITY'], true)
+                && $productId !== null) {
                 throw ShopError::notAvailable($productId);
             }
         }
-        throw ShopError::refused(implode('; ', $result->getErrorMessages()));
+        $messages = array_map(static fn (\Bitrix\Main\Error $e): string => $e->getMessage(), [...$result->getErrors(), ...$warnings]);
+        throw ShopError::refused(implode('; ', $messages));
     }
 }

@@ -16,13 +16,16 @@ final class OrderSaved
 
     /** @var callable(): int */
     private $clock;
+    /** @var \Closure(): Sender built on first use: recording needs no secret */
+    private \Closure $sender;
 
     public function __construct(
         private Outbox $outbox,
         private Deferrer $deferrer,
-        private Sender $sender,
+        Sender|\Closure $sender,
         ?callable $clock = null,
     ) {
+        $this->sender = $sender instanceof Sender ? static fn (): Sender => $sender : $sender;
         $this->clock = $clock ?? static fn (): int => time();
     }
 
@@ -82,7 +85,7 @@ final class OrderSaved
         $this->flushScheduled = true;
         $this->deferrer->defer(function (): void {
             $this->flushScheduled = false;
-            $this->sender->flush(50, 10);
+            ($this->sender)()->flush(50, 10);
         });
     }
 }
