@@ -1,9 +1,14 @@
 <?php
-// The kit's autoloader: class CvetyCrm\X\Y lives in lib/X/Y.php. No Composer (its registry is
-// out of reach of the shop's server and of this repository's CI).
-declare(strict_types=1);
+// The module's include.php: Bitrix includes it on Loader::includeModule('cvety.crm') (before any
+// of its persistent handlers runs). It only registers the autoloader (class CvetyCrm\X\Y lives in
+// lib/X/Y.php; no Composer) and tells the kit how to build itself on first use: a page that never
+// saves an order pays nothing. Written in PHP 7 syntax, and it does nothing below PHP 8.1, so an
+// older PHP never turns a page into a parse error (the installer refuses such a site anyway).
+if (PHP_VERSION_ID < 80100) {
+    return;
+}
 
-spl_autoload_register(static function (string $class): void {
+spl_autoload_register(static function ($class) {
     $prefix = 'CvetyCrm\\';
     if (strncmp($class, $prefix, strlen($prefix)) !== 0) {
         return;
@@ -13,3 +18,7 @@ spl_autoload_register(static function (string $class): void {
         require $path;
     }
 });
+
+if (defined('B_PROLOG_INCLUDED')) {
+    \CvetyCrm\Kit::bootLazily([\CvetyCrm\Bitrix\BitrixShop::class, 'kit']);
+}

@@ -3,11 +3,12 @@ declare(strict_types=1);
 
 namespace CvetyCrm\Tests;
 
+use CvetyCrm\Backfill\Progress;
 use CvetyCrm\Backfill\Resender;
 
 final class ResenderTest extends KitCase
 {
-    private string $state;
+    private Progress $state;
     /** @var list<string> */
     private array $lines = [];
     private float $slept = 0.0;
@@ -15,13 +16,7 @@ final class ResenderTest extends KitCase
     protected function setUp(): void
     {
         parent::setUp();
-        $this->state = tempnam(sys_get_temp_dir(), 'resend');
-        unlink($this->state);
-    }
-
-    protected function tearDown(): void
-    {
-        @unlink($this->state);
+        $this->state = new Progress($this->kit->db);
     }
 
     private function resender(float $perSecond = 1000.0): Resender

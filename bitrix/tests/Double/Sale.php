@@ -137,10 +137,13 @@ namespace Bitrix\Sale {
             return $order;
         }
 
-        /** sale/lib/orderbase.php getList (the double filters by ID only). */
+        /** sale/lib/orderbase.php getList (the double knows the filters >ID and <=ID, and limit). */
         public static function getList(array $parameters): Main\DB\ArrayResult
         {
-            return new Main\DB\ArrayResult(World::rows('SELECT * FROM b_sale_order ORDER BY ID'));
+            $filter = $parameters['filter'] ?? [];
+            $rows = World::rows('SELECT * FROM b_sale_order WHERE ID > ? AND ID <= ? ORDER BY ID LIMIT ' . (int) ($parameters['limit'] ?? 1000000),
+                [(int) ($filter['>ID'] ?? 0), (int) ($filter['<=ID'] ?? PHP_INT_MAX)]);
+            return new Main\DB\ArrayResult($rows);
         }
 
         public function getId(): int

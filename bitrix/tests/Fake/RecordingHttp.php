@@ -24,6 +24,14 @@ final class RecordingHttp implements HttpClient
         return [$status, $status < 300 ? '{"ok":true}' : '{"ok":false,"error":"store_unavailable"}'];
     }
 
+    /** @var array<string, array{0: int, 1: string}> GET answers by URL (absent: no answer) */
+    public array $pages = [];
+
+    public function get(string $url): array
+    {
+        return $this->pages[$url] ?? throw new TransportError('Connection refused');
+    }
+
     /** @return list<string> the events' event names and order ids, as sent */
     public function sent(): array
     {

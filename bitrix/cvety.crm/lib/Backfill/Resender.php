@@ -7,9 +7,9 @@ use CvetyCrm\Shop\Shop;
 use CvetyCrm\Webhook\OrderSaved;
 
 /**
- * bin/resend.php's work: puts order.update events for existing orders in the outbox (an id
- * range, or the orders changed since a date), a batch at a time, at most $perSecond a second,
- * remembering the last id done in a state file so that a stopped run goes on where it stopped.
+ * The backfill of the outbox page: puts order.update events for existing orders in the outbox
+ * (an id range, or the orders changed since a date), a batch at a time, at most $perSecond a
+ * second, remembering the last id done (Progress) so that a stopped run goes on where it stopped.
  * The events go through the same outbox and the same idempotent webhook path as any other.
  */
 final class Resender
@@ -24,7 +24,7 @@ final class Resender
     public function __construct(
         private Shop $shop,
         private OrderSaved $events,
-        private string $stateFile,
+        private Progress $progress,
         private float $perSecond = 5.0,
         ?callable $sleep = null,
         ?callable $say = null,
@@ -44,8 +44,8 @@ final class Resender
      */
     public function run(int $fromId, ?int $toId, ?\DateTimeImmutable $since, int $maxOrders = PHP_INT_MAX): int
     {
-        $task = sprintf('from=%d to=%s since=%s', $fromId, $toId ?? '-', $since?->format('Y-m-d') ?? '-');
-        $state = $this->load($task);
+        $task = Progress::task($fromId, $toId, $since?->format('Y-m-d'));
+        $state = $this->progress->lastId($task);
         $after = max($fromId - 1, $state);
         if ($state > 0) {
             ($this->say)("resend: resuming after order $state ($task)");
@@ -56,16 +56,19 @@ final class Resender
         while ($done < $maxOrders) {
             $ids = $this->shop->orderIds($after, min(self::BATCH, $maxOrders - $done), $toId, $since);
             if ($ids === []) {
+                $this->progress->finish($task, time());
                 break;
             }
             foreach ($ids as $id) {
                 $record = $this->shop->orderRecord($id);
+                $queued = 0;
                 if ($record !== null) {
                     $this->events->resend($record, $reason);
                     $done++;
+                    $queued = 1;
                 }
                 $after = $id;
-                $this->save($task, $after);
+                $this->progress->done($task, $after, $queued);
                 // The pace: never more than $perSecond orders a second, on average.
                 $ahead = $done / $this->perSecond - (microtime(true) - $started);
                 if ($ahead > 0) {
@@ -76,19 +79,5 @@ final class Resender
         }
         ($this->say)(sprintf('resend: done, %d orders queued in this run, last id %d', $done, $after));
         return $done;
-    }
-
-    private function load(string $task): int
-    {
-        if (!is_file($this->stateFile)) {
-            return 0;
-        }
-        $state = json_decode((string) file_get_contents($this->stateFile), true);
-        return is_array($state) && ($state['task'] ?? null) === $task ? (int) ($state['last_id'] ?? 0) : 0;
-    }
-
-    private function save(string $task, int $lastId): void
-    {
-        file_put_contents($this->stateFile, json_encode(['task' => $task, 'last_id' => $lastId]), LOCK_EX);
     }
 }

@@ -35,4 +35,23 @@ final class CurlClient implements HttpClient
         }
         return [$status, (string) $answer];
     }
+
+    public function get(string $url): array
+    {
+        $handle = curl_init($url);
+        curl_setopt_array($handle, [
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_CONNECTTIMEOUT => $this->connectTimeout,
+            CURLOPT_TIMEOUT => $this->timeout,
+            CURLOPT_FOLLOWLOCATION => false,
+        ]);
+        $answer = curl_exec($handle);
+        $status = (int) curl_getinfo($handle, CURLINFO_RESPONSE_CODE);
+        $error = curl_error($handle);
+        curl_close($handle);
+        if ($answer === false || $status === 0) {
+            throw new TransportError($error !== '' ? $error : 'no answer');
+        }
+        return [$status, (string) $answer];
+    }
 }

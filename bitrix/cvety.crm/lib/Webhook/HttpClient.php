@@ -12,4 +12,10 @@ interface HttpClient
      * @throws TransportError when no answer came (refused, timed out)
      */
     public function post(string $url, array $headers, string $body): array;
+
+    /**
+     * @return array{0: int, 1: string} status and body
+     * @throws TransportError when no answer came
+     */
+    public function get(string $url): array;
 }

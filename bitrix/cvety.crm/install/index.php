@@ -1,0 +1,55 @@
+<?php
+// The module's installer, as Bitrix reads it in Marketplace → Установленные решения. Bitrix parses
+// this file on any PHP to list the module, so it is PHP 7 syntax and checks the PHP version before
+// loading the module's classes (PHP 8.1). The work is CvetyCrm\Module\Installer's.
+use Bitrix\Main\Application;
+
+class cvety_crm extends CModule
+{
+    public $MODULE_ID = 'cvety.crm';
+    public $MODULE_VERSION;
+    public $MODULE_VERSION_DATE;
+    public $MODULE_NAME = 'CRM cvety.kz';
+    public $MODULE_DESCRIPTION = 'Передаёт заказы в CRM cvety.kz и принимает из неё заказы, статусы и наличие товаров.';
+    public $PARTNER_NAME = 'cvety.kz';
+    public $PARTNER_URI = 'https://cvety.kz';
+
+    public function __construct()
+    {
+        $arModuleVersion = [];
+        include __DIR__ . '/version.php';
+        $this->MODULE_VERSION = $arModuleVersion['VERSION'];
+        $this->MODULE_VERSION_DATE = $arModuleVersion['VERSION_DATE'];
+    }
+
+    public function DoInstall()
+    {
+        global $APPLICATION;
+        if (PHP_VERSION_ID < 80100) {
+            $APPLICATION->ThrowException('Нужен PHP 8.1 или новее, на сайте PHP ' . PHP_VERSION . '. Обновите PHP и установите модуль снова.');
+            return false;
+        }
+        $problems = $this->installer()->install();
+        if ($problems !== []) {
+            $APPLICATION->ThrowException(implode('<br>', array_map('htmlspecialcharsbx', $problems)));
+            return false;
+        }
+        return true;
+    }
+
+    /** Bitrix's uninstall step asks whether to keep the data (savedata=Y keeps the tables and settings). */
+    public function DoUninstall()
+    {
+        $request = Application::getInstance()->getContext()->getRequest();
+        $keep = $request->get('savedata') !== 'N';
+        $this->installer()->uninstall($keep);
+        return true;
+    }
+
+    private function installer()
+    {
+        require_once dirname(__DIR__) . '/include.php';
+        $shop = new \CvetyCrm\Bitrix\BitrixShop();
+        return new \CvetyCrm\Module\Installer($shop, new \CvetyCrm\Storage\Database($shop));
+    }
+}
