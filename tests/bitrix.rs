@@ -33,7 +33,7 @@ fn kit_url(path: &str) -> String {
 /// Starts `php -S` with the kit (once per run) and the stack with its gateway as BITRIX_API_URL.
 fn ensure_kit() -> &'static harness::Stack {
     static GATEWAY: OnceLock<String> = OnceLock::new();
-    let gateway = GATEWAY.get_or_init(|| kit_url("/local/cvetycrm/gateway.php"));
+    let gateway = GATEWAY.get_or_init(|| kit_url("/bitrix/tools/cvety.crm/gateway.php"));
     let stack = ensure_stack_with(&[("BITRIX_API_URL", gateway.as_str())]);
     static KIT: OnceLock<()> = OnceLock::new();
     KIT.get_or_init(|| {

@@ -10,7 +10,7 @@ use crate::domain::jobs::JobKind;
 use crate::domain::order::{BasketLine, Buyer, CrmChange, OrderDetails, OrderEvent};
 
 /// An order Bitrix created longer ago than this, heard of by the CRM for the first time, is a
-/// backfill or a resend (`bin/resend.php` over last year): stored without its own «Новый заказ»
+/// backfill or a resend (the Bitrix module's backfill over last year): stored without its own «Новый заказ»
 /// message, and counted in one summary once the backfill goes quiet.
 pub const BACKFILL_AGE: Duration = Duration::from_secs(24 * 3600);
 
