@@ -94,6 +94,8 @@ final class AdminPagesTest extends BitrixCase
         $page = new OutboxPage($this->kit, time());
         $dead = $this->kit->outbox->dead();
         self::assertCount(1, $dead);
+        self::assertStringContainsString("заказа $first 5 раз подряд: оно остановлено", World::$eventLog[0]['DESCRIPTION']);
+        self::assertArrayHasKey(\CvetyCrm\Bitrix\BitrixShop::ALARM_TAG, World::$adminNotify);
         $html = $page->render('/bitrix/admin/cvety_crm_outbox.php', '', '', false);
         self::assertStringContainsString('Остановлены: <b>1</b>', $html);
         self::assertStringContainsString('value="Повторить"', $html);

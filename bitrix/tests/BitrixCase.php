@@ -48,9 +48,10 @@ abstract class BitrixCase extends TestCase
     /** The kit as the module builds it from the saved settings (the Worker recorded). */
     protected function boot(): void
     {
-        $config = Config::from(Option::getForModule(Installer::MODULE), []);
-        $this->shop = new BitrixShop($config->bitrix());
-        $this->kit = Kit::boot(new Kit($config, new Database($this->shop), $this->shop, $this->shop, $this->worker));
+        $this->kit = Kit::boot(BitrixShop::assemble(Config::from(Option::getForModule(Installer::MODULE), []), $this->worker));
+        $shop = $this->kit->shop;
+        self::assertInstanceOf(BitrixShop::class, $shop);
+        $this->shop = $shop;
     }
 
     /** An order.create request as Gateway\Requests checks it. */

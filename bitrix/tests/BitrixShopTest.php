@@ -203,4 +203,41 @@ final class BitrixShopTest extends BitrixCase
         self::assertSame(9500.0, \Bitrix\Sale\Order::load($id)->getPrice());
         self::assertSame(["order.create $id", "order.update $id"], $this->outbox());
     }
+
+    public function test_a_save_is_recorded_even_before_the_settings_hold_any_secret(): void
+    {
+        foreach (Config::ALL as $name) {
+            Option::delete(Installer::MODULE, ['name' => $name]);
+        }
+        $this->boot();
+
+        $order = $this->storefrontOrder();
+
+        self::assertSame(['order.create ' . $order->getId()], $this->outbox());
+        self::assertSame([], World::$eventLog);
+    }
+
+    public function test_an_edit_bitrix_saves_with_warnings_is_rolled_back_whole(): void
+    {
+        $id = $this->shop->createOrder($this->crmOrder());
+
+        $error = $this->refusal(fn () => $this->shop->updateOrder($id, ['properties' => ['nameRecipient' => '']], null,
+            ['properties' => ['nameRecipient' => 'Айгерим']]));
+
+        self::assertSame('bitrix_refused', $error->error);
+        self::assertSame('Айгерим', World::rows("SELECT VALUE FROM b_sale_order_props_value WHERE CODE = 'nameRecipient'")[0]['VALUE']);
+        self::assertSame(["order.create $id"], $this->outbox());
+    }
+
+    public function test_a_status_set_from_the_crm_is_saved_and_sales_status_email_goes_to_the_buyer(): void
+    {
+        $id = $this->shop->createOrder($this->crmOrder());
+
+        self::assertTrue($this->shop->setStatus($id, 'PD'));
+        self::assertFalse($this->shop->setStatus($id, 'PD'));
+
+        self::assertSame('PD', \Bitrix\Sale\Order::load($id)->getField('STATUS_ID'));
+        self::assertSame(["SALE_STATUS_CHANGED_PD:$id"], World::$mails);
+        self::assertSame(["order.create $id", "order.status.change $id"], $this->outbox());
+    }
 }

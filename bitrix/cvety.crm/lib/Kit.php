@@ -39,6 +39,7 @@ final class Kit
         Deferrer $deferrer,
         ?HttpClient $http = null,
         ?callable $clock = null,
+        private ?\Closure $onDead = null,
     ) {
         $this->http = $http ?? new CurlClient();
         $this->clock = $clock;
@@ -53,7 +54,7 @@ final class Kit
     public function sender(): Sender
     {
         return $this->sender ??= new Sender($this->outbox, new Signer($this->config->signingSecret()), $this->http,
-            $this->config->workerUrl(), $this->clock, $this->config->retryPolicy());
+            $this->config->workerUrl(), $this->clock, $this->config->retryPolicy(), $this->onDead);
     }
 
     /** Reports the outbox's state to the Worker after an agent's run. */

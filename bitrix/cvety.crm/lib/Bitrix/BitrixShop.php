@@ -50,9 +50,22 @@ final class BitrixShop implements Shop, Deferrer, Connection, Site
     /** The kit of this site: the module's saved settings (the environment wins), Bitrix's connection. */
     public static function kit(): Kit
     {
-        $config = Config::from(Option::getForModule(Installer::MODULE));
+        return self::assemble(Config::from(Option::getForModule(Installer::MODULE)));
+    }
+
+    /**
+     * The kit on Bitrix: its tables on Bitrix's connection, this class as its shop and deferrer,
+     * and an event that dies told to the administrators.
+     */
+    public static function assemble(Config $config, ?\CvetyCrm\Webhook\HttpClient $http = null): Kit
+    {
         $shop = new self($config->bitrix());
-        return new Kit($config, new Database($shop), $shop, $shop);
+        return new Kit($config, new Database($shop), $shop, $shop, $http, null,
+            static function (array $event, string $error) use ($shop): void {
+                $shop->alarm(Installer::MODULE, self::ALARM_TAG, sprintf(
+                    'CRM отказала в событии %s заказа %d %d раз подряд: оно остановлено (%s). Магазин → Очередь CRM: «Повторить» или «Пропустить».',
+                    $event['event'] ?? '?', $event['order_id'] ?? 0, \CvetyCrm\Webhook\RetryPolicy::DEAD_AFTER_REFUSALS, mb_substr($error, 0, 200)));
+            });
     }
 
     /** The agent (CAgent, every minute; or Bitrix's cron_events.php): send, prune, report. */
@@ -502,8 +515,25 @@ final class BitrixShop implements Shop, Deferrer, Connection, Site
         if (!$order->isChanged()) {
             return ['changed' => false, 'overwritten' => $overwritten];
         }
-        $this->check($order->save());
+        $this->saveWhole($order);
         return ['changed' => true, 'overwritten' => $overwritten];
+    }
+
+    /**
+     * save() in Bitrix's transaction: an error or a warning (sale saves anyway and warns) rolls
+     * the whole save back, the outbox's event with it.
+     */
+    private function saveWhole(Sale\Order $order): void
+    {
+        $connection = Application::getConnection();
+        $connection->startTransaction();
+        try {
+            $this->check($order->save());
+            $connection->commitTransaction();
+        } catch (\Throwable $failure) {
+            $connection->rollbackTransaction();
+            throw $failure;
+        }
     }
 
     /**
@@ -573,7 +603,7 @@ final class BitrixShop implements Shop, Deferrer, Connection, Site
             return false;
         }
         $this->check($order->setField('STATUS_ID', $statusId));
-        $this->check($order->save());
+        $this->saveWhole($order);
         return true;
     }
 

@@ -5,7 +5,8 @@ namespace CvetyCrm\Webhook;
 
 /**
  * Sends the outbox to the Worker, signed: one event at a time per order, in order; a 2xx marks
- * it sent, anything else (or no answer) schedules it again. Bounded by a count and a deadline,
+ * it sent, anything else (or no answer) schedules it again; an event that dies (RetryPolicy) is
+ * told to $onDead. Bounded by a count and a deadline,
  * so neither the background job after a page nor the cron agent runs long.
  */
 final class Sender
@@ -20,6 +21,7 @@ final class Sender
         private string $workerUrl,
         ?callable $clock = null,
         private RetryPolicy $retry = new RetryPolicy(),
+        private ?\Closure $onDead = null,
     ) {
         $this->clock = $clock ?? static fn (): int => time();
     }
@@ -58,6 +60,9 @@ final class Sender
     private function failed(array $event, ?int $status, string $error): void
     {
         $delay = $this->retry->delayAfter($event['attempts'] + 1);
-        $this->outbox->markFailed($event['id'], $event['attempts'], ($this->clock)(), $status, $error, $delay);
+        if ($this->outbox->markFailed($event['id'], $event['attempts'], ($this->clock)(), $status, $error, $delay)
+            && $this->onDead !== null) {
+            ($this->onDead)($event, $error);
+        }
     }
 }
