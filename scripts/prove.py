@@ -43,10 +43,14 @@ def worktree():
 
 
 def command_for(test):
-    """`lib::filter` runs the core's tests; `binary::filter` one integration binary."""
+    """`lib::filter` runs the core's tests; `phpunit::filter` the Bitrix module's (on the MariaDB
+    of scripts/mariadb.sh); `binary::filter` one integration binary."""
     binary, _, name = test.partition("::")
     if binary == "lib":
         return ["cargo", "test", "--lib", name]
+    if binary == "phpunit":
+        return ["bash", "-c", 'bash scripts/mariadb.sh up >/dev/null && CVETY_TEST_MYSQL_DSN="$(bash scripts/mariadb.sh dsn)" '
+                f'phpunit -c bitrix/tests/phpunit.xml --filter {name}']
     return ["cargo", "test", "--test", binary, name]
 
 
@@ -66,7 +70,9 @@ def prove(case):
             if "the test stack is not up" in output or "error[E" in output:
                 # A failure for another reason proves nothing: the case could not run.
                 notes.append(f"{test} could not run: " + ("the stack did not start" if "stack" in output else "no build"))
-            elif result.returncode != 0 and name in output and ("FAILED" in output or "panicked" in output):
+            elif result.returncode != 0 and (
+                    (name in output and ("FAILED" in output or "panicked" in output))
+                    or (test.startswith("phpunit::") and ("FAILURES!" in output or "ERRORS!" in output))):
                 failed.append(test)
             else:
                 notes.append(f"{test} did not fail (exit {result.returncode})")
