@@ -22,7 +22,11 @@ install() {
   fi
 }
 
-running() { [ -S "$SOCK" ] && mariadb-admin --socket="$SOCK" -uroot ping >/dev/null 2>&1; }
+# Up when this tree's server answers, or one of another tree (a git worktree) already serves the port.
+running() {
+  { [ -S "$SOCK" ] && mariadb-admin --socket="$SOCK" -uroot ping >/dev/null 2>&1; } \
+    || mariadb-admin -h127.0.0.1 -P"$PORT" -ubitrix -pdev-bitrix-db ping >/dev/null 2>&1
+}
 
 up() {
   install
