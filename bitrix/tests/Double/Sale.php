@@ -11,6 +11,27 @@ namespace Bitrix\Sale {
     use Bitrix\Main;
     use CvetyCrm\Tests\Double\World;
 
+    /** A collection is changed when one of its items is (sale/lib/internals/entitycollection.php). */
+    trait ItemsChange
+    {
+        public function isChanged(): bool
+        {
+            foreach ($this->items as $item) {
+                if ($item->changed) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        public function clearChanged(): void
+        {
+            foreach ($this->items as $item) {
+                $item->changed = false;
+            }
+        }
+    }
+
     /** sale/lib/resulterror.php */
     class ResultError extends Main\Error
     {
@@ -547,22 +568,7 @@ namespace Bitrix\Sale {
             return new \ArrayIterator($this->items);
         }
 
-        public function isChanged(): bool
-        {
-            foreach ($this->items as $item) {
-                if ($item->changed) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        public function clearChanged(): void
-        {
-            foreach ($this->items as $item) {
-                $item->changed = false;
-            }
-        }
+        use ItemsChange;
 
         public function save(): void
         {
@@ -745,22 +751,7 @@ namespace Bitrix\Sale {
             return new \ArrayIterator($this->items);
         }
 
-        public function isChanged(): bool
-        {
-            foreach ($this->items as $item) {
-                if ($item->changed) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        public function clearChanged(): void
-        {
-            foreach ($this->items as $item) {
-                $item->changed = false;
-            }
-        }
+        use ItemsChange;
 
         public function save(): Result
         {
