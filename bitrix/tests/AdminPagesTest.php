@@ -44,6 +44,7 @@ final class AdminPagesTest extends BitrixCase
         World::$orderProperties = array_values(array_filter(World::$orderProperties, static fn (array $p): bool => $p['code'] !== 'crmTrackUrl'));
         World::$enums[158]['property'] = 42; // 158 belongs to another iblock's IN_STOCK
         Option::set(Installer::MODULE, Config::BUYER_USER_ID, '1');
+        Option::set(Installer::MODULE, Config::DELIVERY_ID, '9');
 
         $checks = $this->checks();
 
@@ -52,6 +53,8 @@ final class AdminPagesTest extends BitrixCase
         self::assertStringContainsString('crmTrackUrl', $checks[Settings::PROPERTIES]['text']);
         self::assertStringContainsString('158 не принадлежат', $checks[Config::CATALOG_IBLOCK_ID]['text']);
         self::assertStringContainsString('администратор', $checks[Config::BUYER_USER_ID]['text']);
+        self::assertSame('В магазине нет такого: 9', $checks[Config::DELIVERY_ID]['text']);
+        self::assertSame(['ok' => true, 'text' => 'Kaspi'], $checks[Config::PAY_SYSTEM_ID]);
         self::assertFalse($checks[Config::WORKER_URL]['ok']);
     }
 

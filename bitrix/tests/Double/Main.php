@@ -351,6 +351,15 @@ namespace Bitrix\Main {
         }
     }
 
+    /** main/lib/site.php (SiteTable, b_lang): by =LID. */
+    class SiteTable
+    {
+        public static function getList(array $parameters): DB\ArrayResult
+        {
+            return new DB\ArrayResult(($parameters['filter']['=LID'] ?? '') === 's1' ? [['LID' => 's1', 'NAME' => 'cvety.kz']] : []);
+        }
+    }
+
     class UserTable
     {
         /** main/lib/user.php (ORM getList over b_user): the filter `=ID` only. */

@@ -557,7 +557,7 @@ namespace Bitrix\Sale {
 
         public function createItem(?object $service = null): Shipment
         {
-            $shipment = new Shipment($this->order, ['DELIVERY_ID' => $service?->id, 'PRICE_DELIVERY' => 0.0]);
+            $shipment = new Shipment($this->order, ['DELIVERY_ID' => $service?->getId(), 'PRICE_DELIVERY' => 0.0]);
             $shipment->changed = true;
             $this->items[] = $shipment;
             return $shipment;
@@ -665,7 +665,7 @@ namespace Bitrix\Sale {
 
         public function createItem(?object $service = null): Payment
         {
-            $payment = new Payment($this->order, ['PAY_SYSTEM_ID' => $service?->id, 'PAY_SYSTEM_NAME' => $service?->name, 'PAID' => 'N']);
+            $payment = new Payment($this->order, ['PAY_SYSTEM_ID' => $service?->getId(), 'PAY_SYSTEM_NAME' => $service?->getField('NAME'), 'PAID' => 'N']);
             $this->items[] = $payment;
             return $payment;
         }
@@ -830,6 +830,16 @@ namespace Bitrix\Sale\Internals {
     use Bitrix\Main\DB\ArrayResult;
     use CvetyCrm\Tests\Double\World;
 
+    /** sale/lib/internals/persontype.php (b_sale_person_type): by =ID. */
+    class PersonTypeTable
+    {
+        public static function getList(array $parameters): ArrayResult
+        {
+            $id = (int) ($parameters['filter']['=ID'] ?? 0);
+            return new ArrayResult($id === 1 ? [['ID' => 1, 'NAME' => 'Физическое лицо']] : []);
+        }
+    }
+
     /** sale/lib/internals/sitecurrency.php: the currency of a site's orders. */
     class SiteCurrencyTable
     {
@@ -873,7 +883,7 @@ namespace Bitrix\Sale\Delivery\Services {
     {
         public static function getObjectById(int $id): ?object
         {
-            return $id > 0 ? (object) ['id' => $id, 'name' => "Доставка $id"] : null;
+            return isset(\CvetyCrm\Tests\Double\World::$deliveries[$id]) ? new \CvetyCrm\Tests\Double\Service($id, \CvetyCrm\Tests\Double\World::$deliveries[$id]) : null;
         }
     }
 }
@@ -885,7 +895,7 @@ namespace Bitrix\Sale\PaySystem {
     {
         public static function getObjectById(int $id): ?object
         {
-            return $id > 0 ? (object) ['id' => $id, 'name' => "Оплата $id"] : null;
+            return isset(\CvetyCrm\Tests\Double\World::$paySystems[$id]) ? new \CvetyCrm\Tests\Double\Service($id, \CvetyCrm\Tests\Double\World::$paySystems[$id]) : null;
         }
     }
 }

@@ -52,6 +52,10 @@ final class World
     public static bool $ignorePropertyWrites = false;
     /** The response Application::end() sent. */
     public static ?\Bitrix\Main\HttpResponse $sent = null;
+    /** @var array<int, string> delivery services (b_sale_delivery_srv) */
+    public static array $deliveries = [];
+    /** @var array<int, string> pay systems (b_sale_pay_system_action) */
+    public static array $paySystems = [];
     /** @var list<string> files the installer copied (CopyDirFiles) or deleted */
     public static array $files = [];
 
@@ -113,6 +117,8 @@ final class World
                   'crmTrackUrl' => false] as $code => $required) {
             self::$orderProperties[] = ['code' => $code, 'name' => $code, 'required' => $required, 'person_type' => 1];
         }
+        self::$deliveries = [2 => 'Доставка курьером'];
+        self::$paySystems = [3 => 'Kaspi'];
         self::$statuses = ['N' => 'Принят', 'AP' => 'Собирается', 'PD' => 'Доставляется', 'CO' => 'Доставлен',
                            'DN' => 'Отменён', 'F' => 'Выполнен'];
         \Bitrix\Main\EventManager::reset();
@@ -125,5 +131,31 @@ final class World
         $statement = self::$pdo->prepare($sql);
         $statement->execute($params);
         return $statement->fetchAll();
+    }
+}
+
+/**
+ * A delivery service or pay system as their managers give them: getId(), getName() (delivery's
+ * Base), getField('NAME') (paysystem's Service).
+ */
+final class Service
+{
+    public function __construct(private int $id, private string $name)
+    {
+    }
+
+    public function getId(): int
+    {
+        return $this->id;
+    }
+
+    public function getName(): string
+    {
+        return $this->name;
+    }
+
+    public function getField(string $name): mixed
+    {
+        return $name === 'NAME' ? $this->name : null;
     }
 }

@@ -119,6 +119,15 @@ final class Settings
                 ? ['ok' => true, 'text' => 'Задан; Worker проверит его при первом запросе к шлюзу']
                 : ['ok' => false, 'text' => 'Короче 24 символов'];
         }
+        foreach ([Config::SITE_ID => 'site', Config::PERSON_TYPE_ID => 'person_type', Config::DELIVERY_ID => 'delivery',
+                  Config::PAY_SYSTEM_ID => 'pay_system'] as $name => $kind) {
+            if (!isset($checks[$name])) {
+                $found = $this->site->entityName($kind, $config->value($name));
+                $checks[$name] = $found === null
+                    ? ['ok' => false, 'text' => 'В магазине нет такого: ' . $config->value($name)]
+                    : ['ok' => true, 'text' => $found];
+            }
+        }
         $statuses = $this->site->statuses();
         $missing = array_values(array_diff(Requests::STATUSES, array_map('strval', array_keys($statuses))));
         $checks[self::STATUSES] = $missing === []

@@ -344,6 +344,20 @@ final class BitrixShop implements Shop, Deferrer, Connection, Site
         return is_array($property) ? ['iblock' => (int) $property['IBLOCK_ID'], 'code' => (string) $property['CODE']] : null;
     }
 
+    public function entityName(string $kind, string $id): ?string
+    {
+        // main/lib/site.php, sale/lib/internals/persontype.php, sale/lib/delivery/services/manager.php,
+        // sale/lib/paysystem/manager.php
+        $row = match ($kind) {
+            'site' => \Bitrix\Main\SiteTable::getList(['select' => ['NAME'], 'filter' => ['=LID' => $id]])->fetch(),
+            'person_type' => Sale\Internals\PersonTypeTable::getList(['select' => ['NAME'], 'filter' => ['=ID' => (int) $id]])->fetch(),
+            'delivery' => ($service = Sale\Delivery\Services\Manager::getObjectById((int) $id)) === null ? false : ['NAME' => $service->getName()],
+            'pay_system' => ($service = Sale\PaySystem\Manager::getObjectById((int) $id)) === null ? false : ['NAME' => $service->getField('NAME')],
+            default => false,
+        };
+        return is_array($row) ? (string) $row['NAME'] : null;
+    }
+
     public function user(int $id): ?array
     {
         $user = UserTable::getList(['select' => ['ID', 'ACTIVE'], 'filter' => ['=ID' => $id]])->fetch();

@@ -58,6 +58,14 @@ interface Site
     /** @return array{iblock: int, code: string}|null the iblock and code of a list value's property */
     public function listValueProperty(int $enumId): ?array;
 
+    /**
+     * The name of a site (LID), person type, delivery service or pay system by its id, or null
+     * when the site has none such.
+     *
+     * @param 'site'|'person_type'|'delivery'|'pay_system' $kind
+     */
+    public function entityName(string $kind, string $id): ?string;
+
     /** @return array{active: bool, admin: bool}|null */
     public function user(int $id): ?array;
 }
