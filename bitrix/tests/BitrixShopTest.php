@@ -240,4 +240,28 @@ final class BitrixShopTest extends BitrixCase
         self::assertSame(["SALE_STATUS_CHANGED_PD:$id"], World::$mails);
         self::assertSame(["order.create $id", "order.status.change $id"], $this->outbox());
     }
+
+    public function test_the_agent_sends_the_outbox_reports_it_and_asks_to_run_again(): void
+    {
+        $order = $this->storefrontOrder();
+
+        self::assertSame(Installer::AGENT, BitrixShop::agent());
+
+        $first = json_decode($this->worker->requests[0]['body'], true);
+        self::assertSame(['order.create', $order->getId()], [$first['event'], (int) $first['data']['ID']]);
+        self::assertSame('http://worker.test/webhooks/bitrix/outbox', end($this->worker->requests)['url']);
+        self::assertSame(0, $this->kit->outbox->status()['unsent']);
+    }
+
+    public function test_an_agent_that_cannot_run_tells_the_administrators_and_still_asks_to_run_again(): void
+    {
+        $this->storefrontOrder();
+        Option::delete(Installer::MODULE, ['name' => Config::SIGNING_SECRET]);
+        $this->boot();
+
+        self::assertSame(Installer::AGENT, BitrixShop::agent());
+
+        self::assertStringContainsString('Агент модуля cvety.crm не отправил очередь', World::$eventLog[0]['DESCRIPTION']);
+        self::assertSame(1, $this->kit->outbox->status()['unsent']);
+    }
 }
