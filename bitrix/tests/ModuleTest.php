@@ -54,6 +54,16 @@ final class ModuleTest extends TestCase
         self::assertTrue($outbox->markFailed($id, 0, 1000, 422, 'Отказ', 0) === false);
     }
 
+    public function test_a_fresh_install_starts_with_the_production_worker_and_the_first_site_and_keeps_what_was_set(): void
+    {
+        Option::set('cvety.crm', 'site_id', 'c2');
+
+        $this->installer->install('8.2.0');
+
+        self::assertSame('https://crm.cvety.kz/webhooks/bitrix/order', Option::get('cvety.crm', 'worker_url'));
+        self::assertSame('c2', Option::get('cvety.crm', 'site_id'));
+    }
+
     public function test_installing_twice_changes_nothing_the_second_time(): void
     {
         $this->installer->install('8.2.0');
@@ -95,14 +105,14 @@ final class ModuleTest extends TestCase
     public function test_uninstalling_keeps_the_tables_and_settings_unless_asked_to_remove_them(): void
     {
         $this->installer->install('8.2.0');
-        Option::set('cvety.crm', 'worker_url', 'https://crm.cvety.kz/webhooks/bitrix/order');
+        Option::set('cvety.crm', 'worker_url', 'https://crm.example.kz/webhooks/bitrix/order');
 
         $this->installer->uninstall(true);
         self::assertArrayNotHasKey('cvety.crm', World::$modules);
         self::assertSame([], World::$handlers);
         self::assertSame([], World::$agents);
         self::assertSame(Database::TABLES, $this->db->tables());
-        self::assertSame('https://crm.cvety.kz/webhooks/bitrix/order', Option::get('cvety.crm', 'worker_url'));
+        self::assertSame('https://crm.example.kz/webhooks/bitrix/order', Option::get('cvety.crm', 'worker_url'));
 
         $this->installer->install('8.2.0');
         $this->installer->uninstall(false);

@@ -30,6 +30,12 @@ final class Installer
     /** The module's files copied into the site: the gateway's entry and the outbox page. */
     public const FILES = ['install/tools' => 'bitrix/tools/cvety.crm', 'install/admin' => 'bitrix/admin'];
 
+    /** Settings a fresh install starts with (the production Worker, Bitrix's first site); kept when set. */
+    public const DEFAULTS = [
+        \CvetyCrm\Config::WORKER_URL => 'https://crm.cvety.kz/webhooks/bitrix/order',
+        \CvetyCrm\Config::SITE_ID => 's1',
+    ];
+
     public function __construct(private Site $site, private Database $db)
     {
     }
@@ -79,6 +85,12 @@ final class Installer
             $this->site->registerHandler($from, $event, self::MODULE, self::SHOP, $method, $compatible);
         }
         $this->site->addAgent(self::AGENT, self::MODULE, self::AGENT_SECONDS);
+        $saved = $this->site->options(self::MODULE);
+        foreach (self::DEFAULTS as $name => $value) {
+            if (($saved[$name] ?? '') === '') {
+                $this->site->setOption(self::MODULE, $name, $value);
+            }
+        }
         return [];
     }
 
