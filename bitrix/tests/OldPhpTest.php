@@ -14,7 +14,8 @@ use PHPUnit\Framework\TestCase;
 final class OldPhpTest extends TestCase
 {
     private const FILES = ['include.php', 'install/index.php', 'install/version.php', 'install/tools/gateway.php',
-        'install/admin/cvety_crm_outbox.php', 'options.php', 'admin/outbox.php'];
+        'install/admin/cvety_crm_outbox.php', 'install/step.php', 'install/unstep1.php', 'install/unstep2.php',
+        'options.php', 'admin/outbox.php'];
 
     public function test_the_files_bitrix_parses_on_any_php_use_no_syntax_newer_than_php_7(): void
     {

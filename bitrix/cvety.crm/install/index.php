@@ -22,28 +22,35 @@ class cvety_crm extends CModule
         $this->MODULE_VERSION_DATE = $arModuleVersion['VERSION_DATE'];
     }
 
+    /** Installs, or says why not (step.php shows the refusal or the way to the settings). */
     public function DoInstall()
     {
         global $APPLICATION;
         if (PHP_VERSION_ID < 80100) {
             $APPLICATION->ThrowException('Нужен PHP 8.1 или новее, на сайте PHP ' . PHP_VERSION . '. Обновите PHP и установите модуль снова.');
-            return false;
+        } else {
+            $problems = $this->installer()->install();
+            if ($problems !== []) {
+                $APPLICATION->ThrowException(implode("\n", $problems));
+            }
         }
-        $problems = $this->installer()->install();
-        if ($problems !== []) {
-            $APPLICATION->ThrowException(implode('<br>', array_map('htmlspecialcharsbx', $problems)));
-            return false;
-        }
-        return true;
+        $APPLICATION->IncludeAdminFile('Установка модуля CRM cvety.kz', __DIR__ . '/step.php');
     }
 
-    /** Bitrix's uninstall step asks whether to keep the data (savedata=Y keeps the tables and settings). */
+    /**
+     * Two steps, as Bitrix's modules do: unstep1.php asks whether to keep the data (checked by
+     * default), then the module goes; its tables and settings only when the box was cleared.
+     */
     public function DoUninstall()
     {
+        global $APPLICATION;
         $request = Application::getInstance()->getContext()->getRequest();
-        $keep = $request->get('savedata') !== 'N';
-        $this->installer()->uninstall($keep);
-        return true;
+        if ((int) $request->get('step') < 2) {
+            $APPLICATION->IncludeAdminFile('Удаление модуля CRM cvety.kz', __DIR__ . '/unstep1.php');
+            return;
+        }
+        $this->installer()->uninstall($request->get('savedata') === 'Y');
+        $APPLICATION->IncludeAdminFile('Удаление модуля CRM cvety.kz', __DIR__ . '/unstep2.php');
     }
 
     private function installer()
