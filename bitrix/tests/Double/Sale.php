@@ -291,10 +291,11 @@ namespace Bitrix\Sale {
         {
             $result = new Result();
             $this->refresh();
-            // OrderBase::verify(): the required properties (PropertyValueCollectionBase::verify).
-            foreach ($this->getPropertyCollection() as $property) {
+            // OrderBase::verify() → entitypropertyvalue.php verify()/checkValue(): a required
+            // property left empty is an error coded PROPERTIES[<id>], which save() adds as a warning.
+            foreach ($this->getPropertyCollection() as $index => $property) {
                 if ($property->isRequired() && trim((string) $property->getValue()) === '') {
-                    $result->addWarning(new ResultError("Не заполнено обязательное свойство «{$property->getField('NAME')}»", 'SALE_PROPERTY_REQUIRED'));
+                    $result->addWarning(new ResultError("Поле «{$property->getField('NAME')}» обязательно для заполнения", 'PROPERTIES[' . ($index + 1) . ']'));
                 }
             }
             $isNew = $this->isNew;
