@@ -69,12 +69,6 @@ final class Kit
         return $this->gateway ??= new Controller($this->config->gatewayToken(), $this->keys, $this->shop, $this->events, $this->clock);
     }
 
-    public static function connect(Config $config, Shop $shop, Deferrer $deferrer, ?HttpClient $http = null): self
-    {
-        $db = Database::connect($config->databaseDsn(), $config->databaseUser(), $config->databasePassword());
-        return new self($config, $db, $shop, $deferrer, $http);
-    }
-
     /** The kit of this PHP process (set by the module's include.php, or a test's bootstrap). */
     public static function instance(): self
     {
